@@ -1,0 +1,90 @@
+/**
+ * The phases of the two seed plans (Chrono Scraper scaling strategy, ClawHQ scaling plan), as data.
+ * Budgets, user ranges, revenue targets, backup cadence and recovery objectives are the seeds' own figures.
+ */
+
+export const PHASES = ["dev", "phase1", "phase2", "phase3", "phase4", "phase5"] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface PhaseSpec {
+    readonly title: string;
+    /** The seed sections this phase implements. */
+    readonly seeds: { readonly chrono: string; readonly clawhq: string };
+    /** Active users the phase is sized for; `max` undefined means open-ended. */
+    readonly users: { readonly min: number; readonly max?: number };
+    /** The seed's monthly budget in EUR: `max` undefined means "EUR min+". */
+    readonly budgetEur: { readonly min: number; readonly max?: number };
+    readonly revenueTargetEur: { readonly min: number; readonly max?: number };
+    /** Backup cadence and retention (Chrono "Backup Strategy"). */
+    readonly backups: { readonly every: "none" | "daily" | "hourly" | "continuous"; readonly retentionDays: number };
+    /** Recovery objectives in minutes (Chrono "Disaster Recovery"). */
+    readonly rtoMinutes?: number;
+    readonly rpoMinutes?: number;
+}
+
+export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
+    dev: {
+        title: "Development: local Docker",
+        seeds: { chrono: "Phase 0", clawhq: "docker-compose config" },
+        users: { min: 1, max: 5 },
+        budgetEur: { min: 0, max: 0 },
+        revenueTargetEur: { min: 0, max: 0 },
+        backups: { every: "none", retentionDays: 0 },
+    },
+    phase1: {
+        title: "Initial production: one server",
+        seeds: { chrono: "Phase 1", clawhq: "Tier 1" },
+        users: { min: 0, max: 100 },
+        budgetEur: { min: 25.85, max: 25.85 },
+        revenueTargetEur: { min: 0, max: 500 },
+        backups: { every: "daily", retentionDays: 7 },
+        rtoMinutes: 240,
+        rpoMinutes: 1440,
+    },
+    phase2: {
+        title: "Service separation: app and data servers",
+        seeds: { chrono: "Phase 2", clawhq: "Tier 2" },
+        users: { min: 100, max: 500 },
+        budgetEur: { min: 31.9, max: 31.9 },
+        revenueTargetEur: { min: 500, max: 2000 },
+        backups: { every: "daily", retentionDays: 7 },
+        rtoMinutes: 240,
+        rpoMinutes: 1440,
+    },
+    phase3: {
+        title: "Horizontal scaling: load-balanced fleet, replicated data",
+        seeds: { chrono: "Phase 3", clawhq: "Tier 2/3" },
+        users: { min: 500, max: 2000 },
+        budgetEur: { min: 65.35, max: 65.35 },
+        revenueTargetEur: { min: 2000, max: 5000 },
+        backups: { every: "hourly", retentionDays: 30 },
+        rtoMinutes: 60,
+        rpoMinutes: 60,
+    },
+    phase4: {
+        title: "Multi-region: EU primary, US replica, CDN",
+        seeds: { chrono: "Phase 4", clawhq: "Tier 4" },
+        users: { min: 2000, max: 10000 },
+        budgetEur: { min: 150, max: 200 },
+        revenueTargetEur: { min: 5000, max: 15000 },
+        backups: { every: "hourly", retentionDays: 30 },
+        rtoMinutes: 60,
+        rpoMinutes: 60,
+    },
+    phase5: {
+        title: "Enterprise: Kubernetes (k3s)",
+        seeds: { chrono: "Phase 5", clawhq: "Tier 3/4" },
+        users: { min: 10000 },
+        budgetEur: { min: 200 },
+        revenueTargetEur: { min: 15000 },
+        backups: { every: "continuous", retentionDays: 90 },
+        rtoMinutes: 15,
+        rpoMinutes: 5,
+    },
+};
+
+export function formatRange(r: { readonly min: number; readonly max?: number }, unit = ""): string {
+    if (r.max === undefined) return `${unit}${r.min}+`;
+    if (r.max === r.min) return `${unit}${r.min}`;
+    return `${unit}${r.min}-${unit}${r.max}`;
+}

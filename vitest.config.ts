@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+    test: {
+        include: ["tests/**/*.test.ts", "core/**/*.test.ts", "policies/**/*.test.ts", "tools/**/*.test.ts"],
+        exclude: ["**/node_modules/**", "tests/integration/**"],
+        // Each file gets its own worker: the Pulumi SDK keeps its runtime state in a process global.
+        pool: "forks",
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
+    },
+});
