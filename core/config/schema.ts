@@ -1,0 +1,153 @@
+/**
+ * The stack configuration schema: one zod schema, validated once before any resource exists.
+ *
+ * Pulumi replaces a project-level object default wholesale when a stack sets the same key (pulumi#13176),
+ * so workload defaults sit in Pulumi.yaml under `workload` and stack files put their deltas under
+ * `workloadOverrides`, which the loader deep-merges.
+ */
+import { z } from "zod";
+import { LOCATIONS, LOCATION_NAMES, SERVER_TYPES, SERVER_TYPE_NAMES, type LocationName } from "../catalog/hetzner";
+import { PHASES, PHASE_SPECS } from "../phases";
+import { SERVICE_NAMES, ServiceSpec, Workload } from "../workload/services";
+import { isWorldWide, parseCidr } from "./net";
+
+const LocationEnum = z.enum(LOCATION_NAMES as [LocationName, ...LocationName[]]);
+const ServerTypeEnum = z.enum(SERVER_TYPE_NAMES as [string, ...string[]]);
+
+const Cidr = z
+    .string()
+    .refine((s) => parseCidr(s) !== undefined, "must be a CIDR such as 203.0.113.7/32 or 2001:db8::/48")
+    .refine((s) => {
+        const c = parseCidr(s);
+        return c === undefined || !isWorldWide(c);
+    }, "must not open SSH to the whole internet: list your office or VPN ranges");
+
+const SshPublicKey = z
+    .string()
+    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)");
+
+const DnsLabel = z.string().regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be one DNS label such as app");
+const DomainName = z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a domain name such as example.com");
+
+/** Pulumi's `--path` turns 1.2 into a number; accept either spelling. */
+const TlsVersion = z.preprocess((v) => (typeof v === "number" ? v.toFixed(1) : v), z.enum(["1.2", "1.3"]));
+
+export const ServerSpec = z
+    .object({
+        type: ServerTypeEnum,
+        image: z.string().min(1).default("ubuntu-24.04"),
+    })
+    .strict();
+
+export const Admin = z
+    .object({
+        sshPublicKeys: z.array(SshPublicKey).min(1, "needs at least one key: password login is disabled"),
+        sshAllowedCidrs: z.array(Cidr).min(1, "needs at least one range that may reach SSH"),
+    })
+    .strict();
+
+export const Edge = z
+    .object({
+        zone: DomainName,
+        zoneId: z.string().regex(/^[a-f0-9]{32}$/, "must be the zone's 32-character id from the Cloudflare dashboard"),
+        appHost: DnsLabel.default("app"),
+        apiHost: DnsLabel.default("api"),
+        minTlsVersion: TlsVersion.default("1.2"),
+        /** Prowler zone_hsts_enabled wants at least six months. */
+        hstsMaxAgeSeconds: z.number().int().min(15_768_000, "must be at least 15768000 (six months)").default(31_536_000),
+        originCertValidityDays: z.number().int().min(7).max(5475).default(5475),
+    })
+    .strict();
+
+export const Postgres = z
+    .object({
+        volumeGb: z.number().int().min(10).max(10_240).default(40),
+        database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("app"),
+        user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("app"),
+    })
+    .strict();
+
+export const Backup = z
+    .object({
+        endpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL of S3-compatible storage" }),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
+        region: z.string().min(1).default("eu-central"),
+        prefix: z.string().regex(/^[a-zA-Z0-9._/-]*$/, "may hold letters, digits and . _ / - only").default("backups"),
+        /** Days to keep; defaults to the phase's retention from the seed. */
+        retentionDays: z.number().int().min(1).max(3650).optional(),
+        onCalendar: z.string().min(1).default("*-*-* 03:15:00"),
+        /** What the bucket costs a month, for the cost table (Hetzner Object Storage base price by default). */
+        storageMonthlyEur: z.number().min(0).default(4.99),
+    })
+    .strict();
+
+export const Memory = z
+    .object({
+        /** RAM kept for the OS and Docker (the seed's "System + Docker: 1GB"). */
+        systemReserveMb: z.number().int().min(256).default(1024),
+        /** How far container limits may exceed usable RAM (the seed's own allocation bursts into its buffer). */
+        maxOvercommit: z.number().min(1).max(2).default(1.25),
+    })
+    .strict();
+
+export const WorkloadOverrides = z
+    .object(Object.fromEntries(SERVICE_NAMES.map((n) => [n, ServiceSpec.partial().optional()])))
+    .strict();
+
+export const StackConfigSchema = z
+    .object({
+        phase: z.enum(PHASES),
+        location: LocationEnum.default("nbg1"),
+        /** Tried in order when the server type has no capacity in `location`; must share its network zone. */
+        fallbackLocations: z.array(LocationEnum).default([]),
+        admin: Admin.optional(),
+        edge: Edge.optional(),
+        servers: z.object({ app: ServerSpec }).strict().optional(),
+        postgres: Postgres.default(Postgres.parse({})),
+        backup: Backup.optional(),
+        workload: Workload,
+        workloadOverrides: WorkloadOverrides.default({}),
+        memory: Memory.default(Memory.parse({})),
+    })
+    .strict()
+    .superRefine((c, ctx) => {
+        if (c.phase === "dev") return;
+        for (const key of ["admin", "edge", "servers", "backup"] as const) {
+            if (c[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `is required for ${c.phase}` });
+        }
+        const zone = LOCATIONS[c.location].networkZone;
+        c.fallbackLocations.forEach((l, i) => {
+            if (LOCATIONS[l].networkZone !== zone) {
+                ctx.addIssue({ code: "custom", path: ["fallbackLocations", i], message: `is outside ${c.location}'s network zone ${zone}; private networks cannot span zones` });
+            }
+        });
+        const app = c.servers?.app;
+        const type = app && SERVER_TYPES[app.type as keyof typeof SERVER_TYPES];
+        if (type) {
+            const usable = [c.location, ...c.fallbackLocations].filter((l) => type.locations.includes(l));
+            if (usable.length === 0) {
+                ctx.addIssue({ code: "custom", path: ["servers", "app", "type"], message: `is not sold in ${[c.location, ...c.fallbackLocations].join(", ")}; it is sold in ${type.locations.join(", ")}` });
+            }
+        }
+    });
+
+export type StackConfigInput = z.input<typeof StackConfigSchema>;
+type Parsed = z.output<typeof StackConfigSchema>;
+
+/** The validated config with the workload overrides applied and phase defaults filled in. */
+export interface StackConfig extends Omit<Parsed, "workloadOverrides" | "backup"> {
+    readonly workload: Workload;
+    readonly backup?: Parsed["backup"] & { readonly retentionDays: number };
+}
+
+export function resolveDefaults(c: Parsed): StackConfig {
+    const { workloadOverrides, backup, ...rest } = c;
+    const workload = Object.fromEntries(
+        SERVICE_NAMES.map((n) => [n, { ...c.workload[n], ...(workloadOverrides[n] ?? {}) }]),
+    ) as Workload;
+    return {
+        ...rest,
+        workload,
+        backup: backup && { ...backup, retentionDays: backup.retentionDays ?? PHASE_SPECS[c.phase].backups.retentionDays },
+    };
+}

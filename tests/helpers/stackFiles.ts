@@ -1,0 +1,17 @@
+/** The repository's own stack files, read the way the offline plan reads them. */
+import { join, resolve } from "node:path";
+import { readStackFile, type LoadedStackFile } from "../../tools/plan/stackFile";
+
+export const ROOT = resolve(__dirname, "../..");
+
+export function shippedStack(stack: string): LoadedStackFile {
+    return readStackFile(join(ROOT, `Pulumi.${stack}.yaml`), join(ROOT, "Pulumi.yaml"));
+}
+
+/** A copy of a shipped stack's raw config with some keys set (JSON-encoded) or removed. */
+export function withValues(base: LoadedStackFile, set: Record<string, unknown>, remove: string[] = []): LoadedStackFile {
+    const values: Record<string, string> = { ...base.values };
+    for (const [k, v] of Object.entries(set)) values[k] = typeof v === "string" ? v : JSON.stringify(v);
+    for (const k of remove) delete values[k];
+    return { ...base, values };
+}
