@@ -1,0 +1,24 @@
+/**
+ * The program: validate config once, then build the topology of the stack's phase. Each phase file reads
+ * like the architecture diagram of its seed.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { cloudConfig, readStackConfig } from "./config";
+import { devStack } from "./dev";
+import { phase1Stack } from "./phase1";
+
+export function main(): Record<string, unknown> {
+    const config = readStackConfig();
+    const stack = pulumi.getStack();
+    switch (config.phase) {
+        case "dev":
+            return devStack(config, stack);
+        case "phase1":
+            return phase1Stack(cloudConfig(config), stack);
+        default:
+            throw new pulumi.RunError(
+                `${stack}: the ${config.phase} topology is not built yet; its configuration is valid. ` +
+                    `Plan or deploy dev or phase1 meanwhile.`,
+            );
+    }
+}

@@ -1,0 +1,92 @@
+/**
+ * Phase 1 (Chrono Phase 1, ClawHQ Tier 1): one server runs every service with Docker; Cloudflare fronts it.
+ *
+ *   Cloudflare (proxied DNS, SSL strict, HSTS, static cache) ──443──▶ firewall ──▶ app server (cx33)
+ *     app server: Caddy ▸ API, frontend, workers, crawler ▸ Postgres (on a protected volume), Redis,
+ *                 Meilisearch ▸ Prometheus, Grafana, node exporter ▸ daily pg_dump to S3
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
+import { SERVER_TYPES, type ServerTypeName } from "../core/catalog/hetzner";
+import { renderAppHost } from "../core/render/appHost";
+import { planMemory } from "../core/workload/sizing";
+import { CloudflareEdge } from "../components/edge/cloudflareEdge";
+import { OriginCertificate } from "../components/edge/originCertificate";
+import { AppServer } from "../components/hetzner/appServer";
+import { DataVolume } from "../components/hetzner/dataVolume";
+import { availableLocation } from "../components/hetzner/location";
+import { OriginFirewall } from "../components/hetzner/originFirewall";
+import { SshKeys } from "../components/hetzner/sshKeys";
+import { hetznerLabels } from "../components/labels";
+import { ServiceCredentials } from "../components/secrets/serviceCredentials";
+import type { CloudStackConfig } from "./config";
+
+export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
+    const config = new pulumi.Config();
+    const app = c.servers.app;
+    const hostnames = { app: `${c.edge.appHost}.${c.edge.zone}`, api: `${c.edge.apiHost}.${c.edge.zone}` };
+    const location = availableLocation(app.type, [c.location, ...c.fallbackLocations]);
+
+    const sshKeys = new SshKeys("admin", { publicKeys: c.admin.sshPublicKeys, labels: hetznerLabels(stack, "app") });
+    const firewall = new OriginFirewall("origin", {
+        sshAllowedCidrs: c.admin.sshAllowedCidrs,
+        webAllowedCidrs: CLOUDFLARE_RANGES,
+        labels: hetznerLabels(stack, "app"),
+    });
+    const origin = new OriginCertificate("origin", { hostnames: [hostnames.app, hostnames.api], validityDays: c.edge.originCertValidityDays });
+    const credentials = new ServiceCredentials("services");
+    const postgresVolume = new DataVolume("postgres", { sizeGb: c.postgres.volumeGb, location, labels: hetznerLabels(stack, "app", true) });
+
+    const memory = planMemory(c.workload, SERVER_TYPES[app.type as ServerTypeName].memoryGb, c.memory.systemReserveMb);
+    const userData = pulumi
+        .all([
+            postgresVolume.devicePath,
+            credentials.postgresPassword,
+            credentials.redisPassword,
+            credentials.meiliMasterKey,
+            credentials.grafanaAdminPassword,
+            config.requireSecret("backupAccessKeyId"),
+            config.requireSecret("backupSecretAccessKey"),
+            origin.certificatePem,
+            origin.privateKeyPem,
+        ])
+        .apply(([volumeDevice, postgresPassword, redisPassword, meiliMasterKey, grafanaAdminPassword, backupAccessKeyId, backupSecretAccessKey, originCertPem, originKeyPem]) =>
+            renderAppHost({
+                stack,
+                workload: c.workload,
+                reservationsMb: memory.reservationsMb,
+                hostnames,
+                postgres: { database: c.postgres.database, user: c.postgres.user, volumeDevice, mountPoint: "/mnt/postgres" },
+                backup: { ...c.backup },
+                secrets: { postgresPassword, redisPassword, meiliMasterKey, grafanaAdminPassword, backupAccessKeyId, backupSecretAccessKey, originCertPem, originKeyPem },
+            }).cloudConfig,
+        );
+
+    const server = new AppServer("app", {
+        serverType: app.type,
+        image: app.image,
+        location,
+        sshKeyIds: sshKeys.ids,
+        firewallIds: [firewall.firewallId],
+        userData: pulumi.secret(userData),
+        volumeId: postgresVolume.volumeId,
+        labels: hetznerLabels(stack, "app", true),
+    });
+
+    new CloudflareEdge("edge", {
+        zoneId: c.edge.zoneId,
+        hostnames: [hostnames.app, hostnames.api],
+        originIpv4: server.ipv4Address,
+        originIpv6: server.ipv6Address,
+        minTlsVersion: c.edge.minTlsVersion,
+        hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
+    });
+
+    return {
+        appIpv4: server.ipv4Address,
+        appIpv6: server.ipv6Address,
+        urls: [`https://${hostnames.app}`, `https://${hostnames.api}`],
+        memory: { limitsMb: memory.limitsMb, usableMb: memory.usableMb, overcommit: memory.overcommit },
+        externalCosts: [{ item: "object storage for backups (outside Pulumi)", monthlyEur: c.backup.storageMonthlyEur, basis: "unverified" }],
+    };
+}
