@@ -1,0 +1,74 @@
+/**
+ * npm run plan -- <stack> [--json] [--out DIR] [--stack-file PATH]
+ *
+ * Runs the stack's program offline (Pulumi runtime with mocks) and reports resources, cost, policy verdicts,
+ * shipped files and the critical path. Exit codes: 0 ok, 1 mandatory policy violation, 2 invalid config or
+ * arguments, 3 the stack's program failed.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { renderReport } from "./report";
+import { InvalidConfigError, ProgramError, runPlan, type Plan } from "./run";
+import { readStackFile, StackFileError } from "./stackFile";
+
+const USAGE = "usage: npm run plan -- <stack> [--json] [--out DIR] [--stack-file PATH]";
+const ROOT = resolve(__dirname, "../..");
+
+function fail(code: number, message: string): never {
+    process.stderr.write(`${message}\n`);
+    process.exit(code);
+}
+
+function writeArtifacts(plan: Plan, outDir: string): string[] {
+    return plan.artifacts.map((a) => {
+        const rel = join(a.machine, a.target === "user-data" ? "user-data.yaml" : a.target);
+        const path = join(outDir, rel);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, a.content);
+        return rel;
+    });
+}
+
+function toJson(plan: Plan, written: readonly string[]): unknown {
+    return {
+        stack: plan.stack,
+        phase: plan.phase,
+        project: plan.project,
+        resources: plan.resources,
+        cost: plan.cost,
+        policy: plan.policy,
+        artifacts: plan.artifacts.map((a, i) => ({ path: written[i] ?? join(a.machine, a.target), kind: a.kind, machine: a.machine, target: a.target })),
+        criticalPath: plan.criticalPath,
+        outputs: plan.outputs,
+    };
+}
+
+async function main(): Promise<void> {
+    let args;
+    try {
+        args = parseArgs({
+            allowPositionals: true,
+            options: { json: { type: "boolean", default: false }, out: { type: "string" }, "stack-file": { type: "string" } },
+        });
+    } catch (e) {
+        fail(2, `${(e as Error).message}\n${USAGE}`);
+    }
+    const [stackArg, ...extra] = args.positionals;
+    const stackFile = args.values["stack-file"] ?? (stackArg ? join(ROOT, `Pulumi.${stackArg}.yaml`) : undefined);
+    if (!stackFile || extra.length > 0) fail(2, USAGE);
+
+    let plan: Plan;
+    try {
+        plan = await runPlan(readStackFile(resolve(stackFile), join(ROOT, "Pulumi.yaml")));
+    } catch (e) {
+        if (e instanceof InvalidConfigError || e instanceof StackFileError) fail(2, e.message);
+        if (e instanceof ProgramError) fail(3, `the stack program failed: ${e.message}`);
+        throw e;
+    }
+    const written = args.values.out ? writeArtifacts(plan, resolve(args.values.out)) : [];
+    process.stdout.write(`${args.values.json ? JSON.stringify(toJson(plan, written), null, 2) : renderReport(plan, written)}\n`);
+    process.exitCode = plan.policy.violations.some((v) => v.level === "mandatory") ? 1 : 0;
+}
+
+main().catch((e: unknown) => fail(3, `offline plan failed: ${e instanceof Error ? e.message : String(e)}`));

@@ -1,0 +1,151 @@
+/**
+ * Runs a stack's real program on the Pulumi runtime with mocks and gathers the plan: resources with their
+ * options, cost, policy verdicts, shipped files and the critical path. One plan per process: the Pulumi
+ * runtime keeps its state in a process global.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfig } from "../../core/config/load";
+import type { ConfigProblem } from "../../core/config/problems";
+import { priceResources, type CostLine, type ExternalCost } from "../../core/cost/model";
+import { PHASE_SPECS, type Phase } from "../../core/phases";
+import { evaluatePolicies, type Violation } from "../../policies/evaluate";
+import { main } from "../../stacks";
+import { artifactsOf, type Artifact } from "./artifacts";
+import { criticalPath, type CriticalPath } from "./graph";
+import { PlanMocks } from "./mocks";
+import { MASK, recordRegistrations, type RecordedResource } from "./recorder";
+import type { LoadedStackFile } from "./stackFile";
+
+export class InvalidConfigError extends Error {
+    constructor(
+        message: string,
+        readonly problems: readonly ConfigProblem[],
+    ) {
+        super(message);
+    }
+}
+
+export class ProgramError extends Error {}
+
+export interface PlanResource {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+    readonly dependencies: string[];
+    readonly protect: boolean;
+    readonly ignoreChanges: string[];
+    readonly custom: boolean;
+    readonly inputs: Record<string, unknown>;
+}
+
+export interface Plan {
+    readonly project: string;
+    readonly stack: string;
+    readonly phase: Phase;
+    readonly resources: PlanResource[];
+    readonly cost: {
+        readonly monthlyEur: number;
+        readonly lines: CostLine[];
+        readonly unpriced: string[];
+        readonly budgetEur: { readonly min: number; readonly max?: number };
+        readonly withinBudget: boolean;
+        readonly users: { readonly min: number; readonly max?: number };
+    };
+    readonly policy: { readonly violations: Violation[] };
+    readonly artifacts: Artifact[];
+    readonly criticalPath: CriticalPath;
+    readonly outputs: Record<string, unknown>;
+}
+
+/** Resolves the program's outputs, masking the secret ones for the report. */
+async function resolveOutputs(raw: Record<string, unknown>): Promise<{ plain: Record<string, unknown>; masked: Record<string, unknown> }> {
+    const plain: Record<string, unknown> = {};
+    const masked: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        const out = pulumi.output(value) as pulumi.Output<unknown>;
+        const resolved = await new Promise<unknown>((resolve) => out.apply((v) => resolve(v)));
+        plain[key] = resolved;
+        masked[key] = (await pulumi.isSecret(out)) ? MASK : resolved;
+    }
+    return { plain, masked };
+}
+
+function externalCostsOf(outputs: Record<string, unknown>): ExternalCost[] {
+    const v = outputs["externalCosts"];
+    return Array.isArray(v) ? (v as ExternalCost[]) : [];
+}
+
+function view(r: RecordedResource): PlanResource {
+    return {
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        ...(r.parent ? { parent: r.parent } : {}),
+        dependencies: r.dependencies,
+        protect: r.protect,
+        ignoreChanges: r.ignoreChanges,
+        custom: r.custom,
+        inputs: r.inputs,
+    };
+}
+
+export async function runPlan(file: LoadedStackFile): Promise<Plan> {
+    const loaded = loadStackConfig(file);
+    if (!loaded.ok) throw new InvalidConfigError(loaded.message, loaded.problems);
+    const phase = loaded.config.phase;
+
+    await pulumi.runtime.setMocks(new PlanMocks(), file.project, file.stack, true);
+    pulumi.runtime.setAllConfig({ ...file.values }, [...file.secretKeys]);
+    const recorded = recordRegistrations();
+
+    let outputs: { plain: Record<string, unknown>; masked: Record<string, unknown> };
+    try {
+        let raw: Record<string, unknown> = {};
+        await pulumi.runtime.runInPulumiStack(() => {
+            raw = main();
+            return Promise.resolve(raw);
+        });
+        outputs = await resolveOutputs(raw);
+        await pulumi.runtime.disconnect();
+    } catch (e) {
+        throw new ProgramError(e instanceof Error ? e.message : String(e));
+    }
+
+    const custom = recorded.filter((r) => r.custom);
+    const cost = priceResources(custom.map((r) => ({ type: r.type, name: r.name, props: r.props })), externalCostsOf(outputs.plain));
+    const spec = PHASE_SPECS[phase];
+    const violations = evaluatePolicies(
+        recorded.map((r) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            props: r.props,
+            opts: {
+                protect: r.protect,
+                ignoreChanges: r.ignoreChanges,
+                deleteBeforeReplace: r.deleteBeforeReplace,
+                retainOnDelete: r.retainOnDelete,
+                ...(r.parent ? { parent: r.parent } : {}),
+                dependencies: r.dependencies,
+            },
+        })),
+        { stack: file.stack },
+    );
+    return {
+        project: file.project,
+        stack: file.stack,
+        phase,
+        resources: recorded.map(view),
+        cost: {
+            ...cost,
+            budgetEur: spec.budgetEur,
+            withinBudget: spec.budgetEur.max === undefined || cost.monthlyEur <= spec.budgetEur.max,
+            users: spec.users,
+        },
+        policy: { violations },
+        artifacts: recorded.flatMap((r) => artifactsOf(r.type, r.name, r.props)),
+        criticalPath: criticalPath(recorded),
+        outputs: outputs.masked,
+    };
+}
