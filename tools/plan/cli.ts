@@ -1,5 +1,5 @@
 /**
- * npm run plan -- <stack> [--json] [--out DIR] [--stack-file PATH]
+ * npm run plan -- <stack> [--json | --markdown] [--out DIR] [--stack-file PATH]
  *
  * Runs the stack's program offline (Pulumi runtime with mocks) and reports resources, cost, policy verdicts,
  * shipped files and the critical path. Exit codes: 0 ok, 1 mandatory policy violation, 2 invalid config or
@@ -8,11 +8,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { renderReport } from "./report";
+import { renderMarkdown, renderReport } from "./report";
 import { InvalidConfigError, ProgramError, runPlan, type Plan } from "./run";
 import { readStackFile, StackFileError } from "./stackFile";
 
-const USAGE = "usage: npm run plan -- <stack> [--json] [--out DIR] [--stack-file PATH]";
+const USAGE = "usage: npm run plan -- <stack> [--json | --markdown] [--out DIR] [--stack-file PATH]";
 const ROOT = resolve(__dirname, "../..");
 
 function fail(code: number, message: string): never {
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     try {
         args = parseArgs({
             allowPositionals: true,
-            options: { json: { type: "boolean", default: false }, out: { type: "string" }, "stack-file": { type: "string" } },
+            options: { json: { type: "boolean", default: false }, markdown: { type: "boolean", default: false }, out: { type: "string" }, "stack-file": { type: "string" } },
         });
     } catch (e) {
         fail(2, `${(e as Error).message}\n${USAGE}`);
@@ -67,7 +67,8 @@ async function main(): Promise<void> {
         throw e;
     }
     const written = args.values.out ? writeArtifacts(plan, resolve(args.values.out)) : [];
-    process.stdout.write(`${args.values.json ? JSON.stringify(toJson(plan, written), null, 2) : renderReport(plan, written)}\n`);
+    const text = args.values.json ? JSON.stringify(toJson(plan, written), null, 2) : args.values.markdown ? renderMarkdown(plan) : renderReport(plan, written);
+    process.stdout.write(`${text}\n`);
     process.exitCode = plan.policy.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 

@@ -2,6 +2,7 @@
  * Records every resource registration with its options by wrapping the mock monitor's registerResource:
  * mocks alone see neither parent, protect, ignoreChanges nor dependencies (pulumi#14421).
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Pulumi's wire signatures (runtime/rpc.js). */
@@ -12,6 +13,14 @@ const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const MASK = "[secret]";
+
+/**
+ * A masked secret with a short digest, so two plans show whether it changed. The plan's secrets are
+ * placeholders and generated mock values, never real credentials, so the digest reveals nothing.
+ */
+function masked(value: unknown): string {
+    return `[secret:${createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 12)}]`;
+}
 
 export interface RecordedResource {
     readonly urn: string;
@@ -27,7 +36,7 @@ export interface RecordedResource {
     readonly retainOnDelete: boolean;
     /** Inputs with secrets unwrapped (the plan's secrets are placeholders): what policies and pricing read. */
     readonly props: Record<string, unknown>;
-    /** Inputs with every secret replaced by MASK: what the report prints. */
+    /** Inputs with every secret masked (with a digest): what the report prints. */
     readonly inputs: Record<string, unknown>;
 }
 
@@ -38,8 +47,8 @@ export function decodeWire(v: unknown, mask: boolean): unknown {
     if (typeof v !== "object" || v === null) return v;
     const o = v as Record<string, unknown>;
     const sig = o[SIG_KEY];
-    if (sig === SECRET_SIG) return mask ? MASK : decodeWire(o["value"], mask);
-    if (sig === OUTPUT_SIG) return o["secret"] === true && mask ? MASK : decodeWire(o["value"], mask);
+    if (sig === SECRET_SIG) return mask ? masked(o["value"]) : decodeWire(o["value"], mask);
+    if (sig === OUTPUT_SIG) return o["secret"] === true && mask ? masked(o["value"]) : decodeWire(o["value"], mask);
     if (sig === RESOURCE_SIG) return o["urn"];
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeWire(x, mask)]));
 }

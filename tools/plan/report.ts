@@ -50,3 +50,26 @@ export function renderReport(plan: Plan, written: readonly string[]): string {
     if (written.length) out.push("", `Written under the --out directory: ${written.length} files`);
     return out.join("\n");
 }
+
+/** The cost table and verdicts as GitHub-flavoured Markdown, for a CI job summary. */
+export function renderMarkdown(plan: Plan): string {
+    const { cost } = plan;
+    const mandatory = plan.policy.violations.filter((v) => v.level === "mandatory").length;
+    const out = [
+        `### ${plan.stack} (${plan.phase}): ${eur(cost.monthlyEur)}/month`,
+        "",
+        `Seed budget ${formatRange(cost.budgetEur, "EUR ")} (${cost.withinBudget ? "within" : "**over**"}), sized for ${formatRange(cost.users)} active users, ` +
+            `${plan.resources.length} resources, critical path ~${plan.criticalPath.seconds} s, ` +
+            `${mandatory} mandatory / ${plan.policy.violations.length - mandatory} advisory policy violations.`,
+        "",
+        "| resource | item | EUR/month | price basis |",
+        "|---|---|---:|---|",
+        ...cost.lines.map((l) => `| ${l.resource} | ${l.item} | ${l.monthlyEur.toFixed(2)} | ${l.basis} |`),
+        `| **total** | | **${cost.monthlyEur.toFixed(2)}** | |`,
+    ];
+    if (plan.policy.violations.length) {
+        out.push("", "| level | policy | resource | message |", "|---|---|---|---|");
+        for (const v of plan.policy.violations) out.push(`| ${v.level} | ${v.policy} | ${v.name ?? ""} | ${v.message.replace(/\|/g, "\\|")} |`);
+    }
+    return out.join("\n");
+}

@@ -1,0 +1,15 @@
+/**
+ * Inputs whose change makes the provider replace the resource (ForceNew upstream), per type. Sources:
+ * terraform-provider-hcloud (#372, #338, #737), kreuzwerker docker provider, cloudflare v6 schemas, as
+ * summarised in research/security-anchors.md §3. Only the types the program makes stateful are listed.
+ */
+export const REPLACING_INPUTS: Readonly<Record<string, readonly string[]>> = {
+    "hcloud:index/server:Server": ["image", "location", "userData", "sshKeys", "datacenter", "name"],
+    "hcloud:index/volume:Volume": ["location", "format"],
+    "hcloud:index/primaryIp:PrimaryIp": ["type", "location", "datacenter"],
+    "docker:index/volume:Volume": ["name", "driver", "driverOpts", "labels"],
+    "kubernetes:core/v1:Namespace": ["metadata.name"],
+};
+
+/** Resource types that hold data and so must never be replaced by a config change. */
+export const STATEFUL_TYPES: readonly string[] = Object.keys(REPLACING_INPUTS);

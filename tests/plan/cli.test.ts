@@ -1,0 +1,78 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { planCli, tempStackFile } from "../helpers/planCli";
+import { ROOT } from "../helpers/stackFiles";
+
+const P = "phase-stacks";
+const phase1 = (parse(readFileSync(join(ROOT, "Pulumi.phase1.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+
+function withoutKey(config: Record<string, unknown>, key: string): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(config).filter(([k]) => k !== key));
+}
+
+describe("npm run plan", () => {
+    it("prints the JSON contract for phase1 and writes every shipped file under --out", () => {
+        const out = mkdtempSync(join(tmpdir(), "plan-out-"));
+        const r = planCli(["phase1", "--json", "--out", out]);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const plan = JSON.parse(r.stdout) as Record<string, unknown> & {
+            resources: Record<string, unknown>[];
+            cost: { monthlyEur: number; lines: unknown[] };
+            policy: { violations: unknown[] };
+            artifacts: { path: string; kind: string }[];
+            criticalPath: { seconds: number };
+        };
+        expect(plan).toMatchObject({ stack: "phase1", phase: "phase1" });
+        for (const r of plan.resources) expect(Object.keys(r)).toEqual(expect.arrayContaining(["urn", "type", "name", "dependencies", "protect", "inputs"]));
+        expect(plan.cost.monthlyEur).toBeGreaterThan(0);
+        expect(plan.cost.lines.length).toBeGreaterThan(3);
+        expect(Array.isArray(plan.policy.violations)).toBe(true);
+        expect(plan.criticalPath.seconds).toBeGreaterThan(0);
+        expect(plan.artifacts.length).toBeGreaterThan(10);
+        for (const a of plan.artifacts) expect(existsSync(join(out, a.path)), a.path).toBe(true);
+    });
+
+    it("prints a readable report by default", () => {
+        const r = planCli(["phase1"]);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^Offline plan of phase-stacks\/phase1 \(phase1\)/);
+        expect(r.stdout).toMatch(/Monthly cost: EUR \d+\.\d\d \(seed budget EUR 25.85; within budget\), sized for 0-100 active users/);
+        expect(r.stdout).toMatch(/Critical path: ~\d+(\.\d)? s/);
+    });
+
+    it.each<[string, Record<string, unknown>, string, RegExp]>([
+        ["a wrong type", { ...phase1, [`${P}:servers`]: { app: { type: 33 } } }, `${P}:servers.app.type`, /pulumi config set --path 'servers.app.type' <value> --stack phase1/],
+        ["an unknown key", { ...phase1, [`${P}:sever`]: "x" }, `${P}:sever`, /pulumi config rm --path 'sever' --stack phase1/],
+        ["an unknown server type", { ...phase1, [`${P}:servers`]: { app: { type: "cx32" } } }, `${P}:servers.app.type`, /expected one of/],
+        ["an unknown location", { ...phase1, [`${P}:location`]: "fra1" }, `${P}:location`, /expected one of/],
+        ["a missing secret", withoutKey(phase1, "hcloud:token"), "hcloud:token", /pulumi config set --secret hcloud:token <value> --stack phase1/],
+    ])("exits 2 on %s, naming the key and the fix, without a stack trace", (_case, config, key, fix) => {
+        const r = planCli(["--stack-file", tempStackFile("phase1", config)]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toContain(`${key}:`);
+        expect(r.stderr).toMatch(fix);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect(r.stdout).toBe("");
+    });
+
+    it("exits 2 when the stack file does not exist, naming it", () => {
+        const r = planCli(["nosuchstack"]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(/cannot read .*Pulumi\.nosuchstack\.yaml/);
+    });
+
+    it("exits 2 with usage on bad arguments", () => {
+        expect(planCli([]).status).toBe(2);
+        expect(planCli(["phase1", "--colour"]).stderr).toMatch(/usage: npm run plan/);
+    });
+
+    it("exits 3 for a phase whose topology is not built yet", () => {
+        const r = planCli(["phase2"]);
+        expect(r.status).toBe(3);
+        expect(r.stderr).toMatch(/phase2 topology is not built yet; its configuration is valid/);
+    });
+});
