@@ -21,6 +21,8 @@ export const ARTIFACT_KINDS = [
     "env",
     "pem",
     "k8s",
+    "grafana",
+    "fstab",
     "text",
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
@@ -34,6 +36,8 @@ export interface RenderedFile {
     readonly permissions: string;
     /** True when the content carries credentials; such files live under SECRETS_DIR with mode 0600. */
     readonly secret?: boolean;
+    /** True when the content is appended to a file the image already has (a line for /etc/fstab). */
+    readonly append?: boolean;
 }
 
 /** The only place a secret may travel in user data (the policy pack enforces this convention). */

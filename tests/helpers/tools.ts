@@ -18,6 +18,16 @@ const PACKAGES: Readonly<Record<string, string>> = {
     "systemd-analyze": "systemd",
     openssl: "openssl",
     dot: "graphviz",
+    sshd: "openssh-server",
+    "ssh-keygen": "openssh-client",
+    "fail2ban-client": "fail2ban",
+    "apt-config": "apt",
+    findmnt: "util-linux",
+    unshare: "util-linux",
+    iptables: "iptables",
+    rclone: "rclone",
+    docker: "docker.io",
+    bash: "bash",
 };
 
 export function requireTool(name: string): string {

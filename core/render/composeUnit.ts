@@ -1,0 +1,34 @@
+/** The systemd unit that runs a host's Docker Compose project after docker, the metadata block and its volumes. */
+import type { RenderedFile } from "./artifact";
+import { secretFileOwners } from "./compose";
+import { COMPOSE_FILE, DOCKER_COMPOSE, UNITS } from "./paths";
+import type { HostPlacement } from "./placement";
+import { unitFile } from "./systemd";
+
+export function renderComposeUnit(placement: HostPlacement, mountPoints: readonly string[]): RenderedFile {
+    const compose = `/usr/bin/${DOCKER_COMPOSE.join(" ")}`;
+    return unitFile(UNITS.compose, {
+        Unit: {
+            Description: "phase-stacks services (Docker Compose)",
+            // Wants, not Requires: restarting docker (an upgrade) must not take the project down; live-restore keeps it running.
+            Wants: ["docker.service", "network-online.target"],
+            After: ["docker.service", "network-online.target", UNITS.metadataBlock],
+            Requires: UNITS.metadataBlock,
+            RequiresMountsFor: mountPoints.length > 0 ? [...mountPoints] : undefined,
+            // Without a mounted volume, Docker would create the bind source on the root disk and Postgres would init there.
+            AssertPathIsMountPoint: mountPoints.length > 0 ? [...mountPoints] : undefined,
+        },
+        Service: {
+            Type: "oneshot",
+            RemainAfterExit: true,
+            WorkingDirectory: COMPOSE_FILE.slice(0, COMPOSE_FILE.lastIndexOf("/")),
+            // Images whose process reads its secret file itself need to own it (the file stays 0600).
+            ExecStartPre: secretFileOwners(placement).map((o) => `/usr/bin/chown ${o.uid} ${o.path}`),
+            ExecStart: `${compose} up -d --remove-orphans`,
+            ExecStop: `${compose} down`,
+            // First start pulls every image.
+            TimeoutStartSec: "20min",
+        },
+        Install: { WantedBy: "multi-user.target" },
+    });
+}

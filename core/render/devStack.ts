@@ -1,0 +1,54 @@
+/**
+ * Files the local `dev` stack's containers receive (uploaded by @pulumi/docker at the container paths below):
+ * the same Caddy, Prometheus and Grafana builders as the app host, over plain HTTP on localhost. Containers
+ * must answer to `serviceHost(name)` (or `instanceHosts` for copies) on their network, as compose services do.
+ */
+import type { ServiceName, Workload } from "../workload/services";
+import type { RenderedFile } from "./artifact";
+import { renderCaddyConfig } from "./caddy";
+import { renderGrafanaDatasources } from "./grafana";
+import { CONTAINER_PATHS } from "./paths";
+import { ALL_LOCAL, endpointsOf, hostPort, serviceEndpoint } from "./placement";
+import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
+
+/** Caddy listens here inside its container; publish it on 127.0.0.1 only. */
+export const DEV_PROXY_PORT = 8080;
+/** Browsers resolve every *.localhost name to loopback. */
+export const DEV_HOSTNAMES = { app: "localhost", api: "api.localhost" } as const;
+
+export interface DevStackSpec {
+    readonly workload: Workload;
+}
+
+export interface DevStackFiles {
+    readonly files: readonly RenderedFile[];
+    /** The files to upload into each service's container. */
+    readonly byService: Readonly<Partial<Record<ServiceName, readonly RenderedFile[]>>>;
+}
+
+export function renderDevStack(spec: DevStackSpec): DevStackFiles {
+    const { workload } = spec;
+    const placement = ALL_LOCAL;
+    const caddy = renderCaddyConfig({
+        listener: { scheme: "http", port: DEV_PROXY_PORT },
+        sites: [
+            { hosts: [DEV_HOSTNAMES.app, "127.0.0.1"], upstreams: endpointsOf(placement, workload, "frontend").map(hostPort), healthPath: workload.frontend.healthPath },
+            { hosts: [DEV_HOSTNAMES.api], upstreams: endpointsOf(placement, workload, "api").map(hostPort), healthPath: workload.api.healthPath },
+        ],
+    });
+    const byService: Partial<Record<ServiceName, RenderedFile[]>> = {
+        proxy: [{ path: CONTAINER_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" }],
+        prometheus: [
+            { path: CONTAINER_PATHS.prometheusConfig, content: renderPrometheusConfig("dev", workloadScrapeJobs(workload, placement)), kind: "prometheus-config", permissions: "0644" },
+        ],
+        grafana: [
+            {
+                path: CONTAINER_PATHS.grafanaDatasource,
+                content: renderGrafanaDatasources(`http://${hostPort(serviceEndpoint(placement, workload, "prometheus"))}`),
+                kind: "grafana",
+                permissions: "0644",
+            },
+        ],
+    };
+    return { files: Object.values(byService).flat(), byService };
+}
