@@ -9,7 +9,7 @@ export function renderRedisConfig(memoryMb: number): string {
         "# phase-stacks: Redis for the Celery broker and the application cache.",
         "bind * -::*",
         "port 6379",
-        "dir /data",
+        "# No `dir`: the image's working directory, /data, is its volume and where the AOF goes.",
         "appendonly yes",
         "appendfsync everysec",
         `maxmemory ${Math.floor(memoryMb * MAXMEMORY_SHARE)}mb`,

@@ -28,6 +28,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
     rclone: "rclone",
     docker: "docker.io",
     bash: "bash",
+    python3: "python3-yaml",
 };
 
 export function requireTool(name: string): string {
