@@ -27,7 +27,12 @@ export interface AppHostSpec {
     /** docker `mem_reservation` per service, MiB. */
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
     readonly hostnames: { readonly app: string; readonly api: string };
-    readonly postgres: { readonly database: string; readonly user: string; readonly volumeDevice: string; readonly mountPoint: string };
+    readonly postgres: {
+        readonly database: string;
+        readonly user: string;
+        readonly volumeDevice: string;
+        readonly mountPoint: string;
+    };
     readonly backup: {
         readonly endpoint: string;
         readonly bucket: string;
@@ -51,20 +56,32 @@ export interface AppHostSecrets {
 }
 
 /** Ubuntu 24.04 packages; python3-systemd lets fail2ban read sshd's journal. */
-export const APP_HOST_PACKAGES: readonly string[] = ["docker.io", "docker-compose-v2", "fail2ban", "python3-systemd", "unattended-upgrades", "rclone"];
+export const APP_HOST_PACKAGES: readonly string[] = [
+    "docker.io",
+    "docker-compose-v2",
+    "fail2ban",
+    "python3-systemd",
+    "unattended-upgrades",
+    "rclone",
+];
 
 /** SvelteKit and Vite put content-hashed assets here. */
 const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
 
 function assertHostname(field: string, name: string): void {
-    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name)) throw new Error(`hostnames.${field} '${name}' is not a lowercase DNS name`);
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name))
+        throw new Error(`hostnames.${field} '${name}' is not a lowercase DNS name`);
 }
 
 function assertPgIdentifier(field: string, value: string): void {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) throw new Error(`postgres.${field} '${value}' must be a lowercase identifier (letters, digits, '_')`);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value))
+        throw new Error(`postgres.${field} '${value}' must be a lowercase identifier (letters, digits, '_')`);
 }
 
-export function renderAppHost(spec: AppHostSpec): { readonly files: RenderedFile[]; readonly cloudConfig: string } {
+export function renderAppHost(spec: AppHostSpec): {
+    readonly files: RenderedFile[];
+    readonly cloudConfig: string;
+} {
     assertHostname("app", spec.hostnames.app);
     assertHostname("api", spec.hostnames.api);
     assertPgIdentifier("database", spec.postgres.database);
@@ -75,7 +92,11 @@ export function renderAppHost(spec: AppHostSpec): { readonly files: RenderedFile
     const prometheus = serviceEndpoint(placement, workload, "prometheus");
 
     const caddy = renderCaddyConfig({
-        listener: { scheme: "https", certFile: CONTAINER_PATHS.originCert, keyFile: CONTAINER_PATHS.originKey },
+        listener: {
+            scheme: "https",
+            certFile: CONTAINER_PATHS.originCert,
+            keyFile: CONTAINER_PATHS.originKey,
+        },
         sites: [
             {
                 hosts: [spec.hostnames.app],
@@ -83,7 +104,11 @@ export function renderAppHost(spec: AppHostSpec): { readonly files: RenderedFile
                 healthPath: workload.frontend.healthPath,
                 immutablePaths: IMMUTABLE_ASSET_PATHS,
             },
-            { hosts: [spec.hostnames.api], upstreams: endpointsOf(placement, workload, "api").map(hostPort), healthPath: workload.api.healthPath },
+            {
+                hosts: [spec.hostnames.api],
+                upstreams: endpointsOf(placement, workload, "api").map(hostPort),
+                healthPath: workload.api.healthPath,
+            },
         ],
     });
     const compose = renderCompose({
@@ -97,9 +122,24 @@ export function renderAppHost(spec: AppHostSpec): { readonly files: RenderedFile
     const files: RenderedFile[] = [
         { path: COMPOSE_FILE, content: compose, kind: "compose", permissions: "0644" },
         { path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" },
-        { path: HOST_PATHS.prometheusConfig, content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement)), kind: "prometheus-config", permissions: "0644" },
-        { path: HOST_PATHS.grafanaDatasource, content: renderGrafanaDatasources(`http://${hostPort(prometheus)}`), kind: "grafana", permissions: "0644" },
-        { path: HOST_PATHS.redisConfig, content: renderRedisConfig(workload.redis.memoryMb), kind: "redis-conf", permissions: "0644" },
+        {
+            path: HOST_PATHS.prometheusConfig,
+            content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement)),
+            kind: "prometheus-config",
+            permissions: "0644",
+        },
+        {
+            path: HOST_PATHS.grafanaDatasource,
+            content: renderGrafanaDatasources(`http://${hostPort(prometheus)}`),
+            kind: "grafana",
+            permissions: "0644",
+        },
+        {
+            path: HOST_PATHS.redisConfig,
+            content: renderRedisConfig(workload.redis.memoryMb),
+            kind: "redis-conf",
+            permissions: "0644",
+        },
         ...renderSecretFiles({ workload, placement, postgres: pg, secrets: s }),
         ...renderBackup({
             stack: spec.stack,

@@ -27,10 +27,15 @@ export const RCLONE_REMOTE = "backup";
 
 /** Where the dumps go: `backup:<bucket>/<prefix>/<stack>/postgres`. */
 export function backupRemoteDir(spec: BackupSpec): string {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(spec.bucket)) throw new Error(`backup bucket '${spec.bucket}' is not a valid S3 bucket name`);
-    if (!/^[A-Za-z0-9._-]+$/.test(spec.stack)) throw new Error(`stack name '${spec.stack}' may only contain letters, digits, '.', '_' and '-'`);
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(spec.bucket))
+        throw new Error(`backup bucket '${spec.bucket}' is not a valid S3 bucket name`);
+    if (!/^[A-Za-z0-9._-]+$/.test(spec.stack))
+        throw new Error(`stack name '${spec.stack}' may only contain letters, digits, '.', '_' and '-'`);
     const prefix = spec.prefix.replace(/^\/+|\/+$/g, "");
-    if (!/^[A-Za-z0-9._/-]*$/.test(prefix) || prefix.includes("//")) throw new Error(`backup prefix '${spec.prefix}' may only contain letters, digits, '.', '_', '-' and single '/'`);
+    if (!/^[A-Za-z0-9._/-]*$/.test(prefix) || prefix.includes("//"))
+        throw new Error(
+            `backup prefix '${spec.prefix}' may only contain letters, digits, '.', '_', '-' and single '/'`,
+        );
     return `${RCLONE_REMOTE}:${[spec.bucket, prefix, spec.stack, "postgres"].filter((p) => p !== "").join("/")}`;
 }
 
@@ -49,7 +54,11 @@ export function renderBackupEnv(spec: BackupSpec): string {
         // The bucket exists already; checking would need permission to create buckets.
         NO_CHECK_BUCKET: "true",
     };
-    return Object.entries(entries).map(([k, val]) => `export ${v}_${k}=${shellQuote(val)}`).join("\n") + "\n";
+    return (
+        Object.entries(entries)
+            .map(([k, val]) => `export ${v}_${k}=${shellQuote(val)}`)
+            .join("\n") + "\n"
+    );
 }
 
 /** Settings, logging and the env file: the part both scripts share. */
@@ -61,7 +70,7 @@ function preamble(spec: BackupSpec): string[] {
         `readonly db_user=${shellQuote(spec.postgres.user)}`,
         "",
         "log() { printf 'phase-stacks-backup: %s\\n' \"$*\"; }",
-        "fail() { log \"FAILED: $*\" >&2; exit 1; }",
+        'fail() { log "FAILED: $*" >&2; exit 1; }',
         "",
         '[[ -r "$env_file" ]] || fail "cannot read $env_file"',
         "# shellcheck source=/dev/null",
@@ -75,7 +84,10 @@ function preamble(spec: BackupSpec): string[] {
 const compose = DOCKER_COMPOSE.join(" ");
 
 export function renderBackupScript(spec: BackupSpec): string {
-    if (!Number.isInteger(spec.retentionDays) || spec.retentionDays < 1) throw new Error(`backup retentionDays must be a whole number of days >= 1, got ${spec.retentionDays}`);
+    if (!Number.isInteger(spec.retentionDays) || spec.retentionDays < 1)
+        throw new Error(
+            `backup retentionDays must be a whole number of days >= 1, got ${spec.retentionDays}`,
+        );
     return bashScript(
         [
             `Dumps Postgres (stack ${spec.stack}), uploads the dump and deletes dumps older than ${spec.retentionDays} days.`,
@@ -121,15 +133,31 @@ export function renderRestoreScript(spec: BackupSpec): string {
 export function renderBackup(spec: BackupSpec): RenderedFile[] {
     return [
         secretFile(SECRET_PATHS.backupEnv, renderBackupEnv(spec), "env"),
-        { path: HOST_PATHS.backupScript, content: renderBackupScript(spec), kind: "shell", permissions: "0755" },
-        { path: HOST_PATHS.restoreScript, content: renderRestoreScript(spec), kind: "shell", permissions: "0755" },
+        {
+            path: HOST_PATHS.backupScript,
+            content: renderBackupScript(spec),
+            kind: "shell",
+            permissions: "0755",
+        },
+        {
+            path: HOST_PATHS.restoreScript,
+            content: renderRestoreScript(spec),
+            kind: "shell",
+            permissions: "0755",
+        },
         unitFile(UNITS.backup, {
             Unit: {
                 Description: `Back up Postgres to ${backupRemoteDir(spec)}`,
                 Wants: "network-online.target",
                 After: ["network-online.target", UNITS.compose],
             },
-            Service: { Type: "oneshot", ExecStart: HOST_PATHS.backupScript, PrivateTmp: true, Nice: 10, IOSchedulingClass: "idle" },
+            Service: {
+                Type: "oneshot",
+                ExecStart: HOST_PATHS.backupScript,
+                PrivateTmp: true,
+                Nice: 10,
+                IOSchedulingClass: "idle",
+            },
         }),
         unitFile(UNITS.backupTimer, {
             Unit: { Description: "Daily Postgres backup" },

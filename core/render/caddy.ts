@@ -41,24 +41,44 @@ function securityHeaders(https: boolean): Record<string, string[]> {
 }
 
 function siteRoute(site: CaddySite, https: boolean): object {
-    if (site.hosts.length === 0 || site.upstreams.length === 0) throw new Error(`a Caddy site needs hosts and upstreams (got ${JSON.stringify(site)})`);
+    if (site.hosts.length === 0 || site.upstreams.length === 0)
+        throw new Error(`a Caddy site needs hosts and upstreams (got ${JSON.stringify(site)})`);
     const routes: object[] = [
         // Deferred so the headers also replace what the upstream sent (and drop its Server header).
-        { handle: [{ handler: "headers", response: { set: securityHeaders(https), delete: ["Server"], deferred: true } }] },
+        {
+            handle: [
+                {
+                    handler: "headers",
+                    response: { set: securityHeaders(https), delete: ["Server"], deferred: true },
+                },
+            ],
+        },
     ];
     if (site.immutablePaths && site.immutablePaths.length > 0) {
         routes.push({
             match: [{ path: site.immutablePaths }],
-            handle: [{ handler: "headers", response: { set: { "Cache-Control": ["public, max-age=31536000, immutable"] }, deferred: true } }],
+            handle: [
+                {
+                    handler: "headers",
+                    response: {
+                        set: { "Cache-Control": ["public, max-age=31536000, immutable"] },
+                        deferred: true,
+                    },
+                },
+            ],
         });
     }
-    routes.push({ handle: [{ handler: "encode", encodings: { zstd: {}, gzip: {} }, prefer: ["zstd", "gzip"] }] });
+    routes.push({
+        handle: [{ handler: "encode", encodings: { zstd: {}, gzip: {} }, prefer: ["zstd", "gzip"] }],
+    });
     routes.push({
         handle: [
             {
                 handler: "reverse_proxy",
                 upstreams: site.upstreams.map((dial) => ({ dial })),
-                ...(site.healthPath ? { health_checks: { active: { uri: site.healthPath, interval: "15s", timeout: "5s" } } } : {}),
+                ...(site.healthPath
+                    ? { health_checks: { active: { uri: site.healthPath, interval: "15s", timeout: "5s" } } }
+                    : {}),
             },
         ],
     });
@@ -76,7 +96,9 @@ export function buildCaddyConfig(options: CaddyOptions): object {
               https: {
                   listen: [":443"],
                   routes: siteRoutes,
-                  tls_connection_policies: [{ certificate_selection: { any_tag: [ORIGIN_CERT_TAG] }, protocol_min: "tls1.2" }],
+                  tls_connection_policies: [
+                      { certificate_selection: { any_tag: [ORIGIN_CERT_TAG] }, protocol_min: "tls1.2" },
+                  ],
                   automatic_https: { disable: true },
                   logs: {},
               },
@@ -85,20 +107,43 @@ export function buildCaddyConfig(options: CaddyOptions): object {
                   routes: [
                       {
                           handle: [
-                              { handler: "static_response", status_code: 308, headers: { Location: ["https://{http.request.host}{http.request.uri}"] } },
+                              {
+                                  handler: "static_response",
+                                  status_code: 308,
+                                  headers: { Location: ["https://{http.request.host}{http.request.uri}"] },
+                              },
                           ],
                       },
                   ],
                   automatic_https: { disable: true },
               },
           }
-        : { http: { listen: [`:${listener.port}`], routes: siteRoutes, automatic_https: { disable: true }, logs: {} } };
+        : {
+              http: {
+                  listen: [`:${listener.port}`],
+                  routes: siteRoutes,
+                  automatic_https: { disable: true },
+                  logs: {},
+              },
+          };
     return {
         admin: { listen: CADDY_ADMIN_LISTEN, config: { persist: false } },
         apps: {
             http: { servers },
             ...(https
-                ? { tls: { certificates: { load_files: [{ certificate: listener.certFile, key: listener.keyFile, tags: [ORIGIN_CERT_TAG] }] } } }
+                ? {
+                      tls: {
+                          certificates: {
+                              load_files: [
+                                  {
+                                      certificate: listener.certFile,
+                                      key: listener.keyFile,
+                                      tags: [ORIGIN_CERT_TAG],
+                                  },
+                              ],
+                          },
+                      },
+                  }
                 : {}),
         },
     };

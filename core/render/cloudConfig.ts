@@ -15,7 +15,7 @@ export interface CloudConfigSpec {
 }
 
 /** gzip at a fixed level with the header's OS byte pinned, so the same input gives the same user data on any machine. */
-export function gzipBase64(content: string): string {
+function gzipBase64(content: string): string {
     const gz = gzipSync(Buffer.from(content, "utf8"), { level: 9 });
     gz[9] = 3; // OS = Unix
     return gz.toString("base64");

@@ -23,7 +23,11 @@ export interface ComposeSpec {
  * `edge` reaches the internet (the proxy's published ports, egress for workers, the crawler and Grafana);
  * `data` and `monitoring` are internal: no route out, nothing published.
  */
-export const NETWORKS = { edge: { internal: false }, data: { internal: true }, monitoring: { internal: true } } as const;
+export const NETWORKS = {
+    edge: { internal: false },
+    data: { internal: true },
+    monitoring: { internal: true },
+} as const;
 export type NetworkName = keyof typeof NETWORKS;
 
 /** Who talks to whom: the source of `depends_on`, and of egress when the target is on another host. */
@@ -52,9 +56,15 @@ interface Profile {
     readonly stopGracePeriod?: string;
 }
 
-export const PROFILES: Readonly<Record<ServiceName, Profile>> = {
+const PROFILES: Readonly<Record<ServiceName, Profile>> = {
     // The caddy binary carries the cap_net_bind_service file capability; exec fails unless it stays in the bounding set.
-    proxy: { networks: ["edge"], pidsLimit: 256, capAdd: ["NET_BIND_SERVICE"], readOnly: true, tmpfs: ["/tmp"] },
+    proxy: {
+        networks: ["edge"],
+        pidsLimit: 256,
+        capAdd: ["NET_BIND_SERVICE"],
+        readOnly: true,
+        tmpfs: ["/tmp"],
+    },
     api: { networks: ["edge", "data", "monitoring"], pidsLimit: 512, readOnly: true, tmpfs: ["/tmp"] },
     frontend: { networks: ["edge"], pidsLimit: 512, readOnly: true, tmpfs: ["/tmp"] },
     // The entrypoint starts as root to chown PGDATA and read POSTGRES_PASSWORD_FILE, then drops to postgres with gosu.
@@ -70,7 +80,13 @@ export const PROFILES: Readonly<Record<ServiceName, Profile>> = {
     redis: { networks: ["data"], pidsLimit: 256, readOnly: true, tmpfs: ["/tmp"] },
     // Meilisearch writes large temporary files while indexing; a RAM-backed tmpfs would count against its memory limit.
     meilisearch: { networks: ["data"], pidsLimit: 512, readOnly: false },
-    worker: { networks: ["edge", "data"], pidsLimit: 512, readOnly: true, tmpfs: ["/tmp"], stopGracePeriod: "1m" },
+    worker: {
+        networks: ["edge", "data"],
+        pidsLimit: 512,
+        readOnly: true,
+        tmpfs: ["/tmp"],
+        stopGracePeriod: "1m",
+    },
     // Firecrawl drives headless Chromium, which writes profiles and caches all over the filesystem and runs many threads.
     crawler: { networks: ["edge", "data"], pidsLimit: 2048, readOnly: false },
     prometheus: { networks: ["monitoring"], pidsLimit: 256, readOnly: true },
@@ -80,13 +96,22 @@ export const PROFILES: Readonly<Record<ServiceName, Profile>> = {
 };
 
 /** UIDs of official-image users that read a secret file themselves; the compose unit chowns the file to them. */
-const SECRET_READERS: readonly { readonly service: ServiceName; readonly path: string; readonly uid: number }[] = [
+const SECRET_READERS: readonly {
+    readonly service: ServiceName;
+    readonly path: string;
+    readonly uid: number;
+}[] = [
     { service: "redis", path: SECRET_PATHS.redisAuth, uid: 999 }, // redis user, Debian and Alpine variants
     { service: "grafana", path: SECRET_PATHS.grafanaAdminPassword, uid: 472 }, // grafana image USER
 ];
 
-export function secretFileOwners(placement: HostPlacement): { readonly path: string; readonly uid: number }[] {
-    return SECRET_READERS.filter((r) => isLocal(placement, r.service)).map(({ path, uid }) => ({ path, uid }));
+export function secretFileOwners(
+    placement: HostPlacement,
+): { readonly path: string; readonly uid: number }[] {
+    return SECRET_READERS.filter((r) => isLocal(placement, r.service)).map(({ path, uid }) => ({
+        path,
+        uid,
+    }));
 }
 
 const LOGGING = { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } };
@@ -113,18 +138,36 @@ function healthcheckTest(name: ServiceName, spec: ComposeSpec): string[] | undef
         case "proxy":
             return ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN_LISTEN}/config/`];
         case "postgres":
-            return ["CMD", "pg_isready", "-U", literal(spec.postgres.user), "-d", literal(spec.postgres.database)];
+            return [
+                "CMD",
+                "pg_isready",
+                "-U",
+                literal(spec.postgres.user),
+                "-d",
+                literal(spec.postgres.database),
+            ];
         case "redis":
-            return ["CMD-SHELL", `REDISCLI_AUTH="$$(sed -n 's/^requirepass //p' ${CONTAINER_PATHS.redisAuth})" redis-cli ping | grep -q PONG`];
+            return [
+                "CMD-SHELL",
+                `REDISCLI_AUTH="$$(sed -n 's/^requirepass //p' ${CONTAINER_PATHS.redisAuth})" redis-cli ping | grep -q PONG`,
+            ];
         default:
-            return s.healthPath !== undefined && s.port !== undefined ? httpProbe(s.port, s.healthPath) : undefined;
+            return s.healthPath !== undefined && s.port !== undefined
+                ? httpProbe(s.port, s.healthPath)
+                : undefined;
     }
 }
 
 function healthcheck(name: ServiceName, spec: ComposeSpec): object | undefined {
     const test = healthcheckTest(name, spec);
     if (!test) return undefined;
-    return { test, interval: "30s", timeout: "5s", retries: 3, start_period: name === "postgres" || name === "redis" ? "30s" : "60s" };
+    return {
+        test,
+        interval: "30s",
+        timeout: "5s",
+        retries: 3,
+        start_period: name === "postgres" || name === "redis" ? "30s" : "60s",
+    };
 }
 
 function bind(host: string, container: string): string {
@@ -142,7 +185,10 @@ function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown
     switch (name) {
         case "proxy":
             refuseCommand(spec, name, `the proxy runs '${CADDY_COMMAND.join(" ")}'`);
-            if (!/(^|\/)caddy[:@]/.test(workload.proxy.image)) throw new Error(`workload.proxy.image must be a Caddy image (the proxy is configured with Caddy JSON), got ${workload.proxy.image}`);
+            if (!/(^|\/)caddy[:@]/.test(workload.proxy.image))
+                throw new Error(
+                    `workload.proxy.image must be a Caddy image (the proxy is configured with Caddy JSON), got ${workload.proxy.image}`,
+                );
             return {
                 command: [...CADDY_COMMAND],
                 volumes: [
@@ -174,15 +220,26 @@ function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown
                     // A subdirectory: the volume's root holds lost+found, which initdb refuses.
                     PGDATA: `${CONTAINER_PATHS.postgresData}/pgdata`,
                 },
-                volumes: [`${spec.postgres.dataDir}:${CONTAINER_PATHS.postgresData}`, bind(SECRET_PATHS.postgresPassword, CONTAINER_PATHS.postgresPassword)],
+                volumes: [
+                    `${spec.postgres.dataDir}:${CONTAINER_PATHS.postgresData}`,
+                    bind(SECRET_PATHS.postgresPassword, CONTAINER_PATHS.postgresPassword),
+                ],
                 shm_size: "256m",
             };
         case "redis":
-            refuseCommand(spec, name, "redis must start with the rendered redis.conf, which sets its password");
+            refuseCommand(
+                spec,
+                name,
+                "redis must start with the rendered redis.conf, which sets its password",
+            );
             return {
                 command: ["redis-server", CONTAINER_PATHS.redisConfig],
                 user: "redis",
-                volumes: [bind(HOST_PATHS.redisConfig, CONTAINER_PATHS.redisConfig), bind(SECRET_PATHS.redisAuth, CONTAINER_PATHS.redisAuth), "redis-data:/data"],
+                volumes: [
+                    bind(HOST_PATHS.redisConfig, CONTAINER_PATHS.redisConfig),
+                    bind(SECRET_PATHS.redisAuth, CONTAINER_PATHS.redisAuth),
+                    "redis-data:/data",
+                ],
             };
         case "meilisearch":
             return {
@@ -191,13 +248,20 @@ function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown
                     MEILI_NO_ANALYTICS: "true",
                     MEILI_DB_PATH: "/meili_data/data.ms",
                     // Meilisearch sizes its indexing memory from the host's RAM, not the container limit.
-                    MEILI_MAX_INDEXING_MEMORY: String(Math.floor(workload.meilisearch.memoryMb / 2) * 1024 * 1024),
+                    MEILI_MAX_INDEXING_MEMORY: String(
+                        Math.floor(workload.meilisearch.memoryMb / 2) * 1024 * 1024,
+                    ),
                 },
                 env_file: [SECRET_PATHS.meilisearchEnv],
                 volumes: ["meili-data:/meili_data"],
             };
         case "prometheus":
-            return { volumes: [bind(HOST_PATHS.prometheusConfig, CONTAINER_PATHS.prometheusConfig), "prometheus-data:/prometheus"] };
+            return {
+                volumes: [
+                    bind(HOST_PATHS.prometheusConfig, CONTAINER_PATHS.prometheusConfig),
+                    "prometheus-data:/prometheus",
+                ],
+            };
         case "grafana": {
             const port = workload.grafana.port ?? 3000;
             return {
@@ -236,7 +300,10 @@ function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown
 
 function networksOf(name: ServiceName, spec: ComposeSpec, aliased: boolean): unknown {
     const needsEgress = REACHES[name].some((t) => !isLocal(spec.placement, t));
-    const names = new Set<NetworkName>([...PROFILES[name].networks, ...(needsEgress ? (["edge"] as const) : [])]);
+    const names = new Set<NetworkName>([
+        ...PROFILES[name].networks,
+        ...(needsEgress ? (["edge"] as const) : []),
+    ]);
     if (!aliased) return [...names];
     // Copies answer to the service's own name too, so clients need not know how many there are.
     return Object.fromEntries([...names].map((n) => [n, { aliases: [serviceHost(name)] }]));
@@ -256,7 +323,10 @@ function service(name: ServiceName, spec: ComposeSpec, aliased: boolean): Record
     const s = spec.workload[name];
     const profile = PROFILES[name];
     const reservation = spec.reservationsMb[name];
-    if (!(reservation > 0 && reservation <= s.memoryMb)) throw new Error(`reservation for ${name} is ${reservation} MiB; it must be > 0 and at most memoryMb (${s.memoryMb})`);
+    if (!(reservation > 0 && reservation <= s.memoryMb))
+        throw new Error(
+            `reservation for ${name} is ${reservation} MiB; it must be > 0 and at most memoryMb (${s.memoryMb})`,
+        );
     const own = specifics(name, spec);
     const hc = healthcheck(name, spec);
     const deps = dependsOn(name, spec);
@@ -284,7 +354,11 @@ function service(name: ServiceName, spec: ComposeSpec, aliased: boolean): Record
     };
 }
 
-export function buildCompose(spec: ComposeSpec): { services: Record<string, unknown>; networks: object; volumes: object } {
+export function buildCompose(spec: ComposeSpec): {
+    services: Record<string, unknown>;
+    networks: object;
+    volumes: object;
+} {
     const local = SERVICE_NAMES.filter((n) => isLocal(spec.placement, n));
     const services: Record<string, Record<string, unknown>> = {};
     for (const name of local) {
@@ -293,11 +367,19 @@ export function buildCompose(spec: ComposeSpec): { services: Record<string, unkn
     }
     const used = (key: "networks" | "volumes", extract: (v: unknown) => string[]) =>
         [...new Set(Object.values(services).flatMap((s) => extract(s[key])))].sort();
-    const networkNames = used("networks", (v) => (Array.isArray(v) ? v : Object.keys(v as object))) as NetworkName[];
-    const volumeNames = used("volumes", (v) => ((v as string[] | undefined) ?? []).map((m) => m.split(":")[0] ?? "").filter((src) => !src.startsWith("/")));
+    const networkNames = used("networks", (v) =>
+        Array.isArray(v) ? (v as string[]) : Object.keys(v as object),
+    ) as NetworkName[];
+    const volumeNames = used("volumes", (v) =>
+        ((v as string[] | undefined) ?? [])
+            .map((m) => m.split(":")[0] ?? "")
+            .filter((src) => !src.startsWith("/")),
+    );
     return {
         services,
-        networks: Object.fromEntries(networkNames.map((n) => [n, NETWORKS[n].internal ? { internal: true } : {}])),
+        networks: Object.fromEntries(
+            networkNames.map((n) => [n, NETWORKS[n].internal ? { internal: true } : {}]),
+        ),
         volumes: Object.fromEntries(volumeNames.map((v) => [v, {}])),
     };
 }

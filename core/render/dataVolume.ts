@@ -5,11 +5,17 @@
 import type { RenderedFile } from "./artifact";
 
 /** Hetzner formats the Volume (ext4) when it is created; `nofail` lets the host boot without it. */
-export const VOLUME_MOUNT_OPTIONS = "defaults,discard,nofail,x-systemd.device-timeout=300s";
+const VOLUME_MOUNT_OPTIONS = "defaults,discard,nofail,x-systemd.device-timeout=300s";
 
 export function renderVolumeMount(device: string, mountPoint: string): RenderedFile {
-    if (!/^\/dev\/\S+$/.test(device)) throw new Error(`volume device '${device}' must be a /dev path without spaces (e.g. /dev/disk/by-id/scsi-0HC_Volume_12345)`);
-    if (!/^\/\S+[^/]$/.test(mountPoint)) throw new Error(`volume mount point '${mountPoint}' must be an absolute path without spaces or trailing slash`);
+    if (!/^\/dev\/\S+$/.test(device))
+        throw new Error(
+            `volume device '${device}' must be a /dev path without spaces (e.g. /dev/disk/by-id/scsi-0HC_Volume_12345)`,
+        );
+    if (!/^\/\S+[^/]$/.test(mountPoint))
+        throw new Error(
+            `volume mount point '${mountPoint}' must be an absolute path without spaces or trailing slash`,
+        );
     return {
         path: "/etc/fstab",
         content: `# phase-stacks: Postgres data volume\n${device} ${mountPoint} ext4 ${VOLUME_MOUNT_OPTIONS} 0 2\n`,

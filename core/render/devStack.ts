@@ -32,19 +32,34 @@ export function renderDevStack(spec: DevStackSpec): DevStackFiles {
     const caddy = renderCaddyConfig({
         listener: { scheme: "http", port: DEV_PROXY_PORT },
         sites: [
-            { hosts: [DEV_HOSTNAMES.app, "127.0.0.1"], upstreams: endpointsOf(placement, workload, "frontend").map(hostPort), healthPath: workload.frontend.healthPath },
-            { hosts: [DEV_HOSTNAMES.api], upstreams: endpointsOf(placement, workload, "api").map(hostPort), healthPath: workload.api.healthPath },
+            {
+                hosts: [DEV_HOSTNAMES.app, "127.0.0.1"],
+                upstreams: endpointsOf(placement, workload, "frontend").map(hostPort),
+                healthPath: workload.frontend.healthPath,
+            },
+            {
+                hosts: [DEV_HOSTNAMES.api],
+                upstreams: endpointsOf(placement, workload, "api").map(hostPort),
+                healthPath: workload.api.healthPath,
+            },
         ],
     });
     const byService: Partial<Record<ServiceName, RenderedFile[]>> = {
         proxy: [{ path: CONTAINER_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" }],
         prometheus: [
-            { path: CONTAINER_PATHS.prometheusConfig, content: renderPrometheusConfig("dev", workloadScrapeJobs(workload, placement)), kind: "prometheus-config", permissions: "0644" },
+            {
+                path: CONTAINER_PATHS.prometheusConfig,
+                content: renderPrometheusConfig("dev", workloadScrapeJobs(workload, placement)),
+                kind: "prometheus-config",
+                permissions: "0644",
+            },
         ],
         grafana: [
             {
                 path: CONTAINER_PATHS.grafanaDatasource,
-                content: renderGrafanaDatasources(`http://${hostPort(serviceEndpoint(placement, workload, "prometheus"))}`),
+                content: renderGrafanaDatasources(
+                    `http://${hostPort(serviceEndpoint(placement, workload, "prometheus"))}`,
+                ),
                 kind: "grafana",
                 permissions: "0644",
             },

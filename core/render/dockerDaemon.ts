@@ -1,7 +1,7 @@
 /** /etc/docker/daemon.json for the app host (CIS Docker Benchmark section 2 items noted inline). */
 import type { RenderedFile } from "./artifact";
 
-export function buildDockerDaemonConfig(): Record<string, unknown> {
+function buildDockerDaemonConfig(): Record<string, unknown> {
     return {
         "log-driver": "json-file",
         "log-opts": { "max-size": "10m", "max-file": "3" },
@@ -19,5 +19,10 @@ export function buildDockerDaemonConfig(): Record<string, unknown> {
 }
 
 export function renderDockerDaemon(): RenderedFile {
-    return { path: "/etc/docker/daemon.json", content: `${JSON.stringify(buildDockerDaemonConfig(), null, 2)}\n`, kind: "docker-daemon", permissions: "0644" };
+    return {
+        path: "/etc/docker/daemon.json",
+        content: `${JSON.stringify(buildDockerDaemonConfig(), null, 2)}\n`,
+        kind: "docker-daemon",
+        permissions: "0644",
+    };
 }

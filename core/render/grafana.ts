@@ -4,7 +4,17 @@ import { toYaml } from "./yaml";
 export function buildGrafanaDatasources(prometheusUrl: string): object {
     return {
         apiVersion: 1,
-        datasources: [{ name: "Prometheus", uid: "prometheus", type: "prometheus", access: "proxy", url: prometheusUrl, isDefault: true, editable: false }],
+        datasources: [
+            {
+                name: "Prometheus",
+                uid: "prometheus",
+                type: "prometheus",
+                access: "proxy",
+                url: prometheusUrl,
+                isDefault: true,
+                editable: false,
+            },
+        ],
     };
 }
 

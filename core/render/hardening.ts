@@ -8,7 +8,7 @@ export const SSHD_DROP_IN = "/etc/ssh/sshd_config.d/10-phase-stacks.conf";
  * sshd keeps the first value it reads for a keyword, and Ubuntu's sshd_config includes sshd_config.d/*.conf
  * first, in name order: `10-` wins over cloud-init's `50-cloud-init.conf`.
  */
-export const SSHD_SETTINGS: Readonly<Record<string, string>> = {
+const SSHD_SETTINGS: Readonly<Record<string, string>> = {
     PasswordAuthentication: "no",
     KbdInteractiveAuthentication: "no",
     PermitEmptyPasswords: "no",
@@ -24,13 +24,13 @@ export const SSHD_SETTINGS: Readonly<Record<string, string>> = {
     ClientAliveCountMax: "2",
 };
 
-export function renderSshdDropIn(): string {
+function renderSshdDropIn(): string {
     const lines = ["# phase-stacks: keys only, no root password, no forwarding beyond local ports."];
     for (const [k, v] of Object.entries(SSHD_SETTINGS)) lines.push(`${k} ${v}`);
     return `${lines.join("\n")}\n`;
 }
 
-export function renderFail2banJail(): string {
+function renderFail2banJail(): string {
     return renderIni(
         {
             sshd: {
@@ -50,15 +50,20 @@ export function renderFail2banJail(): string {
 }
 
 /** Turns on the daily apt timers that run unattended-upgrades. */
-export function renderAutoUpgrades(): string {
-    return ['APT::Periodic::Update-Package-Lists "1";', 'APT::Periodic::Unattended-Upgrade "1";', 'APT::Periodic::AutocleanInterval "7";', ""].join("\n");
+function renderAutoUpgrades(): string {
+    return [
+        'APT::Periodic::Update-Package-Lists "1";',
+        'APT::Periodic::Unattended-Upgrade "1";',
+        'APT::Periodic::AutocleanInterval "7";',
+        "",
+    ].join("\n");
 }
 
 /**
  * Security pockets only (#clear drops the origins 50unattended-upgrades lists). No automatic reboot: a reboot
  * restarts every container; kernel updates wait for a planned reboot (/var/run/reboot-required says when).
  */
-export function renderUnattendedUpgradesOverride(): string {
+function renderUnattendedUpgradesOverride(): string {
     return [
         "// phase-stacks: install security updates only; never reboot on our own.",
         "#clear Unattended-Upgrade::Allowed-Origins;",
@@ -76,8 +81,23 @@ export function renderUnattendedUpgradesOverride(): string {
 export function renderHardening(): RenderedFile[] {
     return [
         { path: SSHD_DROP_IN, content: renderSshdDropIn(), kind: "sshd", permissions: "0644" },
-        { path: "/etc/fail2ban/jail.d/phase-stacks.local", content: renderFail2banJail(), kind: "fail2ban", permissions: "0644" },
-        { path: "/etc/apt/apt.conf.d/20auto-upgrades", content: renderAutoUpgrades(), kind: "apt", permissions: "0644" },
-        { path: "/etc/apt/apt.conf.d/52phase-stacks-unattended-upgrades", content: renderUnattendedUpgradesOverride(), kind: "apt", permissions: "0644" },
+        {
+            path: "/etc/fail2ban/jail.d/phase-stacks.local",
+            content: renderFail2banJail(),
+            kind: "fail2ban",
+            permissions: "0644",
+        },
+        {
+            path: "/etc/apt/apt.conf.d/20auto-upgrades",
+            content: renderAutoUpgrades(),
+            kind: "apt",
+            permissions: "0644",
+        },
+        {
+            path: "/etc/apt/apt.conf.d/52phase-stacks-unattended-upgrades",
+            content: renderUnattendedUpgradesOverride(),
+            kind: "apt",
+            permissions: "0644",
+        },
     ];
 }

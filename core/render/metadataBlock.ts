@@ -7,11 +7,14 @@ import { HOST_PATHS, UNITS } from "./paths";
 import { bashScript } from "./shell";
 import { unitFile } from "./systemd";
 
-export const METADATA_SERVICE = "169.254.169.254/32";
+const METADATA_SERVICE = "169.254.169.254/32";
 
-export function renderMetadataBlockScript(): string {
+function renderMetadataBlockScript(): string {
     return bashScript(
-        ["Blocks the Hetzner metadata service for containers (DOCKER-USER) and non-root host processes (OUTPUT).", "Idempotent: each rule is checked (-C) before it is inserted."],
+        [
+            "Blocks the Hetzner metadata service for containers (DOCKER-USER) and non-root host processes (OUTPUT).",
+            "Idempotent: each rule is checked (-C) before it is inserted.",
+        ],
         [
             `readonly metadata=${METADATA_SERVICE}`,
             "",
@@ -27,7 +30,12 @@ export function renderMetadataBlockScript(): string {
 
 export function renderMetadataBlock(): RenderedFile[] {
     return [
-        { path: HOST_PATHS.metadataBlockScript, content: renderMetadataBlockScript(), kind: "shell", permissions: "0755" },
+        {
+            path: HOST_PATHS.metadataBlockScript,
+            content: renderMetadataBlockScript(),
+            kind: "shell",
+            permissions: "0755",
+        },
         unitFile(UNITS.metadataBlock, {
             Unit: {
                 Description: "Block the Hetzner metadata service for containers and non-root processes",

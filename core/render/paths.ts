@@ -46,7 +46,14 @@ export const CONTAINER_PATHS = {
 } as const;
 
 /** `docker compose` bound to the project, for units and scripts. */
-export const DOCKER_COMPOSE: readonly string[] = ["docker", "compose", "-p", COMPOSE_PROJECT, "-f", COMPOSE_FILE];
+export const DOCKER_COMPOSE: readonly string[] = [
+    "docker",
+    "compose",
+    "-p",
+    COMPOSE_PROJECT,
+    "-f",
+    COMPOSE_FILE,
+];
 
 export const UNITS = {
     compose: "phase-stacks.service",

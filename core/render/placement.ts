@@ -20,7 +20,15 @@ export interface HostPlacement {
 export const ALL_LOCAL: HostPlacement = { local: SERVICE_NAMES, remote: {} };
 
 /** Services that hold state on this host: more than one copy would mean two writers on one data directory. */
-const SINGLETONS: ReadonlySet<ServiceName> = new Set(["proxy", "postgres", "redis", "meilisearch", "prometheus", "grafana", "nodeExporter"]);
+const SINGLETONS: ReadonlySet<ServiceName> = new Set([
+    "proxy",
+    "postgres",
+    "redis",
+    "meilisearch",
+    "prometheus",
+    "grafana",
+    "nodeExporter",
+]);
 
 /** DNS name of a service on the container network (compose service name, dev container alias). */
 export function serviceHost(name: ServiceName): string {
@@ -30,7 +38,10 @@ export function serviceHost(name: ServiceName): string {
 /** One name per copy: `api` for one replica, `worker-1`, `worker-2` for several (compose 1.29 and v2 both accept distinct services). */
 export function instanceHosts(name: ServiceName, spec: ServiceSpec): string[] {
     if (spec.replicas === 1) return [serviceHost(name)];
-    if (SINGLETONS.has(name)) throw new Error(`workload.${name}.replicas is ${spec.replicas}: ${name} keeps state on its host and must run as one copy`);
+    if (SINGLETONS.has(name))
+        throw new Error(
+            `workload.${name}.replicas is ${spec.replicas}: ${name} keeps state on its host and must run as one copy`,
+        );
     return Array.from({ length: spec.replicas }, (_, i) => `${serviceHost(name)}-${i + 1}`);
 }
 
@@ -43,7 +54,8 @@ export function endpointsOf(placement: HostPlacement, workload: Workload, name: 
     const remote = placement.remote[name];
     if (isLocal(placement, name)) {
         const port = workload[name].port;
-        if (port === undefined) throw new Error(`workload.${name}.port is not set, but other services need to reach ${name}`);
+        if (port === undefined)
+            throw new Error(`workload.${name}.port is not set, but other services need to reach ${name}`);
         return instanceHosts(name, workload[name]).map((host) => ({ host, port }));
     }
     if (remote) return [remote];

@@ -18,7 +18,11 @@ export function workloadScrapeJobs(workload: Workload, placement: HostPlacement)
     return [
         { job: "prometheus", targets: [`localhost:${workload.prometheus.port ?? 9090}`] },
         { job: "node", targets: endpointsOf(placement, workload, "nodeExporter").map(hostPort) },
-        { job: "api", targets: endpointsOf(placement, workload, "api").map(hostPort), metricsPath: "/metrics" },
+        {
+            job: "api",
+            targets: endpointsOf(placement, workload, "api").map(hostPort),
+            metricsPath: "/metrics",
+        },
     ];
 }
 

@@ -25,7 +25,8 @@ export interface SecretFilesSpec {
 }
 
 export function secretFile(path: string, content: string, kind: ArtifactKind): RenderedFile {
-    if (!path.startsWith(`${SECRETS_DIR}/`)) throw new Error(`secret file ${path} must live under ${SECRETS_DIR}`);
+    if (!path.startsWith(`${SECRETS_DIR}/`))
+        throw new Error(`secret file ${path} must live under ${SECRETS_DIR}`);
     return { path, content, kind, permissions: "0600", secret: true };
 }
 
@@ -35,7 +36,9 @@ export function secretFile(path: string, content: string, kind: ArtifactKind): R
  */
 function assertBareToken(name: string, value: string): string {
     if (value.length === 0 || !/^[A-Za-z0-9!%&()*+,\-./:;<=>?@[\]^_{|}~]+$/.test(value)) {
-        throw new Error(`secret ${name} must be non-empty and contain no whitespace, quotes, backslashes, '$' or '#': regenerate it without them`);
+        throw new Error(
+            `secret ${name} must be non-empty and contain no whitespace, quotes, backslashes, '$' or '#': regenerate it without them`,
+        );
     }
     return value;
 }
@@ -52,7 +55,8 @@ const MEILI_MIN_KEY_BYTES = 16;
 
 export function renderSecretFiles(spec: SecretFilesSpec): RenderedFile[] {
     const { secrets: s, workload, placement, postgres } = spec;
-    if (Buffer.byteLength(s.meiliMasterKey) < MEILI_MIN_KEY_BYTES) throw new Error(`secret meiliMasterKey must be at least ${MEILI_MIN_KEY_BYTES} bytes`);
+    if (Buffer.byteLength(s.meiliMasterKey) < MEILI_MIN_KEY_BYTES)
+        throw new Error(`secret meiliMasterKey must be at least ${MEILI_MIN_KEY_BYTES} bytes`);
     assertBareToken("redisPassword", s.redisPassword);
     assertBareToken("meiliMasterKey", s.meiliMasterKey);
     const pg = serviceEndpoint(placement, workload, "postgres");

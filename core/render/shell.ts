@@ -7,5 +7,9 @@ export function shellQuote(value: string): string {
 
 /** A bash script from its lines, with strict mode on and the description as header comments. */
 export function bashScript(description: readonly string[], body: readonly string[]): string {
-    return ["#!/usr/bin/env bash", ...description.map((d) => `# ${d}`), "set -euo pipefail", "", ...body].join("\n") + "\n";
+    return (
+        ["#!/usr/bin/env bash", ...description.map((d) => `# ${d}`), "set -euo pipefail", "", ...body].join(
+            "\n",
+        ) + "\n"
+    );
 }

@@ -12,6 +12,14 @@ export interface SystemdUnit {
 export const UNIT_DIR = "/etc/systemd/system";
 
 export function unitFile(name: string, unit: SystemdUnit): RenderedFile {
-    const sections = Object.fromEntries(Object.entries(unit).filter(([, s]) => s !== undefined)) as Record<string, IniSection>;
-    return { path: `${UNIT_DIR}/${name}`, content: renderIni(sections, ["Written by phase-stacks (cloud-init)."]), kind: "systemd", permissions: "0644" };
+    const sections = Object.fromEntries(Object.entries(unit).filter(([, s]) => s !== undefined)) as Record<
+        string,
+        IniSection
+    >;
+    return {
+        path: `${UNIT_DIR}/${name}`,
+        content: renderIni(sections, ["Written by phase-stacks (cloud-init)."]),
+        kind: "systemd",
+        permissions: "0644",
+    };
 }

@@ -10,13 +10,22 @@ import { fileAt, phase1Spec, pyYamlLoad, removeDir, tempDir, writeFilesOf } from
 
 const spec = phase1Spec();
 const { files, cloudConfig } = renderAppHost(spec);
-const doc = parse(cloudConfig) as { packages: string[]; runcmd: string[][]; ssh_pwauth: boolean; write_files: unknown[]; package_update: boolean; package_upgrade: boolean };
+const doc = parse(cloudConfig) as {
+    packages: string[];
+    runcmd: string[][];
+    ssh_pwauth: boolean;
+    write_files: unknown[];
+    package_update: boolean;
+    package_upgrade: boolean;
+};
 
 /** Every form in which a secret could leak: raw, URL-encoded, and each long line of a PEM body. */
 function needles(secrets: AppHostSecrets): { name: string; value: string }[] {
-    return Object.entries(secrets).flatMap(([name, value]) => {
+    return (Object.entries(secrets) as [string, string][]).flatMap(([name, value]) => {
         const forms = new Set([value, encodeURIComponent(value)]);
-        if (value.includes("-----BEGIN")) for (const line of value.split("\n")) if (line.length >= 40 && !line.startsWith("-----")) forms.add(line);
+        if (value.includes("-----BEGIN"))
+            for (const line of value.split("\n"))
+                if (line.length >= 40 && !line.startsWith("-----")) forms.add(line);
         return [...forms].map((v) => ({ name, value: v }));
     });
 }
@@ -27,11 +36,16 @@ function leaks(userData: string, secrets: AppHostSecrets): string[] {
     const entries = writeFilesOf(userData);
     for (const { entry, decoded } of entries) {
         if (entry.path.startsWith(`${SECRETS_DIR}/`)) continue;
-        for (const n of needles(secrets)) if (decoded.includes(n.value)) found.push(`${n.name} in ${entry.path}`);
+        for (const n of needles(secrets))
+            if (decoded.includes(n.value)) found.push(`${n.name} in ${entry.path}`);
     }
-    const rest = { ...(parse(userData) as Record<string, unknown>), write_files: entries.map((e) => ({ ...e.entry, content: "" })) };
+    const rest = {
+        ...(parse(userData) as Record<string, unknown>),
+        write_files: entries.map((e) => ({ ...e.entry, content: "" })),
+    };
     const restText = JSON.stringify(rest);
-    for (const n of needles(secrets)) if (restText.includes(n.value)) found.push(`${n.name} outside write_files contents`);
+    for (const n of needles(secrets))
+        if (restText.includes(n.value)) found.push(`${n.name} outside write_files contents`);
     return found;
 }
 
@@ -59,7 +73,22 @@ describe("phase-1 app host user data", () => {
     it("labels every file with a known kind", () => {
         for (const f of files) expect(ARTIFACT_KINDS, f.path).toContain(f.kind);
         const kinds = new Set(files.map((f) => f.kind));
-        for (const k of ["compose", "caddy", "prometheus-config", "grafana", "systemd", "shell", "sshd", "fail2ban", "apt", "docker-daemon", "env", "pem", "fstab"]) expect(kinds, k).toContain(k);
+        for (const k of [
+            "compose",
+            "caddy",
+            "prometheus-config",
+            "grafana",
+            "systemd",
+            "shell",
+            "sshd",
+            "fail2ban",
+            "apt",
+            "docker-daemon",
+            "env",
+            "pem",
+            "fstab",
+        ])
+            expect(kinds, k).toContain(k);
     });
 
     it("keeps every secret inside SECRETS_DIR files with mode 0600, and out of everything else", () => {
@@ -71,12 +100,16 @@ describe("phase-1 app host user data", () => {
                 expect(f.permissions, f.path).toBe("0600");
                 expect(f.secret, f.path).toBe(true);
             }
-            if (f.secret) expect([f.path.startsWith(`${SECRETS_DIR}/`), f.permissions], f.path).toEqual([true, "0600"]);
+            if (f.secret)
+                expect([f.path.startsWith(`${SECRETS_DIR}/`), f.permissions], f.path).toEqual([true, "0600"]);
         }
     });
 
     it("would report a secret planted outside SECRETS_DIR (the leak check can fail)", () => {
-        const inFile = cloudConfig.replace("# phase-stacks: Redis for the Celery broker", `# ${spec.secrets.redisPassword}`);
+        const inFile = cloudConfig.replace(
+            "# phase-stacks: Redis for the Celery broker",
+            `# ${spec.secrets.redisPassword}`,
+        );
         expect(inFile).not.toBe(cloudConfig);
         expect(leaks(inFile, spec.secrets)).toEqual(["redisPassword in /etc/phase-stacks/redis.conf"]);
         const inDocument = `${cloudConfig}final_message: ${encodeURIComponent(spec.secrets.postgresPassword)}\n`;
@@ -84,15 +117,28 @@ describe("phase-1 app host user data", () => {
     });
 
     it("installs Docker, compose v2, fail2ban, unattended-upgrades and rclone, upgrades, and turns off password SSH", () => {
-        expect(doc.packages).toEqual(expect.arrayContaining(["docker.io", "docker-compose-v2", "fail2ban", "unattended-upgrades", "rclone"]));
+        expect(doc.packages).toEqual(
+            expect.arrayContaining([
+                "docker.io",
+                "docker-compose-v2",
+                "fail2ban",
+                "unattended-upgrades",
+                "rclone",
+            ]),
+        );
         expect([doc.package_update, doc.package_upgrade, doc.ssh_pwauth]).toEqual([true, true, false]);
     });
 
     it("enables the metadata block, the backup timer and the compose unit, without blocking cloud-init on the volume", () => {
         const commands = doc.runcmd.map((c) => c.join(" "));
         expect(commands.indexOf("systemctl daemon-reload")).toBeGreaterThanOrEqual(0);
-        const enable = (unit: string) => commands.findIndex((c) => c.startsWith("systemctl enable") && c.endsWith(unit));
-        for (const u of ["phase-stacks-metadata-block.service", "phase-stacks-backup.timer", "phase-stacks.service"]) {
+        const enable = (unit: string) =>
+            commands.findIndex((c) => c.startsWith("systemctl enable") && c.endsWith(unit));
+        for (const u of [
+            "phase-stacks-metadata-block.service",
+            "phase-stacks-backup.timer",
+            "phase-stacks.service",
+        ]) {
             expect(enable(u), u).toBeGreaterThan(commands.indexOf("systemctl daemon-reload"));
         }
         expect(enable("phase-stacks-metadata-block.service")).toBeLessThan(enable("phase-stacks.service"));
@@ -103,9 +149,14 @@ describe("phase-1 app host user data", () => {
     it("mounts the Postgres volume from fstab with nofail and a device timeout", () => {
         const fstab = fileAt(files, "/etc/fstab");
         expect(fstab.append).toBe(true);
-        const line = fstab.content.split("\n").find((l) => l.startsWith("/dev/"))!.split(/\s+/);
+        const line = fstab.content
+            .split("\n")
+            .find((l) => l.startsWith("/dev/"))!
+            .split(/\s+/);
         expect(line.slice(0, 3)).toEqual([spec.postgres.volumeDevice, spec.postgres.mountPoint, "ext4"]);
-        expect(line[3]!.split(",")).toEqual(expect.arrayContaining(["nofail", "x-systemd.device-timeout=300s"]));
+        expect(line[3]!.split(",")).toEqual(
+            expect.arrayContaining(["nofail", "x-systemd.device-timeout=300s"]),
+        );
     });
 
     it("reads the same in PyYAML, the parser cloud-init uses", () => {
@@ -123,21 +174,30 @@ describe("phase-1 app host user data", () => {
 });
 
 describe("files the phase-1 services read", () => {
-    const compose = parse(fileAt(files, "/opt/phase-stacks/compose.yaml").content) as { services: Record<string, { volumes?: string[]; env_file?: string[] }> };
+    const compose = parse(fileAt(files, "/opt/phase-stacks/compose.yaml").content) as {
+        services: Record<string, { volumes?: string[]; env_file?: string[] }>;
+    };
     const rendered = new Set(files.map((f) => f.path));
 
     it("bind-mounts and env-files only rendered files, the data volume and the host views node-exporter reads", () => {
         const hostOnly = new Set([spec.postgres.mountPoint, "/proc", "/sys", "/"]);
         for (const [name, s] of Object.entries(compose.services)) {
-            for (const src of [...(s.volumes ?? []).map((v) => v.split(":")[0]!), ...(s.env_file ?? [])].filter((p) => p.startsWith("/"))) {
+            for (const src of [
+                ...(s.volumes ?? []).map((v) => v.split(":")[0]!),
+                ...(s.env_file ?? []),
+            ].filter((p) => p.startsWith("/"))) {
                 expect(rendered.has(src) || hostOnly.has(src), `${name}: ${src}`).toBe(true);
             }
         }
     });
 
     it("mounts into the proxy exactly the certificate and key files Caddy loads", () => {
-        const caddy = JSON.parse(fileAt(files, "/etc/phase-stacks/caddy.json").content) as { apps: { tls: { certificates: { load_files: { certificate: string; key: string }[] } } } };
-        const mounts = new Map(compose.services.proxy!.volumes!.map((v) => v.split(":")).map(([src, dst]) => [dst!, src!]));
+        const caddy = JSON.parse(fileAt(files, "/etc/phase-stacks/caddy.json").content) as {
+            apps: { tls: { certificates: { load_files: { certificate: string; key: string }[] } } };
+        };
+        const mounts = new Map(
+            compose.services.proxy!.volumes!.map((v) => v.split(":")).map(([src, dst]) => [dst!, src!]),
+        );
         const [lf] = caddy.apps.tls.certificates.load_files;
         const certSource = mounts.get(lf!.certificate)!;
         const keySource = mounts.get(lf!.key)!;
@@ -154,7 +214,14 @@ describe("files the phase-1 services read", () => {
                 .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
         );
         const db = new URL(env.DATABASE_URL!);
-        expect([db.protocol, db.hostname, db.port, db.pathname, decodeURIComponent(db.username), decodeURIComponent(db.password)]).toEqual([
+        expect([
+            db.protocol,
+            db.hostname,
+            db.port,
+            db.pathname,
+            decodeURIComponent(db.username),
+            decodeURIComponent(db.password),
+        ]).toEqual([
             "postgresql:",
             "postgres",
             "5432",
@@ -176,14 +243,23 @@ describe("files the phase-1 services read", () => {
             expect(String(e)).toContain("redisPassword");
             expect(String(e)).not.toContain(secret);
         }
-        expect(() => renderAppHost({ ...bad, secrets: { ...bad.secrets, meiliMasterKey: "short" } })).toThrow(/meiliMasterKey/);
+        expect(() => renderAppHost({ ...bad, secrets: { ...bad.secrets, meiliMasterKey: "short" } })).toThrow(
+            /meiliMasterKey/,
+        );
     });
 
     it("rejects hostnames, identifiers and devices that would break the files they land in", () => {
-        expect(() => renderAppHost({ ...spec, hostnames: { app: "App.Example.com", api: "api.example.com" } })).toThrow(/hostnames.app/);
-        expect(() => renderAppHost({ ...spec, postgres: { ...spec.postgres, user: "app; drop" } })).toThrow(/postgres.user/);
-        expect(() => renderAppHost({ ...spec, postgres: { ...spec.postgres, volumeDevice: "sdb" } })).toThrow(/volume device/);
-        expect(() => renderAppHost({ ...spec, backup: { ...spec.backup, bucket: "Bad_Bucket" } })).toThrow(/bucket/);
+        expect(() =>
+            renderAppHost({ ...spec, hostnames: { app: "App.Example.com", api: "api.example.com" } }),
+        ).toThrow(/hostnames.app/);
+        expect(() => renderAppHost({ ...spec, postgres: { ...spec.postgres, user: "app; drop" } })).toThrow(
+            /postgres.user/,
+        );
+        expect(() => renderAppHost({ ...spec, postgres: { ...spec.postgres, volumeDevice: "sdb" } })).toThrow(
+            /volume device/,
+        );
+        expect(() => renderAppHost({ ...spec, backup: { ...spec.backup, bucket: "Bad_Bucket" } })).toThrow(
+            /bucket/,
+        );
     });
 });
-

@@ -5,7 +5,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { backupRemoteDir, renderBackupEnv, renderBackupScript, renderRestoreScript, type BackupSpec } from "../../core/render/backup";
+import {
+    backupRemoteDir,
+    renderBackupEnv,
+    renderBackupScript,
+    renderRestoreScript,
+    type BackupSpec,
+} from "../../core/render/backup";
 import { requireTool, runTool } from "../helpers/tools";
 import { removeDir, tempDir } from "./fixtures";
 
@@ -49,7 +55,12 @@ interface Run {
     lines: (tool: "docker" | "rclone") => string[];
 }
 
-function run(script: string, args: string[] = [], env: Record<string, string> = {}, fakes: { docker?: string; rclone?: string } = {}): Run {
+function run(
+    script: string,
+    args: string[] = [],
+    env: Record<string, string> = {},
+    fakes: { docker?: string; rclone?: string } = {},
+): Run {
     requireTool("bash");
     const dir = tempDir("backup");
     dirs.push(dir);
@@ -58,14 +69,28 @@ function run(script: string, args: string[] = [], env: Record<string, string> = 
     const tmp = join(dir, "tmp");
     for (const d of [bin, log, tmp]) mkdirSync(d);
     writeFileSync(join(bin, "docker"), fakes.docker ?? FAKE_DOCKER, { mode: 0o755 });
-    if (fakes.rclone !== "real") writeFileSync(join(bin, "rclone"), fakes.rclone ?? FAKE_RCLONE, { mode: 0o755 });
+    if (fakes.rclone !== "real")
+        writeFileSync(join(bin, "rclone"), fakes.rclone ?? FAKE_RCLONE, { mode: 0o755 });
     writeFileSync(join(dir, "backup.env"), renderBackupEnv(spec), { mode: 0o600 });
     writeFileSync(join(dir, "script.sh"), script, { mode: 0o755 });
     const r = runTool("bash", [join(dir, "script.sh"), ...args], {
         cwd: dir,
-        env: { PATH: `${bin}:${process.env.PATH}`, HOME: dir, TMPDIR: tmp, FAKE_LOG: log, FAKE_DUMP: DUMP_BYTES, PHASE_STACKS_BACKUP_ENV: join(dir, "backup.env"), ...env },
+        env: {
+            PATH: `${bin}:${process.env.PATH}`,
+            HOME: dir,
+            TMPDIR: tmp,
+            FAKE_LOG: log,
+            FAKE_DUMP: DUMP_BYTES,
+            PHASE_STACKS_BACKUP_ENV: join(dir, "backup.env"),
+            ...env,
+        },
     });
-    const lines = (tool: string) => (existsSync(join(log, `${tool}.args`)) ? readFileSync(join(log, `${tool}.args`), "utf8").trim().split("\n") : []);
+    const lines = (tool: string) =>
+        existsSync(join(log, `${tool}.args`))
+            ? readFileSync(join(log, `${tool}.args`), "utf8")
+                  .trim()
+                  .split("\n")
+            : [];
     return { ...r, log, tmp, lines };
 }
 
@@ -73,7 +98,9 @@ describe("backup-postgres.sh", () => {
     it("dumps in custom format through compose, uploads to <bucket>/<prefix>/<stack>/postgres/<timestamp>.dump, then prunes", () => {
         const r = run(renderBackupScript(spec));
         expect(r.status, r.output).toBe(0);
-        expect(r.lines("docker")).toEqual(["compose -p phase-stacks -f /opt/phase-stacks/compose.yaml exec -T postgres pg_dump -U chrono_app -d chrono -Fc"]);
+        expect(r.lines("docker")).toEqual([
+            "compose -p phase-stacks -f /opt/phase-stacks/compose.yaml exec -T postgres pg_dump -U chrono_app -d chrono -Fc",
+        ]);
         const [copy, prune, ...rest] = r.lines("rclone");
         expect(rest).toEqual([]);
         const [verb, local, remote] = copy!.split(" ");
@@ -87,7 +114,9 @@ describe("backup-postgres.sh", () => {
 
     it("gives rclone the remote and the credentials from the env file", () => {
         const r = run(renderBackupScript(spec));
-        expect(readFileSync(join(r.log, "rclone.env"), "utf8").split("\n")[0]).toBe(`s3 ${spec.credentials.secretAccessKey}`);
+        expect(readFileSync(join(r.log, "rclone.env"), "utf8").split("\n")[0]).toBe(
+            `s3 ${spec.credentials.secretAccessKey}`,
+        );
     });
 
     it("leaves no dump behind on the host", () => {
@@ -132,13 +161,20 @@ describe("backup-postgres.sh", () => {
         mkdirSync(store, { recursive: true });
         const day = 24 * 3600;
         const now = Date.now() / 1000;
-        for (const [name, ageDays] of [["20200101T031500Z.dump", 30], ["20200102T031500Z.dump", 8], ["recent.dump", 2]] as const) {
+        for (const [name, ageDays] of [
+            ["20200101T031500Z.dump", 30],
+            ["20200102T031500Z.dump", 8],
+            ["recent.dump", 2],
+        ] as const) {
             writeFileSync(join(store, name), "old");
             utimesSync(join(store, name), now - ageDays * day, now - ageDays * day);
         }
         // The env file says s3; this one points the same remote name at a local directory.
         const localEnv = join(dir, "local.env");
-        writeFileSync(localEnv, `export RCLONE_CONFIG_BACKUP_TYPE=local\nexport RCLONE_CONFIG=${join(dir, "rclone.conf")}\n`);
+        writeFileSync(
+            localEnv,
+            `export RCLONE_CONFIG_BACKUP_TYPE=local\nexport RCLONE_CONFIG=${join(dir, "rclone.conf")}\n`,
+        );
         const r = runLocal(localEnv, dir);
         expect(r.status, r.output).toBe(0);
         const left = readdirSync(store).sort();
@@ -159,7 +195,14 @@ function runLocal(envFile: string, cwd: string) {
     writeFileSync(join(dir, "script.sh"), renderBackupScript(spec), { mode: 0o755 });
     return runTool("bash", [join(dir, "script.sh")], {
         cwd,
-        env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, HOME: dir, TMPDIR: dir, FAKE_LOG: dir, FAKE_DUMP: DUMP_BYTES, PHASE_STACKS_BACKUP_ENV: envFile },
+        env: {
+            PATH: `${join(dir, "bin")}:${process.env.PATH}`,
+            HOME: dir,
+            TMPDIR: dir,
+            FAKE_LOG: dir,
+            FAKE_DUMP: DUMP_BYTES,
+            PHASE_STACKS_BACKUP_ENV: envFile,
+        },
     });
 }
 
@@ -168,7 +211,10 @@ describe("backup env file", () => {
         const dir = tempDir("rclone-env");
         dirs.push(dir);
         writeFileSync(join(dir, "backup.env"), renderBackupEnv(spec));
-        const r = runTool("bash", ["-c", `. ${join(dir, "backup.env")} && RCLONE_CONFIG=${join(dir, "none.conf")} rclone listremotes`]);
+        const r = runTool("bash", [
+            "-c",
+            `. ${join(dir, "backup.env")} && RCLONE_CONFIG=${join(dir, "none.conf")} rclone listremotes`,
+        ]);
         expect(r.status, r.output).toBe(0);
         expect(r.output.trim().split("\n")).toContain(`${backupRemoteDir(spec).split(":")[0]}:`);
     });
@@ -177,7 +223,10 @@ describe("backup env file", () => {
         const dir = tempDir("rclone-env");
         dirs.push(dir);
         writeFileSync(join(dir, "backup.env"), renderBackupEnv(spec));
-        const r = runTool("bash", ["-c", `. ${join(dir, "backup.env")} && printf %s "$RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY"`]);
+        const r = runTool("bash", [
+            "-c",
+            `. ${join(dir, "backup.env")} && printf %s "$RCLONE_CONFIG_BACKUP_SECRET_ACCESS_KEY"`,
+        ]);
         expect(r.output).toBe(spec.credentials.secretAccessKey);
     });
 
@@ -193,7 +242,9 @@ describe("restore-postgres.sh", () => {
     it("downloads the named dump and feeds it to pg_restore in the postgres service", () => {
         const r = run(renderRestoreScript(spec), ["20260101T031500Z.dump"]);
         expect(r.status, r.output).toBe(0);
-        expect(r.lines("rclone")[0]).toMatch(new RegExp(`^copyto ${REMOTE}/20260101T031500Z\\.dump ${r.tmp}/.+/restore\\.dump$`));
+        expect(r.lines("rclone")[0]).toMatch(
+            new RegExp(`^copyto ${REMOTE}/20260101T031500Z\\.dump ${r.tmp}/.+/restore\\.dump$`),
+        );
         expect(r.lines("docker")).toEqual([
             "compose -p phase-stacks -f /opt/phase-stacks/compose.yaml exec -T postgres pg_restore -U chrono_app -d chrono --clean --if-exists --no-owner --single-transaction",
         ]);

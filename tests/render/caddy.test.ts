@@ -25,17 +25,32 @@ interface Server {
     tls_connection_policies?: { certificate_selection: { any_tag: string[] } }[];
 }
 interface CaddyConfig {
-    apps: { http: { servers: Record<string, Server> }; tls?: { certificates: { load_files: { certificate: string; key: string; tags: string[] }[] } } };
+    apps: {
+        http: { servers: Record<string, Server> };
+        tls?: { certificates: { load_files: { certificate: string; key: string; tags: string[] }[] } };
+    };
 }
 
 const https: CaddyOptions = {
-    listener: { scheme: "https", certFile: "/etc/caddy/tls/origin-cert.pem", keyFile: "/etc/caddy/tls/origin-key.pem" },
+    listener: {
+        scheme: "https",
+        certFile: "/etc/caddy/tls/origin-cert.pem",
+        keyFile: "/etc/caddy/tls/origin-key.pem",
+    },
     sites: [
-        { hosts: ["app.example.com"], upstreams: ["frontend:3000"], healthPath: "/", immutablePaths: ["/_app/immutable/*"] },
+        {
+            hosts: ["app.example.com"],
+            upstreams: ["frontend:3000"],
+            healthPath: "/",
+            immutablePaths: ["/_app/immutable/*"],
+        },
         { hosts: ["api.example.com"], upstreams: ["api-1:8000", "api-2:8000"], healthPath: "/health" },
     ],
 };
-const plain: CaddyOptions = { listener: { scheme: "http", port: 8080 }, sites: [{ hosts: ["localhost"], upstreams: ["frontend:3000"] }] };
+const plain: CaddyOptions = {
+    listener: { scheme: "http", port: 8080 },
+    sites: [{ hosts: ["localhost"], upstreams: ["frontend:3000"] }],
+};
 
 /** Every handler of a site's subroute, for the site whose route matches `host`. */
 function siteHandlers(server: Server, host: string): Handler[] {
@@ -62,7 +77,10 @@ describe("Caddy config, HTTPS origin behind Cloudflare", () => {
     const redirectServer = Object.values(servers).find((s) => s.listen.includes(":80"))!;
 
     it("loads the origin certificate from files and never asks ACME for one", () => {
-        expect(c.apps.tls!.certificates.load_files).toEqual([{ certificate: "/etc/caddy/tls/origin-cert.pem", key: "/etc/caddy/tls/origin-key.pem", tags: expect.any(Array) }]);
+        const files = c.apps.tls!.certificates.load_files;
+        expect(files.map((f) => [f.certificate, f.key])).toEqual([
+            ["/etc/caddy/tls/origin-cert.pem", "/etc/caddy/tls/origin-key.pem"],
+        ]);
         for (const s of Object.values(servers)) expect(s.automatic_https).toEqual({ disable: true });
         const tag = c.apps.tls!.certificates.load_files[0]!.tags[0]!;
         expect(tlsServer.tls_connection_policies![0]!.certificate_selection.any_tag).toEqual([tag]);
@@ -79,7 +97,12 @@ describe("Caddy config, HTTPS origin behind Cloudflare", () => {
 
     it("sets HSTS and the other security headers on every site, and long caching only on immutable assets", () => {
         for (const host of ["app.example.com", "api.example.com"]) {
-            const set = Object.assign({}, ...siteHandlers(tlsServer, host).filter((h) => h.handler === "headers").map((h) => h.response!.set));
+            const set: Record<string, string[]> = Object.assign(
+                {},
+                ...siteHandlers(tlsServer, host)
+                    .filter((h) => h.handler === "headers")
+                    .map((h) => h.response!.set),
+            ) as Record<string, string[]>;
             expect(set["Strict-Transport-Security"]?.[0], host).toMatch(/^max-age=\d{8,}/);
             expect(set["X-Content-Type-Options"], host).toEqual(["nosniff"]);
             expect(set["X-Frame-Options"], host).toBeDefined();
@@ -104,7 +127,10 @@ describe("Caddy config, HTTPS origin behind Cloudflare", () => {
 
     it("passes `caddy validate` with real certificate files at the configured paths", () => {
         const cert = originCert();
-        const config = buildCaddyConfig({ ...https, listener: { scheme: "https", certFile: cert.certFile, keyFile: cert.keyFile } });
+        const config = buildCaddyConfig({
+            ...https,
+            listener: { scheme: "https", certFile: cert.certFile, keyFile: cert.keyFile },
+        });
         const r = caddyValidate(config);
         expect(r.output).toContain("Valid configuration");
         expect(r.status).toBe(0);
@@ -112,7 +138,12 @@ describe("Caddy config, HTTPS origin behind Cloudflare", () => {
 
     it("is rejected by `caddy validate` when the key is missing (the check can fail)", () => {
         const cert = originCert();
-        const r = caddyValidate(buildCaddyConfig({ ...https, listener: { scheme: "https", certFile: cert.certFile, keyFile: `${cert.keyFile}.missing` } }));
+        const r = caddyValidate(
+            buildCaddyConfig({
+                ...https,
+                listener: { scheme: "https", certFile: cert.certFile, keyFile: `${cert.keyFile}.missing` },
+            }),
+        );
         expect(r.status).not.toBe(0);
     });
 });
@@ -123,7 +154,9 @@ describe("Caddy config, plain HTTP (dev)", () => {
     it("listens on one HTTP port without TLS or redirects", () => {
         expect(Object.values(c.apps.http.servers).map((s) => s.listen)).toEqual([[":8080"]]);
         expect(c.apps.tls).toBeUndefined();
-        const headers = siteHandlers(Object.values(c.apps.http.servers)[0]!, "localhost").filter((h) => h.handler === "headers");
+        const headers = siteHandlers(Object.values(c.apps.http.servers)[0]!, "localhost").filter(
+            (h) => h.handler === "headers",
+        );
         for (const h of headers) expect(h.response!.set!["Strict-Transport-Security"]).toBeUndefined();
     });
 
@@ -133,6 +166,8 @@ describe("Caddy config, plain HTTP (dev)", () => {
     });
 
     it("refuses a site without upstreams", () => {
-        expect(() => buildCaddyConfig({ ...plain, sites: [{ hosts: ["localhost"], upstreams: [] }] })).toThrow(/upstreams/);
+        expect(() =>
+            buildCaddyConfig({ ...plain, sites: [{ hosts: ["localhost"], upstreams: [] }] }),
+        ).toThrow(/upstreams/);
     });
 });

@@ -4,7 +4,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { RenderedFile } from "../../core/render/artifact";
-import { USER_DATA_LIMIT_BYTES, renderCloudConfig, type CloudConfigSpec } from "../../core/render/cloudConfig";
+import {
+    USER_DATA_LIMIT_BYTES,
+    renderCloudConfig,
+    type CloudConfigSpec,
+} from "../../core/render/cloudConfig";
 import { runTool } from "../helpers/tools";
 import { pyYamlLoad, removeDir, tempDir, writeFilesOf } from "./fixtures";
 
@@ -22,23 +26,39 @@ function cloudInitSchema(text: string): { status: number | null; output: string 
 /** Config-like text that gzip shrinks several times over. */
 function compressible(label: string, bytes: number): string {
     const lines: string[] = [];
-    for (let i = 0; lines.join("\n").length < bytes; i++) lines.push(`${label}_setting_${i % 97} = "value for ${label} number ${i % 13}"`);
+    for (let i = 0; lines.join("\n").length < bytes; i++)
+        lines.push(`${label}_setting_${i % 97} = "value for ${label} number ${i % 13}"`);
     return `${lines.join("\n")}\n`;
 }
 
 /** Hex digests chained: no redundancy for gzip to find, and the same on every run. */
 function incompressible(bytes: number): string {
     let out = "";
-    for (let h = "seed"; out.length < bytes; out += `${h}\n`) h = createHash("sha256").update(h).digest("base64");
+    for (let h = "seed"; out.length < bytes; out += `${h}\n`)
+        h = createHash("sha256").update(h).digest("base64");
     return out;
 }
 
-const file = (path: string, content: string): RenderedFile => ({ path, content, kind: "text", permissions: "0644" });
-const spec = (files: RenderedFile[]): CloudConfigSpec => ({ packages: ["docker.io"], files, runcmd: [["systemctl", "daemon-reload"]] });
+const file = (path: string, content: string): RenderedFile => ({
+    path,
+    content,
+    kind: "text",
+    permissions: "0644",
+});
+const spec = (files: RenderedFile[]): CloudConfigSpec => ({
+    packages: ["docker.io"],
+    files,
+    runcmd: [["systemctl", "daemon-reload"]],
+});
 
 describe("cloud-config assembly", () => {
     it("writes small files as plain text, starts with #cloud-config and passes `cloud-init schema`", () => {
-        const text = renderCloudConfig(spec([file("/etc/a.conf", "a = 1\n"), { ...file("/etc/fstab", "x /y ext4 defaults 0 2\n"), append: true }]));
+        const text = renderCloudConfig(
+            spec([
+                file("/etc/a.conf", "a = 1\n"),
+                { ...file("/etc/fstab", "x /y ext4 defaults 0 2\n"), append: true },
+            ]),
+        );
         expect(text.split("\n")[0]).toBe("#cloud-config");
         const entries = writeFilesOf(text);
         expect(entries.map((e) => e.entry.encoding)).toEqual([undefined, undefined]);
@@ -48,7 +68,11 @@ describe("cloud-config assembly", () => {
     });
 
     it("compresses the largest files as gz+b64 when the plain document is over 32 KiB, and no more than needed", () => {
-        const files = [file("/etc/big-1.conf", compressible("one", 20_000)), file("/etc/big-2.conf", compressible("two", 16_000)), file("/etc/small.conf", "small = yes\n")];
+        const files = [
+            file("/etc/big-1.conf", compressible("one", 20_000)),
+            file("/etc/big-2.conf", compressible("two", 16_000)),
+            file("/etc/small.conf", "small = yes\n"),
+        ];
         const plainSize = files.reduce((n, f) => n + f.content.length, 0);
         expect(plainSize).toBeGreaterThan(USER_DATA_LIMIT_BYTES);
 
@@ -56,8 +80,13 @@ describe("cloud-config assembly", () => {
         expect(Buffer.byteLength(text)).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
         const entries = writeFilesOf(text);
         const encoding = Object.fromEntries(entries.map((e) => [e.entry.path, e.entry.encoding]));
-        expect(encoding).toEqual({ "/etc/big-1.conf": "gz+b64", "/etc/big-2.conf": undefined, "/etc/small.conf": undefined });
-        for (const e of entries) expect(e.decoded, e.entry.path).toBe(files.find((f) => f.path === e.entry.path)!.content);
+        expect(encoding).toEqual({
+            "/etc/big-1.conf": "gz+b64",
+            "/etc/big-2.conf": undefined,
+            "/etc/small.conf": undefined,
+        });
+        for (const e of entries)
+            expect(e.decoded, e.entry.path).toBe(files.find((f) => f.path === e.entry.path)!.content);
 
         const r = cloudInitSchema(text);
         expect(r.status, r.output).toBe(0);
@@ -73,8 +102,13 @@ describe("cloud-config assembly", () => {
     });
 
     it("fails with the biggest files named when even compressed they cannot fit", () => {
-        const files = [file("/etc/random.bin.b64", incompressible(40_000)), file("/etc/other.conf", compressible("o", 3_000))];
-        expect(() => renderCloudConfig(spec(files))).toThrow(/over the 32768-byte userData limit; the biggest files: \/etc\/random\.bin\.b64 \(\d+ bytes\)/);
+        const files = [
+            file("/etc/random.bin.b64", incompressible(40_000)),
+            file("/etc/other.conf", compressible("o", 3_000)),
+        ];
+        expect(() => renderCloudConfig(spec(files))).toThrow(
+            /over the 32768-byte userData limit; the biggest files: \/etc\/random\.bin\.b64 \(\d+ bytes\)/,
+        );
     });
 
     it("refuses two files at the same path", () => {
@@ -82,7 +116,9 @@ describe("cloud-config assembly", () => {
     });
 
     it("reads the same in PyYAML, the parser cloud-init uses", () => {
-        const text = renderCloudConfig(spec([file("/etc/a", "on\n"), { ...file("/etc/b", "x"), permissions: "0600" }]));
+        const text = renderCloudConfig(
+            spec([file("/etc/a", "on\n"), { ...file("/etc/b", "x"), permissions: "0600" }]),
+        );
         expect(pyYamlLoad(text)).toEqual(parse(text));
     });
 });

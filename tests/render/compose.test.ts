@@ -19,7 +19,11 @@ type Service = Record<string, unknown> & {
     env_file?: string[];
     environment?: Record<string, string>;
 };
-type ComposeFile = { services: Record<string, Service>; networks: Record<string, { internal?: boolean }>; volumes: Record<string, unknown> };
+type ComposeFile = {
+    services: Record<string, Service>;
+    networks: Record<string, { internal?: boolean }>;
+    volumes: Record<string, unknown>;
+};
 
 const spec = (placement: HostPlacement = ALL_LOCAL): ComposeSpec => ({
     workload: WORKLOAD,
@@ -39,7 +43,9 @@ describe("compose project for the phase-1 host", () => {
     const c = parsed();
 
     it("runs every workload service, worker as one service per replica", () => {
-        const expected = SERVICE_NAMES.flatMap((n) => (n === "worker" ? ["worker-1", "worker-2"] : [hostOf(n)]));
+        const expected = SERVICE_NAMES.flatMap((n) =>
+            n === "worker" ? ["worker-1", "worker-2"] : [hostOf(n)],
+        );
         expect(Object.keys(c.services).sort()).toEqual(expected.sort());
         expect(c.services["worker-1"]?.command).toEqual(WORKLOAD.worker.command);
     });
@@ -57,19 +63,34 @@ describe("compose project for the phase-1 host", () => {
                 expect(s.security_opt, name).toEqual(["no-new-privileges:true"]);
                 expect(s.cap_drop, name).toEqual(["ALL"]);
                 expect(s.pids_limit, name).toBeGreaterThan(0);
-                expect(s.logging, name).toMatchObject({ driver: "json-file", options: { "max-size": expect.any(String), "max-file": expect.any(String) } });
+                const logging = s.logging as { driver: string; options: Record<string, string> };
+                expect([logging.driver, Object.keys(logging.options).sort()], name).toEqual([
+                    "json-file",
+                    ["max-file", "max-size"],
+                ]);
                 expect(s.privileged, name).toBeUndefined();
             }
         }
     });
 
     it("adds back only the capabilities the official images need", () => {
-        const added = Object.fromEntries(Object.entries(c.services).filter(([, s]) => s.cap_add).map(([n, s]) => [n, s.cap_add]));
-        expect(added).toEqual({ proxy: ["NET_BIND_SERVICE"], postgres: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] });
+        const added = Object.fromEntries(
+            Object.entries(c.services)
+                .filter(([, s]) => s.cap_add)
+                .map(([n, s]) => [n, s.cap_add]),
+        );
+        expect(added).toEqual({
+            proxy: ["NET_BIND_SERVICE"],
+            postgres: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
+        });
     });
 
     it("publishes 80 and 443 from the proxy and nothing else except Grafana on loopback", () => {
-        const published = Object.fromEntries(Object.entries(c.services).filter(([, s]) => s.ports).map(([n, s]) => [n, s.ports]));
+        const published = Object.fromEntries(
+            Object.entries(c.services)
+                .filter(([, s]) => s.ports)
+                .map(([n, s]) => [n, s.ports]),
+        );
         expect(published).toEqual({ proxy: ["80:80", "443:443"], grafana: ["127.0.0.1:3000:3000"] });
     });
 
@@ -86,10 +107,11 @@ describe("compose project for the phase-1 host", () => {
             for (const to of REACHES[from]) {
                 const a = Object.entries(c.services).filter(([n]) => n.startsWith(hostOf(from)));
                 const b = Object.entries(c.services).filter(([n]) => n.startsWith(hostOf(to)));
-                for (const [an, as] of a) for (const [bn, bs] of b) {
-                    const shared = networkNames(as).filter((x) => networkNames(bs).includes(x));
-                    expect(shared, `${an} -> ${bn}`).not.toHaveLength(0);
-                }
+                for (const [an, as] of a)
+                    for (const [bn, bs] of b) {
+                        const shared = networkNames(as).filter((x) => networkNames(bs).includes(x));
+                        expect(shared, `${an} -> ${bn}`).not.toHaveLength(0);
+                    }
             }
         }
     });
@@ -100,20 +122,32 @@ describe("compose project for the phase-1 host", () => {
             redis: { condition: "service_healthy" },
             meilisearch: { condition: "service_healthy" },
         });
-        expect(c.services.proxy!.depends_on).toEqual({ api: { condition: "service_healthy" }, frontend: { condition: "service_healthy" } });
+        expect(c.services.proxy!.depends_on).toEqual({
+            api: { condition: "service_healthy" },
+            frontend: { condition: "service_healthy" },
+        });
         expect(c.services.grafana!.depends_on).toEqual({ prometheus: { condition: "service_healthy" } });
         // node-exporter has no healthcheck, so Prometheus can only wait for it to start.
         expect(c.services.prometheus!.depends_on!["node-exporter"]).toEqual({ condition: "service_started" });
         for (const [name, s] of Object.entries(c.services)) {
             for (const [dep, { condition }] of Object.entries(s.depends_on ?? {})) {
                 expect(c.services[dep], `${name} depends on missing ${dep}`).toBeDefined();
-                expect(condition === "service_healthy", `${name} -> ${dep}`).toBe(c.services[dep]!.healthcheck !== undefined);
+                expect(condition === "service_healthy", `${name} -> ${dep}`).toBe(
+                    c.services[dep]!.healthcheck !== undefined,
+                );
             }
         }
     });
 
     it("health-checks postgres with pg_isready, redis with an authenticated ping and HTTP services on their healthPath", () => {
-        expect(c.services.postgres!.healthcheck!.test).toEqual(["CMD", "pg_isready", "-U", "chrono_app", "-d", "chrono"]);
+        expect(c.services.postgres!.healthcheck!.test).toEqual([
+            "CMD",
+            "pg_isready",
+            "-U",
+            "chrono_app",
+            "-d",
+            "chrono",
+        ]);
         const redis = c.services.redis!.healthcheck!.test.join(" ");
         expect(redis).toContain("REDISCLI_AUTH=");
         expect(redis).toContain("redis-cli ping");
@@ -124,17 +158,25 @@ describe("compose project for the phase-1 host", () => {
     });
 
     it("reads every credential from files under the secrets directory", () => {
-        expect(c.services.postgres!.environment!.POSTGRES_PASSWORD_FILE).toBe("/run/secrets/postgres-password");
-        expect(c.services.postgres!.volumes).toContain(`${SECRETS_DIR}/postgres-password:/run/secrets/postgres-password:ro`);
-        expect(c.services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/grafana-admin-password");
+        expect(c.services.postgres!.environment!.POSTGRES_PASSWORD_FILE).toBe(
+            "/run/secrets/postgres-password",
+        );
+        expect(c.services.postgres!.volumes).toContain(
+            `${SECRETS_DIR}/postgres-password:/run/secrets/postgres-password:ro`,
+        );
+        expect(c.services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe(
+            "/run/secrets/grafana-admin-password",
+        );
         for (const n of ["api", "worker-1", "worker-2", "crawler", "meilisearch"]) {
             expect(c.services[n]!.env_file!.length, n).toBeGreaterThan(0);
-            for (const f of c.services[n]!.env_file!) expect(f.startsWith(`${SECRETS_DIR}/`), `${n}: ${f}`).toBe(true);
+            for (const f of c.services[n]!.env_file!)
+                expect(f.startsWith(`${SECRETS_DIR}/`), `${n}: ${f}`).toBe(true);
         }
         // An inline credential would need a name like these; only *_FILE variants (paths) may appear.
         const secretLike = /PASSWORD|SECRET|TOKEN|_KEY\b/;
         for (const [n, s] of Object.entries(c.services)) {
-            for (const k of Object.keys(s.environment ?? {})) if (secretLike.test(k)) expect(k, n).toMatch(/_FILE$/);
+            for (const k of Object.keys(s.environment ?? {}))
+                if (secretLike.test(k)) expect(k, n).toMatch(/_FILE$/);
         }
     });
 
@@ -145,32 +187,61 @@ describe("compose project for the phase-1 host", () => {
 
     it("runs Caddy with its JSON config and refuses another proxy image", () => {
         expect(c.services.proxy!.command).toEqual(["caddy", "run", "--config", "/etc/caddy/caddy.json"]);
-        expect(() => buildCompose({ ...spec(), workload: { ...WORKLOAD, proxy: { ...WORKLOAD.proxy, image: "nginx:1.27.2" } } })).toThrow(/Caddy image/);
+        expect(() =>
+            buildCompose({
+                ...spec(),
+                workload: { ...WORKLOAD, proxy: { ...WORKLOAD.proxy, image: "nginx:1.27.2" } },
+            }),
+        ).toThrow(/Caddy image/);
     });
 
     it("rejects a reservation above the limit and copies of a stateful service", () => {
-        expect(() => buildCompose({ ...spec(), reservationsMb: { ...RESERVATIONS, redis: 4096 } })).toThrow(/redis/);
-        expect(() => buildCompose({ ...spec(), workload: { ...WORKLOAD, postgres: { ...WORKLOAD.postgres, replicas: 2 } } })).toThrow(/postgres/);
+        expect(() => buildCompose({ ...spec(), reservationsMb: { ...RESERVATIONS, redis: 4096 } })).toThrow(
+            /redis/,
+        );
+        expect(() =>
+            buildCompose({
+                ...spec(),
+                workload: { ...WORKLOAD, postgres: { ...WORKLOAD.postgres, replicas: 2 } },
+            }),
+        ).toThrow(/postgres/);
     });
 
     it("escapes $ in values taken from config, so compose does not interpolate them", () => {
         const w = { ...WORKLOAD, worker: { ...WORKLOAD.worker, command: ["sh", "-c", "echo $HOME"] } };
         const raw = renderCompose({ ...spec(), workload: w });
-        expect((parse(raw) as ComposeFile).services["worker-1"]!.command).toEqual(["sh", "-c", "echo $$HOME"]);
+        expect((parse(raw) as ComposeFile).services["worker-1"]!.command).toEqual([
+            "sh",
+            "-c",
+            "echo $$HOME",
+        ]);
     });
 
     it("reads the same in PyYAML (YAML 1.1, docker-compose 1.29), even with values 1.1 would take for numbers or booleans", () => {
-        const w = { ...WORKLOAD, worker: { ...WORKLOAD.worker, command: ["run", "on", "22:22", "0644", "yes"] } };
+        const w = {
+            ...WORKLOAD,
+            worker: { ...WORKLOAD.worker, command: ["run", "on", "22:22", "0644", "yes"] },
+        };
         const raw = renderCompose({ ...spec(), workload: w });
         expect(pyYamlLoad(raw)).toEqual(parse(raw));
-        expect((pyYamlLoad(raw) as ComposeFile).services["worker-1"]!.command).toEqual(["run", "on", "22:22", "0644", "yes"]);
+        expect((pyYamlLoad(raw) as ComposeFile).services["worker-1"]!.command).toEqual([
+            "run",
+            "on",
+            "22:22",
+            "0644",
+            "yes",
+        ]);
     });
 });
 
 describe("compose project for an app host whose data services live elsewhere (phase 2)", () => {
     const placement: HostPlacement = {
         local: SERVICE_NAMES.filter((n) => !["postgres", "redis", "meilisearch"].includes(n)),
-        remote: { postgres: { host: "10.0.1.3", port: 5432 }, redis: { host: "10.0.1.3", port: 6379 }, meilisearch: { host: "10.0.1.3", port: 7700 } },
+        remote: {
+            postgres: { host: "10.0.1.3", port: 5432 },
+            redis: { host: "10.0.1.3", port: 6379 },
+            meilisearch: { host: "10.0.1.3", port: 7700 },
+        },
     };
     const c = parsed(spec(placement));
 
@@ -191,7 +262,10 @@ describe("compose project with several api copies", () => {
     const c = parsed({ ...spec(), workload: { ...WORKLOAD, api: { ...WORKLOAD.api, replicas: 2 } } });
 
     it("names each copy and lets clients reach them all by the service name", () => {
-        expect(c.services["api-1"]!.networks).toMatchObject({ edge: { aliases: ["api"] }, data: { aliases: ["api"] } });
+        expect(c.services["api-1"]!.networks).toMatchObject({
+            edge: { aliases: ["api"] },
+            data: { aliases: ["api"] },
+        });
         expect(c.services.frontend!.environment!.API_INTERNAL_URL).toBe("http://api:8000");
         expect(Object.keys(c.services.proxy!.depends_on!)).toEqual(["api-1", "api-2", "frontend"]);
     });
@@ -203,7 +277,8 @@ describe("docker-compose 1.29 accepts the project", () => {
         const dir = tempDir("compose");
         dirs.push(dir);
         const rebased = raw.split(SECRETS_DIR).join(dir);
-        for (const s of Object.values((parse(rebased) as ComposeFile).services)) for (const f of s.env_file ?? []) writeFileSync(f, "");
+        for (const s of Object.values((parse(rebased) as ComposeFile).services))
+            for (const f of s.env_file ?? []) writeFileSync(f, "");
         const file = join(dir, "compose.yaml");
         writeFileSync(file, rebased);
         return runTool("docker-compose", ["-p", "phase-stacks", "-f", file, "config", "-q"]);

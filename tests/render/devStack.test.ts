@@ -14,7 +14,11 @@ const file = (path: string) => dev.files.find((f) => f.path === path)!;
 
 describe("dev stack files", () => {
     it("gives the proxy, Prometheus and Grafana containers one file each, at the paths the images read", () => {
-        expect(Object.fromEntries(Object.entries(dev.byService).map(([s, fs]) => [s, fs!.map((f) => [f.path, f.kind])]))).toEqual({
+        expect(
+            Object.fromEntries(
+                Object.entries(dev.byService).map(([s, fs]) => [s, fs.map((f) => [f.path, f.kind])]),
+            ),
+        ).toEqual({
             proxy: [["/etc/caddy/caddy.json", "caddy"]],
             prometheus: [["/etc/prometheus/prometheus.yml", "prometheus-config"]],
             grafana: [["/etc/grafana/provisioning/datasources/phase-stacks.yaml", "grafana"]],
@@ -24,17 +28,28 @@ describe("dev stack files", () => {
     });
 
     it("serves the app and the api over plain HTTP on the dev port, with no TLS app", () => {
-        const c = JSON.parse(file("/etc/caddy/caddy.json").content) as { apps: Record<string, { servers?: Record<string, { listen: string[]; routes: { match?: { host: string[] }[] }[] }> }> };
+        const c = JSON.parse(file("/etc/caddy/caddy.json").content) as {
+            apps: Record<
+                string,
+                { servers?: Record<string, { listen: string[]; routes: { match?: { host: string[] }[] }[] }> }
+            >;
+        };
         const servers = Object.values(c.apps.http!.servers!);
         expect(servers.map((s) => s.listen)).toEqual([[`:${DEV_PROXY_PORT}`]]);
-        expect(servers[0]!.routes.flatMap((r) => r.match?.flatMap((m) => m.host) ?? [])).toEqual(expect.arrayContaining([DEV_HOSTNAMES.app, DEV_HOSTNAMES.api]));
+        expect(servers[0]!.routes.flatMap((r) => r.match?.flatMap((m) => m.host) ?? [])).toEqual(
+            expect.arrayContaining([DEV_HOSTNAMES.app, DEV_HOSTNAMES.api]),
+        );
         expect(c.apps.tls).toBeUndefined();
     });
 
     it("labels the Prometheus series with the dev stack and points Grafana at Prometheus", () => {
-        const p = parse(file("/etc/prometheus/prometheus.yml").content) as { global: { external_labels: { stack: string } } };
+        const p = parse(file("/etc/prometheus/prometheus.yml").content) as {
+            global: { external_labels: { stack: string } };
+        };
         expect(p.global.external_labels.stack).toBe("dev");
-        const g = parse(file("/etc/grafana/provisioning/datasources/phase-stacks.yaml").content) as { datasources: { url: string }[] };
+        const g = parse(file("/etc/grafana/provisioning/datasources/phase-stacks.yaml").content) as {
+            datasources: { url: string }[];
+        };
         expect(g.datasources[0]!.url).toBe("http://prometheus:9090");
     });
 

@@ -14,11 +14,29 @@ import { runTool } from "../helpers/tools";
 
 export const WORKLOAD: Workload = Workload.parse({
     proxy: { image: "caddy:2.8.4-alpine", memoryMb: 128, cpus: 0.5, port: 443 },
-    api: { image: "ghcr.io/chrono-scraper/backend:2.0.0", memoryMb: 1024, cpus: 1, port: 8000, healthPath: "/health" },
-    frontend: { image: "ghcr.io/chrono-scraper/frontend:2.0.0", memoryMb: 512, cpus: 0.5, port: 3000, healthPath: "/" },
+    api: {
+        image: "ghcr.io/chrono-scraper/backend:2.0.0",
+        memoryMb: 1024,
+        cpus: 1,
+        port: 8000,
+        healthPath: "/health",
+    },
+    frontend: {
+        image: "ghcr.io/chrono-scraper/frontend:2.0.0",
+        memoryMb: 512,
+        cpus: 0.5,
+        port: 3000,
+        healthPath: "/",
+    },
     postgres: { image: "postgres:16.4-alpine", memoryMb: 2048, cpus: 1, port: 5432 },
     redis: { image: "redis:7.4.1-alpine", memoryMb: 512, cpus: 0.5, port: 6379 },
-    meilisearch: { image: "getmeili/meilisearch:v1.11.3", memoryMb: 1024, cpus: 1, port: 7700, healthPath: "/health" },
+    meilisearch: {
+        image: "getmeili/meilisearch:v1.11.3",
+        memoryMb: 1024,
+        cpus: 1,
+        port: 7700,
+        healthPath: "/health",
+    },
     worker: {
         image: "ghcr.io/chrono-scraper/backend:2.0.0",
         memoryMb: 512,
@@ -27,13 +45,27 @@ export const WORKLOAD: Workload = Workload.parse({
         command: ["celery", "-A", "app.tasks.celery_app", "worker", "--loglevel=info", "--concurrency=2"],
     },
     crawler: { image: "ghcr.io/mendableai/firecrawl:v1.4.0", memoryMb: 1536, cpus: 1, port: 3002 },
-    prometheus: { image: "prom/prometheus:v2.55.1", memoryMb: 256, cpus: 0.5, port: 9090, healthPath: "/-/healthy" },
-    grafana: { image: "grafana/grafana:11.3.1", memoryMb: 256, cpus: 0.5, port: 3000, healthPath: "/api/health" },
+    prometheus: {
+        image: "prom/prometheus:v2.55.1",
+        memoryMb: 256,
+        cpus: 0.5,
+        port: 9090,
+        healthPath: "/-/healthy",
+    },
+    grafana: {
+        image: "grafana/grafana:11.3.1",
+        memoryMb: 256,
+        cpus: 0.5,
+        port: 3000,
+        healthPath: "/api/health",
+    },
     nodeExporter: { image: "prom/node-exporter:v1.8.2", memoryMb: 64, cpus: 0.25, port: 9100 },
 });
 
 /** 90% of each limit, distinct from the limits so a swapped field shows. */
-export const RESERVATIONS = Object.fromEntries(SERVICE_NAMES.map((n) => [n, Math.floor(WORKLOAD[n].memoryMb * 0.9)])) as Record<ServiceName, number>;
+export const RESERVATIONS = Object.fromEntries(
+    SERVICE_NAMES.map((n) => [n, Math.floor(WORKLOAD[n].memoryMb * 0.9)]),
+) as Record<ServiceName, number>;
 
 export function tempDir(label: string): string {
     return mkdtempSync(join(tmpdir(), `phase-stacks-${label}-`));
@@ -54,13 +86,29 @@ export function originCert(): OriginCert {
     const certFile = join(dir, "origin-cert.pem");
     const keyFile = join(dir, "origin-key.pem");
     const r = runTool("openssl", [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-        "-subj", "/O=CloudFlare, Inc./CN=CloudFlare Origin Certificate",
-        "-addext", "subjectAltName=DNS:*.example.com,DNS:example.com",
-        "-keyout", keyFile, "-out", certFile,
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/O=CloudFlare, Inc./CN=CloudFlare Origin Certificate",
+        "-addext",
+        "subjectAltName=DNS:*.example.com,DNS:example.com",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
     ]);
     if (r.status !== 0) throw new Error(`openssl failed: ${r.output}`);
-    cert = { certPem: readFileSync(certFile, "utf8"), keyPem: readFileSync(keyFile, "utf8"), certFile, keyFile };
+    cert = {
+        certPem: readFileSync(certFile, "utf8"),
+        keyPem: readFileSync(keyFile, "utf8"),
+        certFile,
+        keyFile,
+    };
     return cert;
 }
 
@@ -85,7 +133,12 @@ export function phase1Spec(overrides: Partial<AppHostSpec> = {}): AppHostSpec {
         workload: WORKLOAD,
         reservationsMb: RESERVATIONS,
         hostnames: { app: "app.example.com", api: "api.example.com" },
-        postgres: { database: "chrono", user: "chrono_app", volumeDevice: "/dev/disk/by-id/scsi-0HC_Volume_31415926", mountPoint: "/mnt/postgres" },
+        postgres: {
+            database: "chrono",
+            user: "chrono_app",
+            volumeDevice: "/dev/disk/by-id/scsi-0HC_Volume_31415926",
+            mountPoint: "/mnt/postgres",
+        },
         backup: {
             endpoint: "https://fsn1.your-objectstorage.com",
             bucket: "acme-backups",
@@ -132,13 +185,20 @@ export function writeFilesOf(cloudConfig: string): { entry: WriteFilesEntry; dec
     const doc = parse(cloudConfig) as { write_files: WriteFilesEntry[] };
     return doc.write_files.map((entry) => ({
         entry,
-        decoded: entry.encoding === "gz+b64" ? gunzipSync(Buffer.from(entry.content, "base64")).toString("utf8") : entry.content,
+        decoded:
+            entry.encoding === "gz+b64"
+                ? gunzipSync(Buffer.from(entry.content, "base64")).toString("utf8")
+                : entry.content,
     }));
 }
 
 /** The document as PyYAML reads it (YAML 1.1: cloud-init, docker-compose 1.29), as plain JSON data. */
 export function pyYamlLoad(text: string): unknown {
-    const r = runTool("python3", ["-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"], { input: text });
+    const r = runTool(
+        "python3",
+        ["-c", "import json, sys, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)"],
+        { input: text },
+    );
     if (r.status !== 0) throw new Error(`PyYAML could not read the document: ${r.output}`);
     return JSON.parse(r.output);
 }

@@ -23,22 +23,49 @@ function scratch(label: string): string {
 }
 
 describe("sshd drop-in", () => {
+    /**
+     * sshd refuses to run without its privilege separation directory, /run/sshd, which only exists on a booted
+     * server: give it one on a private /run (user and mount namespace, so this needs no root and leaves the host alone).
+     */
+    function sshd(args: string[]) {
+        const bin = requireTool("sshd");
+        return runTool("unshare", [
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            `mount -t tmpfs tmpfs /run && mkdir -m 0755 /run/sshd && exec ${bin} "$@"`,
+            "sh",
+            ...args,
+        ]);
+    }
+
     /** sshd -T prints the effective settings of a config that includes the drop-in before Ubuntu-like defaults. */
-    function effectiveSshd(dropIn: string): { status: number | null; output: string; settings: Map<string, string> } {
+    function effectiveSshd(dropIn: string): {
+        status: number | null;
+        output: string;
+        settings: Map<string, string>;
+    } {
         requireTool("sshd");
         const dir = scratch("sshd");
         mkdirSync(join(dir, "sshd_config.d"));
         writeFileSync(join(dir, "sshd_config.d", "10-phase-stacks.conf"), dropIn);
         // What cloud-init and the image would otherwise say; the drop-in must win over both.
         writeFileSync(join(dir, "sshd_config.d", "50-cloud-init.conf"), "PasswordAuthentication yes\n");
-        writeFileSync(join(dir, "sshd_config"), `Include ${dir}/sshd_config.d/*.conf\nHostKey ${dir}/host_key\nKbdInteractiveAuthentication yes\nPermitRootLogin yes\nX11Forwarding yes\n`);
+        writeFileSync(
+            join(dir, "sshd_config"),
+            `Include ${dir}/sshd_config.d/*.conf\nHostKey ${dir}/host_key\nKbdInteractiveAuthentication yes\nPermitRootLogin yes\nX11Forwarding yes\n`,
+        );
         const key = runTool("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
         if (key.status !== 0) throw new Error(key.output);
-        // sshd refuses to run without its privilege separation directory (the package's tmpfiles.d creates it at boot).
-        mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-        const check = runTool("sshd", ["-t", "-f", join(dir, "sshd_config")]);
-        const dump = runTool("sshd", ["-T", "-f", join(dir, "sshd_config")]);
-        const settings = new Map(dump.output.split("\n").filter(Boolean).map((l) => [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)]));
+        const check = sshd(["-t", "-f", join(dir, "sshd_config")]);
+        const dump = sshd(["-T", "-f", join(dir, "sshd_config")]);
+        const settings = new Map(
+            dump.output
+                .split("\n")
+                .filter(Boolean)
+                .map((l) => [l.slice(0, l.indexOf(" ")), l.slice(l.indexOf(" ") + 1)]),
+        );
         return { status: check.status, output: check.output, settings };
     }
 
@@ -56,7 +83,9 @@ describe("sshd drop-in", () => {
     });
 
     it("is rejected by sshd when it carries an unknown keyword (the check can fail)", () => {
-        const r = effectiveSshd(`${fileAt(files, "/etc/ssh/sshd_config.d/10-phase-stacks.conf").content}PasswordAuthenticaton no\n`);
+        const r = effectiveSshd(
+            `${fileAt(files, "/etc/ssh/sshd_config.d/10-phase-stacks.conf").content}PasswordAuthenticaton no\n`,
+        );
         expect(r.status).not.toBe(0);
         expect(r.output).toContain("PasswordAuthenticaton");
     });
@@ -84,7 +113,10 @@ describe("fail2ban jail", () => {
     });
 
     it("is rejected when the jail names a filter that does not exist (the check can fail)", () => {
-        const t = fail2ban(`${fileAt(files, "/etc/fail2ban/jail.d/phase-stacks.local").content}filter = no-such-filter\n`, ["-t"]);
+        const t = fail2ban(
+            `${fileAt(files, "/etc/fail2ban/jail.d/phase-stacks.local").content}filter = no-such-filter\n`,
+            ["-t"],
+        );
         expect(t.status).not.toBe(0);
     });
 });
@@ -112,13 +144,19 @@ describe("unattended upgrades", () => {
     }
 
     it("turns on the daily timers and allows only security origins, without automatic reboots", () => {
-        const r = aptDump(ubuntuDefaults, fileAt(files, "/etc/apt/apt.conf.d/20auto-upgrades").content, fileAt(files, "/etc/apt/apt.conf.d/52phase-stacks-unattended-upgrades").content);
+        const r = aptDump(
+            ubuntuDefaults,
+            fileAt(files, "/etc/apt/apt.conf.d/20auto-upgrades").content,
+            fileAt(files, "/etc/apt/apt.conf.d/52phase-stacks-unattended-upgrades").content,
+        );
         expect(r.status, r.output).toBe(0);
         const lines = r.output.split("\n");
         expect(lines).toContain('APT::Periodic::Update-Package-Lists "1";');
         expect(lines).toContain('APT::Periodic::Unattended-Upgrade "1";');
         expect(lines).toContain('Unattended-Upgrade::Automatic-Reboot "false";');
-        const origins = lines.filter((l) => l.startsWith("Unattended-Upgrade::Allowed-Origins:: ")).map((l) => l.split(" ")[1]);
+        const origins = lines
+            .filter((l) => l.startsWith("Unattended-Upgrade::Allowed-Origins:: "))
+            .map((l) => l.split(" ")[1]);
         expect(origins.length).toBeGreaterThan(0);
         for (const o of origins) expect(o).toMatch(/security";$/);
     });
@@ -135,12 +173,18 @@ describe("systemd units", () => {
     function verify(mutate: (content: string) => string = (c) => c) {
         requireTool("systemd-analyze");
         for (const bin of ["/usr/bin/docker", "/usr/bin/chown"]) {
-            if (!existsSync(bin)) throw new Error(`${bin} is missing: the units run it (apt-get install -y docker.io coreutils)`);
+            if (!existsSync(bin))
+                throw new Error(
+                    `${bin} is missing: the units run it (apt-get install -y docker.io coreutils)`,
+                );
         }
         const dir = scratch("units");
         for (const u of units) {
             const name = u.path.slice(u.path.lastIndexOf("/") + 1);
-            writeFileSync(join(dir, name), mutate(u.content.split("/opt/phase-stacks/").join(`${root}/opt/phase-stacks/`)));
+            writeFileSync(
+                join(dir, name),
+                mutate(u.content.split("/opt/phase-stacks/").join(`${root}/opt/phase-stacks/`)),
+            );
         }
         for (const f of files.filter((f) => f.kind === "shell")) chmodSync(join(root, f.path), 0o755);
         return runTool("systemd-analyze", ["verify", ...readdirSync(dir).map((n) => join(dir, n))]);
@@ -179,7 +223,9 @@ describe("systemd units", () => {
         expect(unit).toMatch(/^RequiresMountsFor=\/mnt\/postgres$/m);
         expect(unit).toMatch(/^AssertPathIsMountPoint=\/mnt\/postgres$/m);
         expect(unit).toMatch(/^Requires=phase-stacks-metadata-block\.service$/m);
-        expect(unit).toMatch(/^ExecStart=\/usr\/bin\/docker compose -p phase-stacks -f \/opt\/phase-stacks\/compose\.yaml up -d --remove-orphans$/m);
+        expect(unit).toMatch(
+            /^ExecStart=\/usr\/bin\/docker compose -p phase-stacks -f \/opt\/phase-stacks\/compose\.yaml up -d --remove-orphans$/m,
+        );
         expect(unit).toMatch(/^ExecStop=\/usr\/bin\/docker compose .* down$/m);
         const block = fileAt(files, "/etc/systemd/system/phase-stacks-metadata-block.service").content;
         expect(block).toMatch(/^PartOf=docker\.service$/m);
@@ -209,33 +255,76 @@ describe("shell scripts", () => {
 
     it("are caught by shellcheck when unsafe (the check can fail)", () => {
         const dir = scratch("shellcheck");
-        writeFileSync(join(dir, "bad.sh"), `${fileAt(files, "/opt/phase-stacks/bin/backup-postgres.sh").content}rm -rf $workdir/*\n`);
+        writeFileSync(
+            join(dir, "bad.sh"),
+            `${fileAt(files, "/opt/phase-stacks/bin/backup-postgres.sh").content}rm -rf $workdir/*\n`,
+        );
         expect(runTool("shellcheck", [join(dir, "bad.sh")]).status).not.toBe(0);
     });
 });
 
 describe("fstab line for the Postgres volume", () => {
     it("parses with util-linux into the device, mount point, ext4 and the boot-tolerant options", () => {
-        const r = runTool("findmnt", ["--tab-file", join(root, "/etc/fstab"), "--json", "--output", "SOURCE,TARGET,FSTYPE,OPTIONS"]);
+        const r = runTool("findmnt", [
+            "--tab-file",
+            join(root, "/etc/fstab"),
+            "--json",
+            "--output",
+            "SOURCE,TARGET,FSTYPE,OPTIONS",
+        ]);
         expect(r.status, r.output).toBe(0);
-        const [fs] = (JSON.parse(r.output) as { filesystems: { source: string; target: string; fstype: string; options: string }[] }).filesystems;
-        expect([fs!.source, fs!.target, fs!.fstype]).toEqual([spec.postgres.volumeDevice, spec.postgres.mountPoint, "ext4"]);
-        expect(fs!.options.split(",")).toEqual(expect.arrayContaining(["nofail", "x-systemd.device-timeout=300s"]));
+        const [fs] = (
+            JSON.parse(r.output) as {
+                filesystems: { source: string; target: string; fstype: string; options: string }[];
+            }
+        ).filesystems;
+        expect([fs!.source, fs!.target, fs!.fstype]).toEqual([
+            spec.postgres.volumeDevice,
+            spec.postgres.mountPoint,
+            "ext4",
+        ]);
+        expect(fs!.options.split(",")).toEqual(
+            expect.arrayContaining(["nofail", "x-systemd.device-timeout=300s"]),
+        );
         const verify = runTool("findmnt", ["--verify", "--tab-file", join(root, "/etc/fstab")]);
         expect(verify.output).toContain("0 parse errors");
     });
 });
 
 describe("metadata-service block", () => {
-    it("inserts each iptables rule exactly once, however often it runs (in a private network namespace)", () => {
+    it("inserts each iptables rule exactly once, however often it runs (in a private user and network namespace)", () => {
         requireTool("iptables");
         const script = join(root, "/opt/phase-stacks/bin/block-metadata-service.sh");
-        const r = runTool("unshare", ["--net", "bash", "-c", `bash ${script} && bash ${script} && iptables -w -S DOCKER-USER && iptables -w -S OUTPUT`]);
+        const r = runTool("unshare", [
+            "--map-root-user",
+            "--net",
+            "bash",
+            "-c",
+            `bash ${script} && bash ${script} && iptables -w -S DOCKER-USER && iptables -w -S OUTPUT`,
+        ]);
         expect(r.status, r.output).toBe(0);
         const rules = r.output.split("\n").filter((l) => l.startsWith("-A "));
         expect(rules).toEqual([
             "-A DOCKER-USER -d 169.254.169.254/32 -j REJECT --reject-with icmp-port-unreachable",
             "-A OUTPUT -d 169.254.169.254/32 -m owner ! --uid-owner 0 -j REJECT --reject-with icmp-port-unreachable",
         ]);
+    });
+});
+
+describe("docker daemon.json", () => {
+    // dockerd here (Debian 12, 20.10) has no --validate; the settings are asserted as data.
+    it("rotates logs, keeps containers running across daemon restarts and blocks privilege gains", () => {
+        const d = JSON.parse(fileAt(files, "/etc/docker/daemon.json").content) as Record<string, unknown> & {
+            "log-opts": Record<string, string>;
+        };
+        expect(d).toMatchObject({
+            "log-driver": "json-file",
+            "live-restore": true,
+            "no-new-privileges": true,
+            "userland-proxy": false,
+            icc: true,
+        });
+        expect(d["log-opts"]["max-size"]).toMatch(/^\d+m$/);
+        expect(Number(d["log-opts"]["max-file"])).toBeGreaterThan(1);
     });
 });

@@ -32,13 +32,20 @@ describe("prometheus.yml", () => {
     it("scrapes Prometheus itself, the node exporter and the api's /metrics", () => {
         expect(job("prometheus")!.static_configs[0]!.targets).toEqual(["localhost:9090"]);
         expect(job("node")!.static_configs[0]!.targets).toEqual(["node-exporter:9100"]);
-        expect(job("api")).toMatchObject({ metrics_path: "/metrics", static_configs: [{ targets: ["api:8000"] }] });
+        expect(job("api")).toMatchObject({
+            metrics_path: "/metrics",
+            static_configs: [{ targets: ["api:8000"] }],
+        });
         expect(c.global.external_labels).toEqual({ stack: "phase1" });
     });
 
     it("scrapes every copy of a replicated api", () => {
         const jobs = workloadScrapeJobs({ ...WORKLOAD, api: { ...WORKLOAD.api, replicas: 3 } }, ALL_LOCAL);
-        expect(jobs.find((j) => j.job === "api")!.targets).toEqual(["api-1:8000", "api-2:8000", "api-3:8000"]);
+        expect(jobs.find((j) => j.job === "api")!.targets).toEqual([
+            "api-1:8000",
+            "api-2:8000",
+            "api-3:8000",
+        ]);
     });
 
     it("reads the same in a YAML 1.1 reader", () => {
@@ -58,11 +65,20 @@ describe("prometheus.yml", () => {
 });
 
 describe("Grafana datasource provisioning", () => {
-    const c = parse(renderGrafanaDatasources("http://prometheus:9090")) as { apiVersion: number; datasources: Record<string, unknown>[] };
+    const c = parse(renderGrafanaDatasources("http://prometheus:9090")) as {
+        apiVersion: number;
+        datasources: Record<string, unknown>[];
+    };
 
     it("provisions Prometheus as the default, locked datasource", () => {
         expect(c.apiVersion).toBe(1);
         expect(c.datasources).toHaveLength(1);
-        expect(c.datasources[0]).toMatchObject({ type: "prometheus", access: "proxy", url: "http://prometheus:9090", isDefault: true, editable: false });
+        expect(c.datasources[0]).toMatchObject({
+            type: "prometheus",
+            access: "proxy",
+            url: "http://prometheus:9090",
+            isDefault: true,
+            editable: false,
+        });
     });
 });

@@ -42,11 +42,29 @@ async function startRedis(): Promise<number> {
     const auth = join(dir, "auth.conf");
     writeFileSync(auth, renderRedisAuth(PASSWORD));
     const conf = join(dir, "redis.conf");
-    writeFileSync(conf, renderRedisConfig(WORKLOAD.redis.memoryMb).replace(`include ${CONTAINER_PATHS.redisAuth}`, `include ${auth}`));
-    const server = spawn(bin, [conf, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir], { stdio: "ignore" });
+    writeFileSync(
+        conf,
+        renderRedisConfig(WORKLOAD.redis.memoryMb).replace(
+            `include ${CONTAINER_PATHS.redisAuth}`,
+            `include ${auth}`,
+        ),
+    );
+    const server = spawn(bin, [conf, "--port", String(port), "--bind", "127.0.0.1", "--dir", dir], {
+        stdio: "ignore",
+    });
     servers.push(server);
     for (let i = 0; i < 100; i++) {
-        if (runTool("redis-cli", ["-p", String(port), "--no-auth-warning", "-a", PASSWORD, "ping"]).output.trim() === "PONG") return port;
+        if (
+            runTool("redis-cli", [
+                "-p",
+                String(port),
+                "--no-auth-warning",
+                "-a",
+                PASSWORD,
+                "ping",
+            ]).output.trim() === "PONG"
+        )
+            return port;
         await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error("redis-server did not start with the rendered config");
@@ -65,16 +83,23 @@ function resolvedHealthcheck(port: number, authFile: string): string {
         placement: ALL_LOCAL,
         hostnames: { app: "app.example.com", api: "api.example.com" },
         postgres: { database: "chrono", user: "chrono_app", dataDir: "/mnt/postgres" },
-    }).split(SECRETS_DIR).join(composeDir);
+    })
+        .split(SECRETS_DIR)
+        .join(composeDir);
     for (const f of ["app.env", "meilisearch.env"]) writeFileSync(join(composeDir, f), "");
     writeFileSync(join(composeDir, "compose.yaml"), raw);
     const r = runTool("docker-compose", ["-f", join(composeDir, "compose.yaml"), "config"]);
     removeDir(composeDir);
     if (r.status !== 0) throw new Error(r.output);
     expect(r.output).not.toContain("variable is not set");
-    const test = (parse(r.output) as { services: { redis: { healthcheck: { test: string[] } } } }).services.redis.healthcheck.test;
+    const test = (parse(r.output) as { services: { redis: { healthcheck: { test: string[] } } } }).services
+        .redis.healthcheck.test;
     expect(test[0]).toBe("CMD-SHELL");
-    return test[1]!.split("$$").join("$").replace(CONTAINER_PATHS.redisAuth, authFile).replace("redis-cli ping", `redis-cli -p ${port} ping`);
+    return test[1]!
+        .split("$$")
+        .join("$")
+        .replace(CONTAINER_PATHS.redisAuth, authFile)
+        .replace("redis-cli ping", `redis-cli -p ${port} ping`);
 }
 
 describe("redis.conf with the password include", () => {
@@ -91,7 +116,16 @@ describe("redis.conf with the password include", () => {
         const port = await startRedis();
         const anonymous = runTool("redis-cli", ["-p", String(port), "ping"]);
         expect(anonymous.output).toContain("NOAUTH");
-        const info = runTool("redis-cli", ["-p", String(port), "--no-auth-warning", "-a", PASSWORD, "config", "get", "maxmemory-policy"]);
+        const info = runTool("redis-cli", [
+            "-p",
+            String(port),
+            "--no-auth-warning",
+            "-a",
+            PASSWORD,
+            "config",
+            "get",
+            "maxmemory-policy",
+        ]);
         expect(info.output).toContain("volatile-lru");
     });
 
