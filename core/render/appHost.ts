@@ -69,7 +69,8 @@ export const APP_HOST_PACKAGES: readonly string[] = [
 const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
 
 function assertHostname(field: string, name: string): void {
-    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name))
+    // Labels of letters, digits and inner hyphens; the last starts with a letter (covers IDN `xn--` TLDs).
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(name))
         throw new Error(`hostnames.${field} '${name}' is not a lowercase DNS name`);
 }
 

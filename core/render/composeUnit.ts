@@ -1,7 +1,7 @@
 /** The systemd unit that runs a host's Docker Compose project after docker, the metadata block and its volumes. */
 import type { RenderedFile } from "./artifact";
 import { secretFileOwners } from "./compose";
-import { COMPOSE_FILE, DOCKER_COMPOSE, UNITS } from "./paths";
+import { COMPOSE_FILE, DOCKER_COMPOSE, HOST_PATHS, UNITS } from "./paths";
 import type { HostPlacement } from "./placement";
 import { unitFile } from "./systemd";
 
@@ -10,10 +10,10 @@ export function renderComposeUnit(placement: HostPlacement, mountPoints: readonl
     return unitFile(UNITS.compose, {
         Unit: {
             Description: "phase-stacks services (Docker Compose)",
-            // Wants, not Requires: restarting docker (an upgrade) must not take the project down; live-restore keeps it running.
-            Wants: ["docker.service", "network-online.target"],
+            // Wants, never Requires: Requires would carry every docker restart (an upgrade, which PartOf also passes
+            // to the metadata block) over to this unit and recreate all containers; live-restore keeps them running.
+            Wants: ["docker.service", "network-online.target", UNITS.metadataBlock],
             After: ["docker.service", "network-online.target", UNITS.metadataBlock],
-            Requires: UNITS.metadataBlock,
             RequiresMountsFor: mountPoints.length > 0 ? [...mountPoints] : undefined,
             // Without a mounted volume, Docker would create the bind source on the root disk and Postgres would init there.
             AssertPathIsMountPoint: mountPoints.length > 0 ? [...mountPoints] : undefined,
@@ -22,8 +22,12 @@ export function renderComposeUnit(placement: HostPlacement, mountPoints: readonl
             Type: "oneshot",
             RemainAfterExit: true,
             WorkingDirectory: COMPOSE_FILE.slice(0, COMPOSE_FILE.lastIndexOf("/")),
-            // Images whose process reads its secret file itself need to own it (the file stays 0600).
-            ExecStartPre: secretFileOwners(placement).map((o) => `/usr/bin/chown ${o.uid} ${o.path}`),
+            ExecStartPre: [
+                // No container starts unless the metadata service is blocked (the script is idempotent).
+                HOST_PATHS.metadataBlockScript,
+                // Images whose process reads its secret file itself need to own it (the file stays 0600).
+                ...secretFileOwners(placement).map((o) => `/usr/bin/chown ${o.uid} ${o.path}`),
+            ],
             ExecStart: `${compose} up -d --remove-orphans`,
             ExecStop: `${compose} down`,
             // First start pulls every image.

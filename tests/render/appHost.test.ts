@@ -252,6 +252,9 @@ describe("files the phase-1 services read", () => {
         expect(() =>
             renderAppHost({ ...spec, hostnames: { app: "App.Example.com", api: "api.example.com" } }),
         ).toThrow(/hostnames.app/);
+        expect(() =>
+            renderAppHost({ ...spec, hostnames: { app: "app.example.xn--p1ai", api: "api.example.com" } }),
+        ).not.toThrow();
         expect(() => renderAppHost({ ...spec, postgres: { ...spec.postgres, user: "app; drop" } })).toThrow(
             /postgres.user/,
         );

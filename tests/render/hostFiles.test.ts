@@ -222,7 +222,9 @@ describe("systemd units", () => {
         const unit = fileAt(files, "/etc/systemd/system/phase-stacks.service").content;
         expect(unit).toMatch(/^RequiresMountsFor=\/mnt\/postgres$/m);
         expect(unit).toMatch(/^AssertPathIsMountPoint=\/mnt\/postgres$/m);
-        expect(unit).toMatch(/^Requires=phase-stacks-metadata-block\.service$/m);
+        expect(unit).toMatch(/^ExecStartPre=\/opt\/phase-stacks\/bin\/block-metadata-service\.sh$/m);
+        // A Requires= on docker or the block unit would turn every docker restart into a restart of all containers.
+        expect(unit).not.toMatch(/^(Requires|BindsTo|PartOf)=/m);
         expect(unit).toMatch(
             /^ExecStart=\/usr\/bin\/docker compose -p phase-stacks -f \/opt\/phase-stacks\/compose\.yaml up -d --remove-orphans$/m,
         );
