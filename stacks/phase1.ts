@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
 import { SERVER_TYPES, type ServerTypeName } from "../core/catalog/hetzner";
-import { renderAppHost } from "../core/render/appHost";
+import { renderAppHost, type AppHostSecrets } from "../core/render/appHost";
 import { planMemory } from "../core/workload/sizing";
 import { CloudflareEdge } from "../components/edge/cloudflareEdge";
 import { OriginCertificate } from "../components/edge/originCertificate";
@@ -38,19 +38,20 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
     const postgresVolume = new DataVolume("postgres", { sizeGb: c.postgres.volumeGb, location, labels: hetznerLabels(stack, "app", true) });
 
     const memory = planMemory(c.workload, SERVER_TYPES[app.type as ServerTypeName].memoryGb, c.memory.systemReserveMb);
-    const userData = pulumi
-        .all([
-            postgresVolume.devicePath,
-            credentials.postgresPassword,
-            credentials.redisPassword,
-            credentials.meiliMasterKey,
-            credentials.grafanaAdminPassword,
-            config.requireSecret("backupAccessKeyId"),
-            config.requireSecret("backupSecretAccessKey"),
-            origin.certificatePem,
-            origin.privateKeyPem,
-        ])
-        .apply(([volumeDevice, postgresPassword, redisPassword, meiliMasterKey, grafanaAdminPassword, backupAccessKeyId, backupSecretAccessKey, originCertPem, originKeyPem]) =>
+    // Every key of AppHostSecrets, checked by the mapped type.
+    const secretInputs: { [K in keyof AppHostSecrets]: pulumi.Input<string> } = {
+        postgresPassword: credentials.postgresPassword,
+        redisPassword: credentials.redisPassword,
+        meiliMasterKey: credentials.meiliMasterKey,
+        grafanaAdminPassword: credentials.grafanaAdminPassword,
+        backupAccessKeyId: config.requireSecret("backupAccessKeyId"),
+        backupSecretAccessKey: config.requireSecret("backupSecretAccessKey"),
+        originCertPem: origin.certificatePem,
+        originKeyPem: origin.privateKeyPem,
+    };
+    const secrets: pulumi.Output<AppHostSecrets> = pulumi.output(secretInputs);
+    const userData = pulumi.all([postgresVolume.devicePath, secrets]).apply(
+        ([volumeDevice, s]) =>
             renderAppHost({
                 stack,
                 workload: c.workload,
@@ -58,9 +59,9 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
                 hostnames,
                 postgres: { database: c.postgres.database, user: c.postgres.user, volumeDevice, mountPoint: "/mnt/postgres" },
                 backup: { ...c.backup },
-                secrets: { postgresPassword, redisPassword, meiliMasterKey, grafanaAdminPassword, backupAccessKeyId, backupSecretAccessKey, originCertPem, originKeyPem },
+                secrets: s,
             }).cloudConfig,
-        );
+    );
 
     const server = new AppServer("app", {
         serverType: app.type,

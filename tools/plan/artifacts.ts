@@ -35,6 +35,8 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/\.env$/, "env"],
     [/\.(pem|crt|key)$/, "pem"],
     [/\/k8s\/|\/manifests\//, "k8s"],
+    [/grafana[^/]*\.ya?ml$|\/grafana\/provisioning\//, "grafana"],
+    [/\/etc\/fstab$/, "fstab"],
 ];
 
 export function kindOfPath(path: string): ArtifactKind {

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { loadStackConfig } from "../../core/config/load";
+import type { RenderedFile } from "../../core/render/artifact";
+import { renderAppHost } from "../../core/render/appHost";
+import { renderCloudConfig } from "../../core/render/cloudConfig";
+import { renderDevStack } from "../../core/render/devStack";
+import { planMemory } from "../../core/workload/sizing";
+import { artifactsOf, cloudConfigArtifacts, kindOfPath } from "../../tools/plan/artifacts";
+import { shippedStack } from "../helpers/stackFiles";
+
+function phase1Files(): RenderedFile[] {
+    const r = loadStackConfig(shippedStack("phase1"));
+    if (!r.ok || !r.config.backup) throw new Error("phase1 config must load");
+    const c = r.config;
+    const secret = (s: string) => s.repeat(24);
+    return renderAppHost({
+        stack: "phase1",
+        workload: c.workload,
+        reservationsMb: planMemory(c.workload, 8, 1024).reservationsMb,
+        hostnames: { app: "app.example.com", api: "api.example.com" },
+        postgres: { database: "app", user: "app", volumeDevice: "/dev/disk/by-id/scsi-0HC_Volume_1", mountPoint: "/mnt/postgres" },
+        backup: c.backup,
+        secrets: {
+            postgresPassword: secret("p"),
+            redisPassword: secret("r"),
+            meiliMasterKey: secret("m"),
+            grafanaAdminPassword: secret("g"),
+            backupAccessKeyId: secret("a"),
+            backupSecretAccessKey: secret("s"),
+            originCertPem: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+            originKeyPem: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n",
+        },
+    }).files;
+}
+
+describe("shipped-file labels", () => {
+    it("the plan labels every app-host and dev file as its renderer does", () => {
+        const r = loadStackConfig(shippedStack("dev"));
+        if (!r.ok) throw new Error(r.message);
+        const files = [...phase1Files(), ...renderDevStack({ workload: r.config.workload }).files];
+        expect(files.length).toBeGreaterThan(20);
+        for (const f of files) expect(kindOfPath(f.path), f.path).toBe(f.kind);
+    });
+});
+
+describe("reading files back from user data", () => {
+    it("decodes gz+b64 entries to the rendered content", () => {
+        const big = "x".repeat(40_000);
+        const userData = renderCloudConfig({
+            packages: [],
+            files: [
+                { path: "/opt/big.sh", content: big, kind: "shell", permissions: "0755" },
+                { path: "/etc/small.conf", content: "a=1\n", kind: "text", permissions: "0644" },
+            ],
+            runcmd: [],
+        });
+        expect(userData).toContain("gz+b64");
+        const artifacts = cloudConfigArtifacts("app", userData);
+        expect(artifacts.map((a) => [a.target, a.kind])).toEqual([
+            ["user-data", "cloud-config"],
+            ["/opt/big.sh", "shell"],
+            ["/etc/small.conf", "text"],
+        ]);
+        expect(artifacts[1]?.content).toBe(big);
+    });
+
+    it("reads container uploads and ignores resources that ship nothing", () => {
+        const uploads = [{ file: "/etc/caddy/caddy.json", content: "{}" }, { file: "/etc/x.sh", contentBase64: Buffer.from("echo").toString("base64") }];
+        expect(artifactsOf("docker:index/container:Container", "proxy", { uploads }).map((a) => [a.target, a.kind, a.content])).toEqual([
+            ["/etc/caddy/caddy.json", "caddy", "{}"],
+            ["/etc/x.sh", "shell", "echo"],
+        ]);
+        expect(artifactsOf("hcloud:index/firewall:Firewall", "fw", { rules: [] })).toEqual([]);
+    });
+});
