@@ -34,7 +34,9 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
         labels: hetznerLabels(stack, "app"),
     });
     const origin = new OriginCertificate("origin", { hostnames: [hostnames.app, hostnames.api], validityDays: c.edge.originCertValidityDays });
-    const credentials = new ServiceCredentials("services");
+    const credentials = new ServiceCredentials("services", {
+        lengths: { postgresPassword: 32, redisPassword: 32, meiliMasterKey: 40, grafanaAdminPassword: 24 },
+    }).values;
     const postgresVolume = new DataVolume("postgres", { sizeGb: c.postgres.volumeGb, location, labels: hetznerLabels(stack, "app", true) });
 
     const memory = planMemory(c.workload, SERVER_TYPES[app.type as ServerTypeName].memoryGb, c.memory.systemReserveMb);

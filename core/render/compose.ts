@@ -95,6 +95,11 @@ const PROFILES: Readonly<Record<ServiceName, Profile>> = {
     nodeExporter: { networks: ["monitoring"], pidsLimit: 128, readOnly: true },
 };
 
+/** The networks a service joins on any host (the dev stack's containers join the same ones). */
+export function serviceNetworks(name: ServiceName): readonly NetworkName[] {
+    return PROFILES[name].networks;
+}
+
 /** UIDs of official-image users that read a secret file themselves; the compose unit chowns the file to them. */
 const SECRET_READERS: readonly {
     readonly service: ServiceName;

@@ -11,7 +11,8 @@ import { shippedStack } from "../helpers/stackFiles";
 function phase1Files(): RenderedFile[] {
     const r = loadStackConfig(shippedStack("phase1"));
     if (!r.ok || !r.config.backup) throw new Error("phase1 config must load");
-    const c = r.config;
+    const { config: c } = r;
+    const backup = r.config.backup;
     const secret = (s: string) => s.repeat(24);
     return renderAppHost({
         stack: "phase1",
@@ -19,7 +20,7 @@ function phase1Files(): RenderedFile[] {
         reservationsMb: planMemory(c.workload, 8, 1024).reservationsMb,
         hostnames: { app: "app.example.com", api: "api.example.com" },
         postgres: { database: "app", user: "app", volumeDevice: "/dev/disk/by-id/scsi-0HC_Volume_1", mountPoint: "/mnt/postgres" },
-        backup: c.backup,
+        backup,
         secrets: {
             postgresPassword: secret("p"),
             redisPassword: secret("r"),
