@@ -1,0 +1,48 @@
+/** The builder every Docker container policy uses: one CIS Docker Benchmark item (or PSS check) per policy. */
+import type { Severity } from "@pulumi/policy";
+import { z } from "zod";
+import type { ConfigSchema } from "../../lib/config";
+import { resourcePolicy, type Level, type PackResourcePolicy, type Problem } from "../../lib/policy";
+import type { Json } from "../../lib/read";
+import { T } from "../../lib/types";
+
+export const CIS_DOCKER = {
+    name: "CIS Docker Benchmark",
+    version: "1.6.0",
+    reference: "https://github.com/docker/docker-bench-security/blob/master/tests/5_container_runtime.sh",
+} as const;
+
+export const PSS = {
+    name: "Kubernetes Pod Security Standards (restricted)",
+    version: "v1.37",
+    reference: "https://github.com/kubernetes/pod-security-admission/tree/master/policy",
+} as const;
+
+export const NO_CONFIG = z.strictObject({});
+
+interface DockerSpec<S extends ConfigSchema> {
+    readonly name: string;
+    readonly description: string;
+    /** The CIS Docker item (e.g. "5.5"), or the PSS check where CIS has no item. */
+    readonly item: { readonly cis: string } | { readonly pss: string };
+    readonly severity: Severity;
+    readonly level?: Level;
+    readonly remediation: string;
+    readonly config: S;
+    readonly judge: (props: Json, config: z.output<S>) => Problem[];
+}
+
+export function dockerPolicy<S extends ConfigSchema>(spec: DockerSpec<S>): PackResourcePolicy {
+    return resourcePolicy({
+        name: spec.name,
+        description: spec.description,
+        concern: "sandbox",
+        level: spec.level ?? "mandatory",
+        severity: spec.severity,
+        framework: "cis" in spec.item ? { ...CIS_DOCKER, id: spec.item.cis } : { ...PSS, id: spec.item.pss },
+        remediation: spec.remediation,
+        config: spec.config,
+        appliesTo: (type) => type === T.dockerContainer,
+        judge: (r, config) => spec.judge(r.props, config),
+    });
+}
