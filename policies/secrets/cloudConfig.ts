@@ -1,0 +1,82 @@
+/**
+ * Splits server user data into what the secrets policy scans: each `write_files` entry (decoded from b64 or
+ * gz+b64 first), every other string in the cloud-config, or the whole text when it is not a cloud-config. Files
+ * under the secrets directory are the one sanctioned place for credentials and are checked for mode instead.
+ */
+import { posix } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { parse } from "yaml";
+import { rec, type Json } from "../lib/read";
+
+export interface ScanUnit {
+    /** Where in the user data, e.g. "write_files[2] (/etc/caddy/env)" or "runcmd[3]". */
+    readonly where: string;
+    readonly text: string;
+    /** The key the value sits under, when it is a YAML scalar (e.g. "passwd"). */
+    readonly key?: string;
+}
+
+export interface SecretFile {
+    readonly where: string;
+    /** Mode as a number, undefined when unset (cloud-init then writes 0644). */
+    readonly mode: number | undefined;
+}
+
+export interface SplitUserData {
+    readonly units: ScanUnit[];
+    readonly secretFiles: SecretFile[];
+    /** Entries the pack cannot read, which it reports rather than trusts. */
+    readonly unreadable: { readonly where: string; readonly why: string }[];
+}
+
+function decode(content: unknown, encoding: string): string {
+    const text = typeof content === "string" ? content : "";
+    const bytes = content instanceof Uint8Array ? Buffer.from(content) : Buffer.from(text, /b64|base64/.test(encoding) ? "base64" : "utf8");
+    return (/^(gz|gzip)/.test(encoding) ? gunzipSync(bytes) : bytes).toString("utf8");
+}
+
+/** "0600", "600", "0o600", or a number YAML already converted (384, or 600 read as decimal digits). */
+export function parseMode(v: unknown): number | undefined {
+    if (typeof v === "string" && /^(0o?)?[0-7]{3,4}$/.test(v.trim())) return parseInt(v.trim().replace(/^0o/, ""), 8);
+    if (typeof v === "number" && Number.isInteger(v)) return /^[0-7]{3,4}$/.test(String(v)) ? parseInt(String(v), 8) : v;
+    return undefined;
+}
+
+function leaves(v: unknown, path: string, key: string | undefined, out: ScanUnit[]): void {
+    if (typeof v === "string") out.push({ where: path, text: v, ...(key === undefined ? {} : { key }) });
+    else if (Array.isArray(v)) v.forEach((x, i) => leaves(x, `${path}[${i}]`, key, out));
+    else if (rec(v)) for (const [k, x] of Object.entries(v as Json)) leaves(x, path ? `${path}.${k}` : k, k, out);
+}
+
+export function splitUserData(userData: string, secretsDir: string): SplitUserData {
+    if (!userData.startsWith("#cloud-config")) return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
+    let doc: Json | undefined;
+    try {
+        doc = rec(parse(userData));
+    } catch {
+        doc = undefined;
+    }
+    if (!doc) return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
+    const units: ScanUnit[] = [];
+    const secretFiles: SecretFile[] = [];
+    const unreadable: { where: string; why: string }[] = [];
+    const files = Array.isArray(doc["write_files"]) ? (doc["write_files"] as unknown[]) : [];
+    files.forEach((entry, i) => {
+        const f = rec(entry) ?? {};
+        const path = typeof f["path"] === "string" ? f["path"] : "";
+        const where = `write_files[${i}] (${path})`;
+        if (posix.normalize(path).startsWith(`${secretsDir}/`)) {
+            secretFiles.push({ where, mode: parseMode(f["permissions"]) });
+            return;
+        }
+        const encoding = typeof f["encoding"] === "string" ? f["encoding"].toLowerCase() : "text/plain";
+        try {
+            units.push({ where, text: decode(f["content"], encoding) });
+        } catch (e) {
+            unreadable.push({ where, why: `its ${encoding} content does not decode (${e instanceof Error ? e.message : String(e)})` });
+        }
+    });
+    const others: Json = Object.fromEntries(Object.entries(doc).filter(([k]) => k !== "write_files"));
+    leaves(others, "", undefined, units);
+    return { units, secretFiles, unreadable };
+}
