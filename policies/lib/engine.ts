@@ -1,10 +1,10 @@
 /**
  * The two @pulumi/policy runtime exports the analyzer uses for preview unknowns. Their declarations are stripped
- * from the published .d.ts (`@internal`), so they are typed here once.
+ * from the published .d.ts (`@internal`), so they are typed here once. They come from the dependency-free proxy
+ * module: the package root loads the gRPC server and @pulumi/pulumi, which would cost every CLI run a second.
  */
-import * as policy from "@pulumi/policy";
-
-const runtime = policy as unknown as {
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtime = require("@pulumi/policy/proxy") as {
     unknownCheckingProxy: <T extends object>(props: T) => T;
     UnknownValueError: new (...args: never[]) => Error;
 };

@@ -95,6 +95,8 @@ interface PackMeta {
     readonly severity: Severity;
     readonly remediationSteps: string;
     readonly framework: PolicyComplianceFramework;
+    /** Throws PolicyConfigError when config (without enforcementLevel) does not fit the policy's schema. */
+    readonly validateConfig: (config: object) => void;
 }
 
 export type PackResourcePolicy = ResourceValidationPolicy &
@@ -126,6 +128,9 @@ function meta<S extends ConfigSchema>(spec: Spec<S>) {
         },
         tags: [concern],
         ...(configSchema ? { configSchema } : {}),
+        validateConfig: (raw: object) => {
+            readConfig(name, config, raw);
+        },
     };
 }
 

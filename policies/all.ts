@@ -1,0 +1,60 @@
+/** Every policy of the pack, grouped by concern. Side-effect free: tests, the CLI and the offline plan import it. */
+import { dockerResourceLimits } from "./caps/docker";
+import { monthlyBudget, openEndedBudget } from "./caps/budget";
+import { k8sResourceLimits } from "./caps/pods";
+import { serverCount, serverTypesAllowed } from "./caps/servers";
+import { tenantDefaultDeny, tenantLimitRange, tenantResourceQuota } from "./caps/tenants";
+import { hcloudBackups, hcloudDeleteProtection, statefulIgnoreChanges, statefulProtected } from "./data/protection";
+import { noPrivateAddresses, recordsProxied } from "./edge/dns";
+import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "./edge/zoneSettings";
+import type { Concern, PackPolicy } from "./lib/policy";
+import { serversFirewalled } from "./network/coverage";
+import { noPlainDockerApi, noWorldSensitivePorts } from "./network/ingress";
+import { webOnlyFromCloudflare } from "./network/origin";
+import { DOCKER_SANDBOX_POLICIES } from "./sandbox/docker";
+import { k8sPodSecurity, k8sReadOnlyRoot, k8sTenantNamespaceEnforcesRestricted } from "./sandbox/pods";
+import { containerEnvSecrets } from "./secrets/env";
+import { userDataSecrets } from "./secrets/userData";
+
+export const policies: readonly PackPolicy[] = [
+    ...DOCKER_SANDBOX_POLICIES,
+    k8sPodSecurity,
+    k8sReadOnlyRoot,
+    k8sTenantNamespaceEnforcesRestricted,
+    dockerResourceLimits,
+    k8sResourceLimits,
+    tenantResourceQuota,
+    tenantLimitRange,
+    tenantDefaultDeny,
+    serverTypesAllowed,
+    serverCount,
+    monthlyBudget,
+    openEndedBudget,
+    noWorldSensitivePorts,
+    noPlainDockerApi,
+    webOnlyFromCloudflare,
+    serversFirewalled,
+    statefulProtected,
+    hcloudDeleteProtection,
+    hcloudBackups,
+    statefulIgnoreChanges,
+    sslStrict,
+    minTls,
+    alwaysHttps,
+    hsts,
+    zoneSettingsPresent,
+    recordsProxied,
+    noPrivateAddresses,
+    userDataSecrets,
+    containerEnvSecrets,
+];
+
+const BY_NAME = new Map(policies.map((p) => [p.name, p]));
+
+export function policyNamed(name: string): PackPolicy | undefined {
+    return BY_NAME.get(name);
+}
+
+export function concernOf(name: string): Concern | undefined {
+    return BY_NAME.get(name)?.concern;
+}
