@@ -1,0 +1,4 @@
+import { SECRETS_TABLES } from "./tables/secrets";
+import { runTable } from "./table";
+
+for (const t of SECRETS_TABLES) runTable(t);

@@ -1,0 +1,19 @@
+/** Every policy table, so the pack test can check that no policy goes untested. */
+import type { PolicyTable } from "../table";
+import { CAPS_TABLES } from "./caps";
+import { DATA_TABLES } from "./data";
+import { DOCKER_TABLES } from "./docker";
+import { EDGE_TABLES } from "./edge";
+import { NETWORK_TABLES } from "./network";
+import { POD_TABLES } from "./pods";
+import { SECRETS_TABLES } from "./secrets";
+
+export const ALL_TABLES: readonly PolicyTable[] = [
+    ...DOCKER_TABLES,
+    ...POD_TABLES,
+    ...CAPS_TABLES,
+    ...NETWORK_TABLES,
+    ...DATA_TABLES,
+    ...EDGE_TABLES,
+    ...SECRETS_TABLES,
+];
