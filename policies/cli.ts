@@ -1,0 +1,171 @@
+/**
+ * `npm run policy` runs the pack over every stack's offline plan; `npm run policy -- --resources FILE [--json]`
+ * evaluates it over a JSON array of {type, name, props, opts?}. Exit 0 clean, 1 on a mandatory violation,
+ * 2 on unreadable or invalid input (a message naming the file and the problem, never a stack trace).
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { PHASES } from "../core/phases";
+import { concernOf } from "./all";
+import { evaluatePolicies, type PolicyResource, type Violation } from "./evaluate";
+import { PolicyConfigError } from "./lib/config";
+
+class InputError extends Error {}
+
+const ResourceFile = z.array(
+    z.strictObject({
+        type: z.string().min(1),
+        name: z.string().min(1),
+        urn: z.string().optional(),
+        props: z.record(z.string(), z.unknown()),
+        opts: z
+            .strictObject({
+                protect: z.boolean().optional(),
+                ignoreChanges: z.array(z.string()).optional(),
+                deleteBeforeReplace: z.boolean().optional(),
+                retainOnDelete: z.boolean().optional(),
+                parent: z.string().optional(),
+                dependencies: z.array(z.string()).optional(),
+                provider: z.string().optional(),
+            })
+            .optional(),
+    }),
+);
+
+const PlanOutput = z.object({
+    policy: z.object({
+        violations: z.array(z.object({ policy: z.string(), level: z.enum(["mandatory", "advisory"]), urn: z.string().optional(), message: z.string() })),
+    }),
+});
+
+function readJson<S extends z.ZodType>(file: string, schema: S, what: string): z.output<S> {
+    let text: string;
+    try {
+        text = readFileSync(file, "utf8");
+    } catch (e) {
+        throw new InputError(`cannot read ${what} file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    let data: unknown;
+    try {
+        data = JSON.parse(text);
+    } catch (e) {
+        throw new InputError(`${what} file ${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.slice(0, 10).map((i) => `  - ${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("") || "(top level)"}: ${i.message}`);
+        throw new InputError(`${what} file ${file} is invalid:\n${problems.join("\n")}`);
+    }
+    return parsed.data;
+}
+
+const nameOf = (v: Violation) => v.name ?? v.urn?.split("::").pop() ?? "(stack)";
+
+function table(violations: readonly Violation[]): string {
+    const sorted = [...violations].sort((a, b) => (a.level === b.level ? 0 : a.level === "mandatory" ? -1 : 1));
+    return sorted.map((v) => `  ${v.level.toUpperCase().padEnd(9)} ${v.concern.padEnd(7)} ${v.policy}\n      ${v.message}`).join("\n");
+}
+
+function summary(violations: readonly Violation[]): string {
+    const mandatory = violations.filter((v) => v.level === "mandatory").length;
+    return `${mandatory} mandatory, ${violations.length - mandatory} advisory`;
+}
+
+function runResources(file: string, json: boolean, stack: string | undefined, config: Record<string, unknown> | undefined): number {
+    const resources: PolicyResource[] = readJson(file, ResourceFile, "resources");
+    const violations = evaluatePolicies(resources, { ...(stack ? { stack } : {}), ...(config ? { config } : {}) });
+    if (json) {
+        const out = violations.map((v) => ({ policy: v.policy, concern: v.concern, level: v.level, name: nameOf(v), message: v.message }));
+        console.log(JSON.stringify({ violations: out }, null, 2));
+    } else {
+        console.log(`${file}: ${resources.length} resources, ${summary(violations)}`);
+        if (violations.length) console.log(table(violations));
+    }
+    return violations.some((v) => v.level === "mandatory") ? 1 : 0;
+}
+
+const ROOT = resolve(__dirname, "..");
+
+function stacksInRepo(): string[] {
+    const order = (s: string) => ((PHASES as readonly string[]).indexOf(s) + PHASES.length + 1) % (PHASES.length + 1);
+    return readdirSync(ROOT)
+        .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+}
+
+interface StackVerdict {
+    stack: string;
+    violations: Violation[];
+    error?: string;
+}
+
+function planStack(stack: string): StackVerdict {
+    const run = spawnSync("npx", ["tsx", "tools/plan/cli.ts", stack, "--json"], { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (run.status !== 0 && run.status !== 1) {
+        return { stack, violations: [], error: `offline plan exited ${run.status ?? run.signal}: ${(run.stderr || run.stdout).trim().split("\n").slice(-3).join(" ")}` };
+    }
+    let parsed;
+    try {
+        parsed = PlanOutput.safeParse(JSON.parse(run.stdout));
+    } catch (e) {
+        return { stack, violations: [], error: `offline plan printed no JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    if (!parsed.success) return { stack, violations: [], error: `offline plan JSON has no policy.violations: ${parsed.error.issues[0]?.message ?? ""}` };
+    const violations = parsed.data.policy.violations.map((v) => ({ ...v, concern: concernOf(v.policy) ?? "sandbox", name: v.urn?.split("::").pop() ?? "(stack)" }));
+    return { stack, violations };
+}
+
+function runPlans(json: boolean): number {
+    const stacks = stacksInRepo();
+    if (!stacks.length) throw new InputError(`no Pulumi.<stack>.yaml files in ${ROOT}`);
+    const verdicts = stacks.map(planStack);
+    if (json) console.log(JSON.stringify({ stacks: verdicts }, null, 2));
+    else {
+        for (const v of verdicts) {
+            console.log(v.error ? `${v.stack}: ERROR ${v.error}` : `${v.stack}: ${summary(v.violations)}`);
+            if (v.violations.length) console.log(table(v.violations));
+        }
+    }
+    if (verdicts.some((v) => v.error)) return 2;
+    return verdicts.some((v) => v.violations.some((x) => x.level === "mandatory")) ? 1 : 0;
+}
+
+const OPTIONS = {
+    resources: { type: "string" },
+    json: { type: "boolean", default: false },
+    stack: { type: "string" },
+    config: { type: "string" },
+    help: { type: "boolean", default: false },
+} as const;
+
+function options(argv: string[]) {
+    try {
+        return parseArgs({ args: argv, options: OPTIONS, strict: true }).values;
+    } catch (e) {
+        throw new InputError(e instanceof Error ? e.message : String(e));
+    }
+}
+
+function main(argv: string[]): number {
+    const values = options(argv);
+    if (values.help) {
+        console.log("usage: policy [--resources FILE [--stack NAME]] [--config PACK_CONFIG.json] [--json]");
+        return 0;
+    }
+    const config = values.config ? readJson(values.config, z.record(z.string(), z.unknown()), "policy pack config") : undefined;
+    if (values.resources) return runResources(values.resources, values.json, values.stack, config);
+    return runPlans(values.json);
+}
+
+try {
+    process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+    if (e instanceof InputError || e instanceof PolicyConfigError) {
+        console.error(`policy: ${e.message}`);
+        process.exitCode = 2;
+    } else throw e;
+}
