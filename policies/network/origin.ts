@@ -23,7 +23,7 @@ export const webOnlyFromCloudflare = stackPolicy({
     concern: "network",
     level: "mandatory",
     severity: "high",
-    framework: { name: "Cloudflare origin protection", version: "2026-11", id: "allow-list Cloudflare IPs", reference: "https://developers.cloudflare.com/fundamentals/concepts/cloudflare-ip-addresses/" },
+    framework: { name: "Cloudflare", version: "2026-11", id: "origin IP allow-list", reference: "https://developers.cloudflare.com/fundamentals/concepts/cloudflare-ip-addresses/" },
     remediation: "Set sourceIps of the 80/443 rules to exactly CLOUDFLARE_RANGES (core/catalog/cloudflare.ts).",
     config: z.strictObject({}),
     judge: (resources) => {

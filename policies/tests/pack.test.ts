@@ -52,3 +52,13 @@ describe("the pack", () => {
         expect([...index.matchAll(/from "([^"]+)"/g)].map((m) => m[1])).toEqual(["@pulumi/policy", "./all"]);
     });
 });
+
+describe("README", () => {
+    const readme = readFileSync(resolve(__dirname, "../README.md"), "utf8");
+    it.each(policies.map((p) => [p.name, p] as const))("lists %s with its concern, level and framework id", (_, p) => {
+        expect(readme).toContain(`| \`${p.name}\` | ${p.concern} | ${p.enforcementLevel} | ${p.frameworkId} | ${p.severity} |`);
+    });
+    it.each(policies.flatMap((p) => Object.keys(p.configSchema?.properties ?? {}).map((k) => [`${p.name}.${k}`, p.name, k] as const)))("documents %s", (_, name, key) => {
+        expect(readme).toContain(`| \`${name}\` | \`${key}\` |`);
+    });
+});

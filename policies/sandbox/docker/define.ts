@@ -13,7 +13,7 @@ export const CIS_DOCKER = {
 } as const;
 
 export const PSS = {
-    name: "Kubernetes Pod Security Standards (restricted)",
+    name: "Pod Security Standards",
     version: "v1.37",
     reference: "https://github.com/kubernetes/pod-security-admission/tree/master/policy",
 } as const;
