@@ -1,9 +1,10 @@
 /** What counts as stateful: the resources whose loss loses data, and so must never be deleted by a deploy. */
 import { z } from "zod";
-import { isTenantNamespace } from "../lib/labels";
+import { CONTENTS_LABEL, isTenantNamespace } from "../lib/labels";
 import type { Judged } from "../lib/policy";
 import { stringMap } from "../lib/read";
 import { T } from "../lib/types";
+import { labels } from "../sandbox/docker/container";
 
 export const statefulRoles = z
     .array(z.string())
@@ -13,7 +14,7 @@ export const statefulRoles = z
 export const statefulTypes = z
     .array(z.string())
     .default([T.hcloudVolume, T.dockerVolume, "kubernetes:postgresql.cnpg.io/v1:Cluster"])
-    .describe("Resource types that always hold data.");
+    .describe("Resource types that hold data (docker Volumes labelled phase-stacks/contents other than \"data\" excepted).");
 
 /** Why a resource is stateful, or undefined when it is not. */
 export function statefulReason(r: Judged, roles: readonly string[], types: readonly string[]): string | undefined {
@@ -25,5 +26,8 @@ export function statefulReason(r: Judged, roles: readonly string[], types: reado
         return undefined;
     }
     if (r.type === T.k8sNamespace) return isTenantNamespace(r.props) ? "it is a tenant namespace (deleting it deletes its volumes)" : undefined;
-    return types.includes(r.type) ? "it holds data" : undefined;
+    if (!types.includes(r.type)) return undefined;
+    // Docker volumes that carry rendered config or secret files are rebuilt from the program; unlabelled ones count as data.
+    const contents = r.type === T.dockerVolume ? labels(r.props)[CONTENTS_LABEL] : undefined;
+    return contents === undefined || contents === "data" ? "it holds data" : undefined;
 }

@@ -3,6 +3,8 @@ import { at, stringMap } from "./read";
 
 /** On a kubernetes Namespace: the namespace holds one tenant's workloads and data. */
 export const TENANT_LABEL = "phase-stacks/tenant";
+/** On a docker Volume: what it holds ("data", "config", "secrets"); only data volumes are stateful. */
+export const CONTENTS_LABEL = "phase-stacks/contents";
 /** On a docker Container or a pod template: the ClawHQ pool tier whose resource maxima apply. */
 export const TIER_LABEL = "phase-stacks/tier";
 

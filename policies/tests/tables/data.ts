@@ -38,7 +38,8 @@ export const DATA_TABLES: PolicyTable[] = [
             { name: "an unprotected stateful server", change: (_, all) => (nth(all, 0).opts = {}), expect: 'hcloud Server \'data\': opts.protect is not true although it is labelled stateful="true"' },
             { name: "a database role without the stateful label", change: unprotected(T.hcloudServer, { labels: { role: "redis" } }), expect: 'its role is "redis"' },
             { name: "an hcloud Volume", change: unprotected(T.hcloudVolume, { size: 20 }), expect: "hcloud Volume 'thing': opts.protect is not true although it holds data" },
-            { name: "an agent data docker Volume", change: unprotected(T.dockerVolume, { name: "agent-42" }), expect: "docker Volume 'thing'" },
+            { name: "an unlabelled docker Volume", change: unprotected(T.dockerVolume, { name: "agent-42" }), expect: "docker Volume 'thing'" },
+            { name: "a docker Volume labelled as data", change: unprotected(T.dockerVolume, { labels: [{ label: "phase-stacks/contents", value: "data" }] }), expect: "docker Volume 'thing': opts.protect is not true although it holds data" },
             { name: "a tenant Namespace", change: unprotected(T.k8sNamespace, { metadata: { labels: { [TENANT_LABEL]: "a" } } }), expect: "it is a tenant namespace" },
             { name: "a CloudNativePG cluster", change: unprotected("kubernetes:postgresql.cnpg.io/v1:Cluster", { spec: { instances: 3 } }), expect: "kubernetes Cluster 'thing'" },
             { name: "a configured stateful role", change: unprotected(T.hcloudServer, { labels: { role: "search" } }), config: { statefulRoles: ["search"] }, expect: 'its role is "search"' },
@@ -47,6 +48,7 @@ export const DATA_TABLES: PolicyTable[] = [
             { name: "a stateless app server", change: unprotected(T.hcloudServer, { labels: { role: "app" } }) },
             { name: "a namespace that is not a tenant's", change: unprotected(T.k8sNamespace, { metadata: { labels: {} } }) },
             { name: "a docker container (its data lives in volumes)", change: unprotected(T.dockerContainer, {}) },
+            { name: "a docker Volume of rendered config", change: unprotected(T.dockerVolume, { labels: [{ label: "phase-stacks/contents", value: "config" }] }) },
         ],
     },
     {
