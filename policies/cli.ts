@@ -106,7 +106,8 @@ interface StackVerdict {
 function planStack(stack: string): StackVerdict {
     const run = spawnSync("npx", ["tsx", "tools/plan/cli.ts", stack, "--json"], { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
     if (run.status !== 0 && run.status !== 1) {
-        return { stack, violations: [], error: `offline plan exited ${run.status ?? run.signal}: ${(run.stderr || run.stdout).trim().split("\n").slice(-3).join(" ")}` };
+        const said = `${run.stderr}\n${run.stdout}`.split("\n").filter((l) => l.trim() && !/^npm warn/i.test(l));
+        return { stack, violations: [], error: `offline plan exited ${run.status ?? run.signal}: ${said.slice(-3).join(" ")}` };
     }
     let parsed;
     try {
