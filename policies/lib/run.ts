@@ -25,21 +25,30 @@ function notApplicable(reason?: string): never {
 
 const LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
 type EngineLevel = (typeof LEVELS)[number];
-const isLevel = (v: unknown): v is EngineLevel => typeof v === "string" && (LEVELS as readonly string[]).includes(v);
+const isLevel = (v: unknown): v is EngineLevel =>
+    typeof v === "string" && (LEVELS as readonly string[]).includes(v);
 
 /** Pack config as `pulumi preview --policy-pack-config` takes it: `{policy: level | {enforcementLevel?, ...props}, all?: level}`. */
-function policyConfig(policy: PackPolicy, config: Record<string, unknown>): { level: EngineLevel; props: object } {
+function policyConfig(
+    policy: PackPolicy,
+    config: Record<string, unknown>,
+): { level: EngineLevel; props: object } {
     const entry = config[policy.name];
     const all = config["all"];
     if (isLevel(entry)) return { level: entry, props: {} };
     if (typeof entry === "object" && entry !== null) {
         const { enforcementLevel, ...props } = entry as Record<string, unknown>;
         if (enforcementLevel !== undefined && !isLevel(enforcementLevel)) {
-            throw new PolicyConfigError(`invalid policy pack config: ${policy.name}.enforcementLevel must be one of ${LEVELS.join(", ")}`);
+            throw new PolicyConfigError(
+                `invalid policy pack config: ${policy.name}.enforcementLevel must be one of ${LEVELS.join(", ")}`,
+            );
         }
         return { level: enforcementLevel ?? (isLevel(all) ? all : policy.enforcementLevel), props };
     }
-    if (entry !== undefined) throw new PolicyConfigError(`invalid policy pack config: ${policy.name} must be an enforcement level or an object`);
+    if (entry !== undefined)
+        throw new PolicyConfigError(
+            `invalid policy pack config: ${policy.name} must be an enforcement level or an object`,
+        );
     return { level: isLevel(all) ? all : policy.enforcementLevel, props: {} };
 }
 
@@ -74,56 +83,89 @@ function typeChecks(type: string, props: Record<string, unknown>) {
     };
 }
 
-function freezeTags(stack: string | undefined): ReadonlyMap<string, string> {
+function tagsFor(stack: string | undefined): ReadonlyMap<string, string> {
     return new Map(stack === undefined ? [] : [[PHASE_TAG, stack]]);
 }
 
-export function runPolicy(policy: PackPolicy, resources: readonly PolicyResource[], options: EvaluateOptions = {}): Violation[] {
+export function runPolicy(
+    policy: PackPolicy,
+    resources: readonly PolicyResource[],
+    options: EvaluateOptions = {},
+): Violation[] {
     const { level, props: configProps } = policyConfig(policy, options.config ?? {});
     policy.validateConfig(configProps);
     if (level === "disabled") return [];
     const reportedLevel: Level = level === "advisory" ? "advisory" : "mandatory";
     const stack = stackOf(resources, options);
-    const stackTags = freezeTags(stack);
-    const byUrn = new Map(resources.map((r) => [urnOf(r, stack), r]));
+    const stackTags = tagsFor(stack);
+    // Pairs, not a map: input from outside the engine may repeat a type and name, and each must still be judged.
+    const entries = resources.map((r) => [urnOf(r, stack), r] as const);
+    const byUrn = new Map(entries);
     const violations: Violation[] = [];
     const base = { policy: policy.name, concern: policy.concern };
 
     const guard = (run: () => unknown, subject: { urn?: string; name?: string }) => {
         try {
             // The pack's policies are synchronous; a promise here would be a policy this runner cannot await.
-            if (run() instanceof Promise) throw new Error("returned a promise; evaluatePolicies runs policies synchronously");
+            if (run() instanceof Promise)
+                throw new Error("returned a promise; evaluatePolicies runs policies synchronously");
         } catch (e) {
             if (e instanceof NotApplicable) return;
             if (e instanceof UnknownValueError) {
-                violations.push({ ...base, level: "advisory", ...subject, message: `can't run policy '${policy.name}' during preview: ${e.message}` });
+                violations.push({
+                    ...base,
+                    level: "advisory",
+                    ...subject,
+                    message: `can't run policy '${policy.name}' during preview: ${e.message}`,
+                });
                 return;
             }
             if (e instanceof PolicyConfigError) throw e;
-            throw new Error(`policy '${policy.name}' failed${subject.name ? ` on '${subject.name}'` : ""}: ${e instanceof Error ? e.message : String(e)}`);
+            throw new Error(
+                `policy '${policy.name}' failed${subject.name ? ` on '${subject.name}'` : ""}: ${e instanceof Error ? e.message : String(e)}`,
+            );
         }
     };
 
     if (isStackPolicy(policy)) {
-        const engine = new Map<string, EngineResource>();
-        for (const [urn, r] of byUrn) {
+        const linked = entries.map(([urn, r]) => {
             const props = unknownCheckingProxy(r.props);
-            engine.set(urn, { type: r.type, name: r.name, urn, props, opts: engineOptions(r), dependencies: [], propertyDependencies: {}, ...typeChecks(r.type, props) } as EngineResource);
-        }
-        for (const [urn, r] of byUrn) {
-            const e = engine.get(urn) as EngineResource;
+            const e = {
+                type: r.type,
+                name: r.name,
+                urn,
+                props,
+                opts: engineOptions(r),
+                dependencies: [],
+                propertyDependencies: {},
+                ...typeChecks(r.type, props),
+            } as EngineResource;
+            return { e, r };
+        });
+        const engine = new Map(linked.map(({ e }) => [e.urn, e]));
+        for (const { e, r } of linked) {
             const parent = r.opts?.parent === undefined ? undefined : engine.get(r.opts.parent);
             if (parent) e.parent = parent;
             e.dependencies = (r.opts?.dependencies ?? []).flatMap((d) => engine.get(d) ?? []);
         }
-        const args: StackValidationArgs = { resources: [...engine.values()], stackTags, getConfig: <T extends object>() => configProps as T, notApplicable };
+        const args: StackValidationArgs = {
+            resources: linked.map(({ e }) => e),
+            stackTags,
+            getConfig: <T extends object>() => configProps as T,
+            notApplicable,
+        };
         const report: ReportViolation = (message, urn) =>
-            violations.push({ ...base, level: reportedLevel, ...(urn ? { urn, name: byUrn.get(urn)?.name ?? urn } : {}), message });
+            violations.push({
+                ...base,
+                level: reportedLevel,
+                ...(urn ? { urn, name: byUrn.get(urn)?.name ?? urn } : {}),
+                message,
+            });
         guard(() => policy.validateStack(args, report), {});
         return violations;
     }
 
-    for (const [urn, r] of byUrn) {
+    for (const [urn, r] of entries) {
         const props = unknownCheckingProxy(r.props);
         const args = {
             type: r.type,
@@ -136,7 +178,8 @@ export function runPolicy(policy: PackPolicy, resources: readonly PolicyResource
             notApplicable,
             ...typeChecks(r.type, props),
         } as ResourceValidationArgs;
-        const report: ReportViolation = (message) => violations.push({ ...base, level: reportedLevel, urn, name: r.name, message });
+        const report: ReportViolation = (message) =>
+            violations.push({ ...base, level: reportedLevel, urn, name: r.name, message });
         guard(() => policy.validateResource(args, report), { urn, name: r.name });
     }
     return violations;

@@ -12,7 +12,9 @@ import { res } from "./table";
 import { compliantContainer } from "./tables/docker";
 
 const mandatory = (rs: PolicyResource[], stack?: string) =>
-    evaluatePolicies(rs, stack ? { stack } : {}).filter((v) => v.level === "mandatory").map((v) => v.message);
+    evaluatePolicies(rs, stack ? { stack } : {})
+        .filter((v) => v.level === "mandatory")
+        .map((v) => v.message);
 
 describe("evaluatePolicies", () => {
     it("passes a compliant phase-1 stack without any violation", () => {
@@ -24,7 +26,9 @@ describe("evaluatePolicies", () => {
     });
 
     it("passes a compliant phase-5 tenant, reporting only the open-ended budget advisory", () => {
-        expect(evaluatePolicies(phase5Tenant()).map((v) => `${v.level} ${v.policy}`)).toEqual(["advisory stack-open-ended-budget"]);
+        expect(evaluatePolicies(phase5Tenant()).map((v) => `${v.level} ${v.policy}`)).toEqual([
+            "advisory stack-open-ended-budget",
+        ]);
     });
 
     it("reports policy, concern, level, urn, name and message", () => {
@@ -36,23 +40,58 @@ describe("evaluatePolicies", () => {
                 level: "mandatory",
                 urn: "urn:pulumi:dev::phase-stacks::docker:index/container:Container::api",
                 name: "api",
-                message: "docker Container 'api': privileged is true, which gives the container every capability and all host devices [CIS Docker Benchmark 5.5]. Fix: remove privileged",
+                message:
+                    "docker Container 'api': privileged is true, which gives the container every capability and all host devices [CIS Docker Benchmark 5.5]. Fix: remove privileged",
             },
         ]);
     });
 
     it("names the resource a stack policy blames", () => {
-        const stack = phase1Stack().map((r) => (r.name === "agents-1" ? { ...r, props: { ...r.props, firewallIds: [] } } : r));
+        const stack = phase1Stack().map((r) =>
+            r.name === "agents-1" ? { ...r, props: { ...r.props, firewallIds: [] } } : r,
+        );
         const [v] = evaluatePolicies(stack).filter((x) => x.policy === "hcloud-server-has-firewall");
-        expect(v).toMatchObject({ name: "agents-1", urn: "urn:pulumi:phase1::phase-stacks::hcloud:index/server:Server::agents-1", concern: "network" });
+        expect(v).toMatchObject({
+            name: "agents-1",
+            urn: "urn:pulumi:phase1::phase-stacks::hcloud:index/server:Server::agents-1",
+            concern: "network",
+        });
+    });
+
+    it("judges every record, even two with the same type and name", () => {
+        const twice = [
+            compliantContainer(),
+            res(T.dockerContainer, "postgres", { ...compliantContainer().props, privileged: true }),
+        ];
+        expect(evaluatePolicies(twice, { stack: "dev" }).map((v) => v.policy)).toEqual([
+            "docker-not-privileged",
+        ]);
+        const servers = phase1Stack().filter((r) => r.type === T.hcloudServer);
+        const vs = evaluatePolicies([...phase1Stack(), ...servers]);
+        expect(vs.map((v) => v.policy)).toEqual(["hcloud-server-count", "stack-monthly-budget"]);
+        expect(vs[1]?.message).toContain("monthly cost is EUR 42.36");
     });
 
     it("takes the stack from options.stack, else from the first URN", () => {
-        const server = (urn?: string): PolicyResource => ({ type: T.hcloudServer, name: "db", props: { serverType: "ccx33" }, ...(urn ? { urn } : {}) });
-        const typeViolations = (rs: PolicyResource[], stack?: string) => evaluatePolicies(rs, stack ? { stack } : {}).filter((v) => v.policy === "hcloud-server-type-allowed");
-        expect(typeViolations([server("urn:pulumi:phase1::p::hcloud:index/server:Server::db")])).toHaveLength(1);
-        expect(typeViolations([server("urn:pulumi:phase3::p::hcloud:index/server:Server::db")])).toHaveLength(0);
-        expect(typeViolations([server("urn:pulumi:phase3::p::hcloud:index/server:Server::db")], "phase1")).toHaveLength(1);
+        const server = (urn?: string): PolicyResource => ({
+            type: T.hcloudServer,
+            name: "db",
+            props: { serverType: "ccx33" },
+            ...(urn ? { urn } : {}),
+        });
+        const typeViolations = (rs: PolicyResource[], stack?: string) =>
+            evaluatePolicies(rs, stack ? { stack } : {}).filter(
+                (v) => v.policy === "hcloud-server-type-allowed",
+            );
+        expect(typeViolations([server("urn:pulumi:phase1::p::hcloud:index/server:Server::db")])).toHaveLength(
+            1,
+        );
+        expect(typeViolations([server("urn:pulumi:phase3::p::hcloud:index/server:Server::db")])).toHaveLength(
+            0,
+        );
+        expect(
+            typeViolations([server("urn:pulumi:phase3::p::hcloud:index/server:Server::db")], "phase1"),
+        ).toHaveLength(1);
         expect(typeViolations([server()], "phase2")).toHaveLength(0);
     });
 
@@ -66,32 +105,62 @@ describe("evaluatePolicies", () => {
             level: "advisory",
             urn: "urn:pulumi:phase1::phase-stacks::hcloud:index/server:Server::app",
             name: "app",
-            message: "can't run policy 'secrets-not-in-user-data' during preview: string value at .userData can't be known during preview",
+            message:
+                "can't run policy 'secrets-not-in-user-data' during preview: string value at .userData can't be known during preview",
         });
         expect(vs.find((v) => v.policy === "hcloud-firewall-web-only-from-cloudflare")).toBeUndefined();
         expect(vs.find((v) => v.policy === "hcloud-firewall-no-world-admin-ports")?.level).toBe("advisory");
     });
 
     it("applies enforcement levels from the pack config", () => {
-        const privileged = [res(T.dockerContainer, "api", { ...compliantContainer().props, privileged: true })];
-        const levels = (config: Record<string, unknown>) => evaluatePolicies(privileged, { stack: "dev", config }).map((v) => `${v.policy}:${v.level}`);
+        const privileged = [
+            res(T.dockerContainer, "api", { ...compliantContainer().props, privileged: true }),
+        ];
+        const levels = (config: Record<string, unknown>) =>
+            evaluatePolicies(privileged, { stack: "dev", config }).map((v) => `${v.policy}:${v.level}`);
         expect(levels({ "docker-not-privileged": "disabled" })).toEqual([]);
-        expect(levels({ "docker-not-privileged": { enforcementLevel: "advisory" } })).toEqual(["docker-not-privileged:advisory"]);
+        expect(levels({ "docker-not-privileged": { enforcementLevel: "advisory" } })).toEqual([
+            "docker-not-privileged:advisory",
+        ]);
         expect(levels({ all: "advisory" })).toEqual(["docker-not-privileged:advisory"]);
-        expect(levels({ all: "advisory", "docker-not-privileged": "remediate" })).toEqual(["docker-not-privileged:mandatory"]);
+        expect(levels({ all: "advisory", "docker-not-privileged": "remediate" })).toEqual([
+            "docker-not-privileged:mandatory",
+        ]);
     });
 
     it("applies thresholds from the pack config over the defaults", () => {
-        const agent = res(T.dockerContainer, "agent", { ...compliantContainer().props, memory: 300, cpuShares: 256, labels: [{ label: "phase-stacks/tier", value: "free" }] });
-        expect(mandatory([agent], "dev")).toEqual([expect.stringContaining("memory is 300 MB, above the tier maximum of 256 MB")]);
-        expect(evaluatePolicies([agent], { stack: "dev", config: { "docker-resource-limits": { tiers: { free: { memoryMb: 512, cpuShares: 512 } } } } })).toEqual([]);
+        const agent = res(T.dockerContainer, "agent", {
+            ...compliantContainer().props,
+            memory: 300,
+            cpuShares: 256,
+            labels: [{ label: "phase-stacks/tier", value: "free" }],
+        });
+        expect(mandatory([agent], "dev")).toEqual([
+            expect.stringContaining("memory is 300 MB, above the tier maximum of 256 MB"),
+        ]);
+        expect(
+            evaluatePolicies([agent], {
+                stack: "dev",
+                config: { "docker-resource-limits": { tiers: { free: { memoryMb: 512, cpuShares: 512 } } } },
+            }),
+        ).toEqual([]);
     });
 
     it("rejects invalid pack config, naming the policy and the field", () => {
-        expect(() => evaluatePolicies([], { config: { "no-such-policy": "advisory" } })).toThrow(new PolicyConfigError("invalid policy pack config: no policy named no-such-policy"));
-        expect(() => evaluatePolicies([], { config: { "docker-resource-limits": { tiers: { free: { memoryMb: "lots" } } } } })).toThrow(/docker-resource-limits\.tiers\.free\.memoryMb: Invalid input: expected number/);
-        expect(() => evaluatePolicies([], { config: { "docker-not-privileged": { enforcementLevel: "loud" } } })).toThrow(/docker-not-privileged\.enforcementLevel must be one of/);
-        expect(() => evaluatePolicies([], { config: { "docker-not-privileged": { typo: 1 } } })).toThrow(/docker-not-privileged: Unrecognized key: "typo"/);
+        expect(() => evaluatePolicies([], { config: { "no-such-policy": "advisory" } })).toThrow(
+            new PolicyConfigError("invalid policy pack config: no policy named no-such-policy"),
+        );
+        expect(() =>
+            evaluatePolicies([], {
+                config: { "docker-resource-limits": { tiers: { free: { memoryMb: "lots" } } } },
+            }),
+        ).toThrow(/docker-resource-limits\.tiers\.free\.memoryMb: Invalid input: expected number/);
+        expect(() =>
+            evaluatePolicies([], { config: { "docker-not-privileged": { enforcementLevel: "loud" } } }),
+        ).toThrow(/docker-not-privileged\.enforcementLevel must be one of/);
+        expect(() => evaluatePolicies([], { config: { "docker-not-privileged": { typo: 1 } } })).toThrow(
+            /docker-not-privileged: Unrecognized key: "typo"/,
+        );
     });
 
     it("gives policies 1.21-correct arguments (isType, asType, notApplicable, stackTags)", () => {
@@ -105,13 +174,26 @@ describe("evaluatePolicies", () => {
             concern: "sandbox",
             enforcementLevel: "mandatory",
             validateConfig: () => undefined,
-            validateResource: validateResourceOfType(Container as never, (props: Record<string, unknown>, args, report) => {
-                seen.push(props["image"], args.asType(Container as never) === props, [...args.stackTags.entries()], args.opts.protect);
-                report("seen");
-            }),
+            validateResource: validateResourceOfType(
+                Container as never,
+                (props: Record<string, unknown>, args, report) => {
+                    seen.push(
+                        props["image"],
+                        args.asType(Container as never) === props,
+                        [...args.stackTags.entries()],
+                        args.opts.protect,
+                    );
+                    report("seen");
+                },
+            ),
         } as unknown as PackResourcePolicy;
         const vs = runPolicy(probe, [compliantContainer(), res(T.hcloudServer, "s", {})], { stack: "dev" });
         expect(vs.map((v) => v.name)).toEqual(["postgres"]);
-        expect(seen).toEqual([compliantContainer().props["image"], true, [["phase-stacks:phase", "dev"]], false]);
+        expect(seen).toEqual([
+            compliantContainer().props["image"],
+            true,
+            [["phase-stacks:phase", "dev"]],
+            false,
+        ]);
     });
 });
