@@ -4,7 +4,12 @@ import { monthlyBudget, openEndedBudget } from "./caps/budget";
 import { k8sResourceLimits } from "./caps/pods";
 import { serverCount, serverTypesAllowed } from "./caps/servers";
 import { tenantDefaultDeny, tenantLimitRange, tenantResourceQuota } from "./caps/tenants";
-import { hcloudBackups, hcloudDeleteProtection, statefulIgnoreChanges, statefulProtected } from "./data/protection";
+import {
+    hcloudBackups,
+    hcloudDeleteProtection,
+    statefulIgnoreChanges,
+    statefulProtected,
+} from "./data/protection";
 import { noPrivateAddresses, recordsProxied } from "./edge/dns";
 import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "./edge/zoneSettings";
 import type { Concern, PackPolicy } from "./lib/policy";

@@ -37,7 +37,14 @@ const ResourceFile = z.array(
 
 const PlanOutput = z.object({
     policy: z.object({
-        violations: z.array(z.object({ policy: z.string(), level: z.enum(["mandatory", "advisory"]), urn: z.string().optional(), message: z.string() })),
+        violations: z.array(
+            z.object({
+                policy: z.string(),
+                level: z.enum(["mandatory", "advisory"]),
+                urn: z.string().optional(),
+                message: z.string(),
+            }),
+        ),
     }),
 });
 
@@ -46,17 +53,26 @@ function readJson<S extends z.ZodType>(file: string, schema: S, what: string): z
     try {
         text = readFileSync(file, "utf8");
     } catch (e) {
-        throw new InputError(`cannot read ${what} file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+        throw new InputError(
+            `cannot read ${what} file ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        );
     }
     let data: unknown;
     try {
         data = JSON.parse(text);
     } catch (e) {
-        throw new InputError(`${what} file ${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+        throw new InputError(
+            `${what} file ${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+        );
     }
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
-        const problems = parsed.error.issues.slice(0, 10).map((i) => `  - ${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("") || "(top level)"}: ${i.message}`);
+        const problems = parsed.error.issues
+            .slice(0, 10)
+            .map(
+                (i) =>
+                    `  - ${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("") || "(top level)"}: ${i.message}`,
+            );
         throw new InputError(`${what} file ${file} is invalid:\n${problems.join("\n")}`);
     }
     return parsed.data;
@@ -65,8 +81,15 @@ function readJson<S extends z.ZodType>(file: string, schema: S, what: string): z
 const nameOf = (v: Violation) => v.name ?? v.urn?.split("::").pop() ?? "(stack)";
 
 function table(violations: readonly Violation[]): string {
-    const sorted = [...violations].sort((a, b) => (a.level === b.level ? 0 : a.level === "mandatory" ? -1 : 1));
-    return sorted.map((v) => `  ${v.level.toUpperCase().padEnd(9)} ${v.concern.padEnd(7)} ${v.policy}\n      ${v.message}`).join("\n");
+    const sorted = [...violations].sort((a, b) =>
+        a.level === b.level ? 0 : a.level === "mandatory" ? -1 : 1,
+    );
+    return sorted
+        .map(
+            (v) =>
+                `  ${v.level.toUpperCase().padEnd(9)} ${v.concern.padEnd(7)} ${v.policy}\n      ${v.message}`,
+        )
+        .join("\n");
 }
 
 function summary(violations: readonly Violation[]): string {
@@ -74,11 +97,25 @@ function summary(violations: readonly Violation[]): string {
     return `${mandatory} mandatory, ${violations.length - mandatory} advisory`;
 }
 
-function runResources(file: string, json: boolean, stack: string | undefined, config: Record<string, unknown> | undefined): number {
+function runResources(
+    file: string,
+    json: boolean,
+    stack: string | undefined,
+    config: Record<string, unknown> | undefined,
+): number {
     const resources: PolicyResource[] = readJson(file, ResourceFile, "resources");
-    const violations = evaluatePolicies(resources, { ...(stack ? { stack } : {}), ...(config ? { config } : {}) });
+    const violations = evaluatePolicies(resources, {
+        ...(stack ? { stack } : {}),
+        ...(config ? { config } : {}),
+    });
     if (json) {
-        const out = violations.map((v) => ({ policy: v.policy, concern: v.concern, level: v.level, name: nameOf(v), message: v.message }));
+        const out = violations.map((v) => ({
+            policy: v.policy,
+            concern: v.concern,
+            level: v.level,
+            name: nameOf(v),
+            message: v.message,
+        }));
         console.log(JSON.stringify({ violations: out }, null, 2));
     } else {
         console.log(`${file}: ${resources.length} resources, ${summary(violations)}`);
@@ -90,7 +127,8 @@ function runResources(file: string, json: boolean, stack: string | undefined, co
 const ROOT = resolve(__dirname, "..");
 
 function stacksInRepo(): string[] {
-    const order = (s: string) => ((PHASES as readonly string[]).indexOf(s) + PHASES.length + 1) % (PHASES.length + 1);
+    const order = (s: string) =>
+        ((PHASES as readonly string[]).indexOf(s) + PHASES.length + 1) % (PHASES.length + 1);
     return readdirSync(ROOT)
         .map((f) => /^Pulumi\.([^.]+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
@@ -104,19 +142,42 @@ interface StackVerdict {
 }
 
 function planStack(stack: string): StackVerdict {
-    const run = spawnSync("npx", ["tsx", "tools/plan/cli.ts", stack, "--json"], { cwd: ROOT, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    const run = spawnSync("npx", ["tsx", "tools/plan/cli.ts", stack, "--json"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+    });
     if (run.status !== 0 && run.status !== 1) {
-        const said = `${run.stderr}\n${run.stdout}`.split("\n").filter((l) => l.trim() && !/^npm warn/i.test(l));
-        return { stack, violations: [], error: `offline plan exited ${run.status ?? run.signal}: ${said.slice(-3).join(" ")}` };
+        const said = `${run.stderr}\n${run.stdout}`
+            .split("\n")
+            .filter((l) => l.trim() && !/^npm warn/i.test(l));
+        return {
+            stack,
+            violations: [],
+            error: `offline plan exited ${run.status ?? run.signal}: ${said.slice(-3).join(" ")}`,
+        };
     }
     let parsed;
     try {
         parsed = PlanOutput.safeParse(JSON.parse(run.stdout));
     } catch (e) {
-        return { stack, violations: [], error: `offline plan printed no JSON: ${e instanceof Error ? e.message : String(e)}` };
+        return {
+            stack,
+            violations: [],
+            error: `offline plan printed no JSON: ${e instanceof Error ? e.message : String(e)}`,
+        };
     }
-    if (!parsed.success) return { stack, violations: [], error: `offline plan JSON has no policy.violations: ${parsed.error.issues[0]?.message ?? ""}` };
-    const violations = parsed.data.policy.violations.map((v) => ({ ...v, concern: concernOf(v.policy) ?? "sandbox", name: v.urn?.split("::").pop() ?? "(stack)" }));
+    if (!parsed.success)
+        return {
+            stack,
+            violations: [],
+            error: `offline plan JSON has no policy.violations: ${parsed.error.issues[0]?.message ?? ""}`,
+        };
+    const violations = parsed.data.policy.violations.map((v) => ({
+        ...v,
+        concern: concernOf(v.policy) ?? "sandbox",
+        name: v.urn?.split("::").pop() ?? "(stack)",
+    }));
     return { stack, violations };
 }
 
@@ -157,7 +218,9 @@ function main(argv: string[]): number {
         console.log("usage: policy [--resources FILE [--stack NAME]] [--config PACK_CONFIG.json] [--json]");
         return 0;
     }
-    const config = values.config ? readJson(values.config, z.record(z.string(), z.unknown()), "policy pack config") : undefined;
+    const config = values.config
+        ? readJson(values.config, z.record(z.string(), z.unknown()), "policy pack config")
+        : undefined;
     if (values.resources) return runResources(values.resources, values.json, values.stack, config);
     return runPlans(values.json);
 }

@@ -42,7 +42,10 @@ export interface EvaluateOptions {
 }
 
 export function evaluatePolicies(resources: PolicyResource[], options: EvaluateOptions = {}): Violation[] {
-    const unknown = Object.keys(options.config ?? {}).filter((k) => k !== "all" && !policies.some((p) => p.name === k));
-    if (unknown.length) throw new PolicyConfigError(`invalid policy pack config: no policy named ${unknown.join(", ")}`);
+    const unknown = Object.keys(options.config ?? {}).filter(
+        (k) => k !== "all" && !policies.some((p) => p.name === k),
+    );
+    if (unknown.length)
+        throw new PolicyConfigError(`invalid policy pack config: no policy named ${unknown.join(", ")}`);
     return policies.flatMap((p) => runPolicy(p, resources, options));
 }

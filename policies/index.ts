@@ -3,7 +3,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { policies } from "./all";
 
 new PolicyPack("phase-stacks", {
-    description: "phase-stacks guardrails: sandboxing, resource caps, network, data safety, edge and secrets.",
+    description:
+        "phase-stacks guardrails: sandboxing, resource caps, network, data safety, edge and secrets.",
     displayName: "phase-stacks",
     tags: ["hetzner", "cloudflare", "docker", "kubernetes"],
     policies: [...policies],

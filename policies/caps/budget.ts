@@ -21,16 +21,28 @@ function cost(resources: readonly Judged[], externalEur: number) {
 
 export const monthlyBudget = stackPolicy({
     name: "stack-monthly-budget",
-    description: "The stack's monthly cost (catalog prices, plus configured external costs) is at most its phase budget times the tolerance.",
+    description:
+        "The stack's monthly cost (catalog prices, plus configured external costs) is at most its phase budget times the tolerance.",
     concern: "caps",
     level: "mandatory",
     severity: "medium",
     framework: { ...PACK_FRAMEWORK, id: "PHS-CAPS-3" },
-    remediation: "Choose smaller server types or fewer nodes, or move to the next phase; to accept it, raise tolerance or budgets in the pack config.",
+    remediation:
+        "Choose smaller server types or fewer nodes, or move to the next phase; to accept it, raise tolerance or budgets in the pack config.",
     config: z.strictObject({
-        budgets: z.record(z.string(), Budget).default(SEED_BUDGETS).describe("Monthly budget in EUR per stack (phase id), from the seeds."),
-        tolerance: z.number().positive().default(1).describe("Multiplier on budgets[stack].max before the cost counts as over budget."),
-        externalEur: z.record(z.string(), z.number().min(0)).default({}).describe("Monthly EUR per stack for services that are not resources (added to the cost)."),
+        budgets: z
+            .record(z.string(), Budget)
+            .default(SEED_BUDGETS)
+            .describe("Monthly budget in EUR per stack (phase id), from the seeds."),
+        tolerance: z
+            .number()
+            .positive()
+            .default(1)
+            .describe("Multiplier on budgets[stack].max before the cost counts as over budget."),
+        externalEur: z
+            .record(z.string(), z.number().min(0))
+            .default({})
+            .describe("Monthly EUR per stack for services that are not resources (added to the cost)."),
     }),
     judge: (resources, config, ctx) => {
         const budget = ctx.phase === undefined ? undefined : config.budgets[ctx.phase];
@@ -39,7 +51,11 @@ export const monthlyBudget = stackPolicy({
         const ceiling = round2(budget.max * config.tolerance);
         const problems = [];
         if (c.unpriced.length) {
-            problems.push({ field: "monthly cost", problem: `cannot be proven within budget: the catalog has no price for ${c.unpriced.join(", ")}`, fix: "use catalog types or add them to core/catalog/hetzner.ts" });
+            problems.push({
+                field: "monthly cost",
+                problem: `cannot be proven within budget: the catalog has no price for ${c.unpriced.join(", ")}`,
+                fix: "use catalog types or add them to core/catalog/hetzner.ts",
+            });
         }
         if (c.eur > ceiling) {
             problems.push({
@@ -54,21 +70,25 @@ export const monthlyBudget = stackPolicy({
 
 export const openEndedBudget = stackPolicy({
     name: "stack-open-ended-budget",
-    description: "Reports the monthly cost of stacks whose seed budget has no ceiling (EUR min+), since no ceiling can be enforced.",
+    description:
+        "Reports the monthly cost of stacks whose seed budget has no ceiling (EUR min+), since no ceiling can be enforced.",
     concern: "caps",
     level: "advisory",
     severity: "low",
     framework: { ...PACK_FRAMEWORK, id: "PHS-CAPS-4" },
-    remediation: "Set budgets.<stack>.max in the stack-monthly-budget config to enforce a ceiling, then disable this advisory.",
+    remediation:
+        "Set budgets.<stack>.max in the stack-monthly-budget config to enforce a ceiling, then disable this advisory.",
     config: z.strictObject({}),
     judge: (resources, _config, ctx) => {
         const spec = PHASES.find((p) => p === ctx.phase);
         if (spec === undefined || PHASE_SPECS[spec].budgetEur.max !== undefined) return [];
         const c = cost(resources, 0);
-        return [{
-            field: "monthly cost",
-            problem: `is EUR ${c.eur} (resources only) against the open-ended seed budget of EUR ${formatRange(PHASE_SPECS[spec].budgetEur)}, so no ceiling is enforced`,
-            fix: "set a ceiling in the stack-monthly-budget config",
-        }];
+        return [
+            {
+                field: "monthly cost",
+                problem: `is EUR ${c.eur} (resources only) against the open-ended seed budget of EUR ${formatRange(PHASE_SPECS[spec].budgetEur)}, so no ceiling is enforced`,
+                fix: "set a ceiling in the stack-monthly-budget config",
+            },
+        ];
     },
 });

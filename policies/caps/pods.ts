@@ -8,7 +8,11 @@ import { arr, type Container, type Resources } from "../sandbox/pss/types";
 import { MIB, parseQuantity, SHARES_PER_CPU } from "./quantity";
 import { tiersConfig } from "./tiers";
 
-const CHECKOV = { name: "Checkov", version: "3", reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html" } as const;
+const CHECKOV = {
+    name: "Checkov",
+    version: "3",
+    reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
+} as const;
 const ID = { cpu: "Checkov CKV_K8S_11", memory: "Checkov CKV_K8S_13" } as const;
 
 function limit(res: Resources | undefined, key: "cpu" | "memory"): number | undefined {
@@ -20,16 +24,19 @@ function cpuRequest(c: Container): number | undefined {
     return parseQuantity(c.resources?.requests?.["cpu"]) ?? limit(c.resources, "cpu");
 }
 
-const sum = (xs: (number | undefined)[]) => (xs.every((x) => x !== undefined) ? xs.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined);
+const sum = (xs: (number | undefined)[]) =>
+    xs.every((x) => x !== undefined) ? xs.reduce<number>((a, b) => a + (b ?? 0), 0) : undefined;
 
 export const k8sResourceLimits = resourcePolicy({
     name: "k8s-resource-limits",
-    description: "Every container of every pod template sets limits.cpu and limits.memory (or the pod sets spec.resources.limits); a pod labelled phase-stacks/tier stays within that tier.",
+    description:
+        "Every container of every pod template sets limits.cpu and limits.memory (or the pod sets spec.resources.limits); a pod labelled phase-stacks/tier stays within that tier.",
     concern: "caps",
     level: "mandatory",
     severity: "high",
     framework: { ...CHECKOV, id: "CKV_K8S_11/CKV_K8S_13" },
-    remediation: 'Set resources.limits {cpu: "500m", memory: "256Mi"} on each container (and requests for scheduling).',
+    remediation:
+        'Set resources.limits {cpu: "500m", memory: "256Mi"} on each container (and requests for scheduling).',
     config: z.strictObject({
         tiers: tiersConfig,
         exemptNamespaces: z.array(z.string()).default([]).describe("Namespaces whose pods are not judged."),
@@ -58,16 +65,31 @@ export const k8sResourceLimits = resourcePolicy({
         const tier = config.tiers[tierName];
         const tierField = `${pod.field.replace(/spec$/, "metadata")}.labels["${TIER_LABEL}"]`;
         if (!tier) {
-            return [...problems, { field: tierField, problem: `is "${tierName}", which is not a configured tier`, fix: "use a configured tier or add it to the pack config" }];
+            return [
+                ...problems,
+                {
+                    field: tierField,
+                    problem: `is "${tierName}", which is not a configured tier`,
+                    fix: "use a configured tier or add it to the pack config",
+                },
+            ];
         }
         const memory = limit(podLimits, "memory") ?? sum(containers.map((c) => limit(c.resources, "memory")));
         if (memory !== undefined && memory > tier.memoryMb * MIB) {
-            problems.push({ field: `${pod.field} limits.memory`, problem: `totals ${Math.round(memory / MIB)}Mi, above the ${tierName} tier maximum of ${tier.memoryMb}Mi`, fix: `lower it to at most ${tier.memoryMb}Mi` });
+            problems.push({
+                field: `${pod.field} limits.memory`,
+                problem: `totals ${Math.round(memory / MIB)}Mi, above the ${tierName} tier maximum of ${tier.memoryMb}Mi`,
+                fix: `lower it to at most ${tier.memoryMb}Mi`,
+            });
         }
         const cpu = sum(containers.map(cpuRequest));
         const maxCpu = tier.cpuShares / SHARES_PER_CPU;
         if (cpu !== undefined && cpu > maxCpu) {
-            problems.push({ field: `${pod.field} requests.cpu`, problem: `totals ${cpu * 1000}m, above the ${tierName} tier's ${tier.cpuShares} shares (${maxCpu * 1000}m)`, fix: `lower it to at most ${maxCpu * 1000}m` });
+            problems.push({
+                field: `${pod.field} requests.cpu`,
+                problem: `totals ${cpu * 1000}m, above the ${tierName} tier's ${tier.cpuShares} shares (${maxCpu * 1000}m)`,
+                fix: `lower it to at most ${maxCpu * 1000}m`,
+            });
         }
         return problems;
     },

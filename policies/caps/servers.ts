@@ -27,7 +27,8 @@ export const serverTypesAllowed = resourcePolicy({
     level: "mandatory",
     severity: "medium",
     framework: { ...PACK_FRAMEWORK, id: "PHS-CAPS-1" },
-    remediation: "Pick a type listed for the phase (core/catalog/hetzner.ts), or move the stack to the phase that needs it.",
+    remediation:
+        "Pick a type listed for the phase (core/catalog/hetzner.ts), or move the stack to the phase that needs it.",
     config: z.strictObject({
         allowedServerTypes: z
             .record(z.string(), z.array(z.string()))
@@ -40,22 +41,36 @@ export const serverTypesAllowed = resourcePolicy({
         const key = ctx.phase !== undefined && ctx.phase in config.allowedServerTypes ? ctx.phase : "*";
         const allowed = config.allowedServerTypes[key] ?? [];
         if (!(type in SERVER_TYPES)) {
-            return [{ field: "serverType", problem: `"${type}" is not in the catalog (it may be deprecated, e.g. cx32 became cx33)`, fix: "use a catalog type" }];
+            return [
+                {
+                    field: "serverType",
+                    problem: `"${type}" is not in the catalog (it may be deprecated, e.g. cx32 became cx33)`,
+                    fix: "use a catalog type",
+                },
+            ];
         }
         return allowed.includes(type)
             ? []
-            : [{ field: "serverType", problem: `"${type}" is not allowed in ${key === "*" ? "stacks without their own list" : key} (allowed: ${allowed.join(", ") || "none"})`, fix: "use an allowed type or change the pack config" }];
+            : [
+                  {
+                      field: "serverType",
+                      problem: `"${type}" is not allowed in ${key === "*" ? "stacks without their own list" : key} (allowed: ${allowed.join(", ") || "none"})`,
+                      fix: "use an allowed type or change the pack config",
+                  },
+              ];
     },
 });
 
 export const serverCount = stackPolicy({
     name: "hcloud-server-count",
-    description: "A stack runs no more hcloud Servers than its phase allows (a guard against runaway loops and mis-sized pools).",
+    description:
+        "A stack runs no more hcloud Servers than its phase allows (a guard against runaway loops and mis-sized pools).",
     concern: "caps",
     level: "mandatory",
     severity: "medium",
     framework: { ...PACK_FRAMEWORK, id: "PHS-CAPS-2" },
-    remediation: "Reduce the node counts in the stack config, or raise maxServers for the stack in the pack config.",
+    remediation:
+        "Reduce the node counts in the stack config, or raise maxServers for the stack in the pack config.",
     config: z.strictObject({
         maxServers: z
             .record(z.string(), z.number().int().min(0))
@@ -67,6 +82,12 @@ export const serverCount = stackPolicy({
         const servers = resources.filter((r) => r.type === T.hcloudServer);
         return max === undefined || servers.length <= max
             ? []
-            : [{ field: "hcloud Servers", problem: `number ${servers.length}, above the ${ctx.phase} maximum of ${max}`, fix: "reduce node counts or raise maxServers" }];
+            : [
+                  {
+                      field: "hcloud Servers",
+                      problem: `number ${servers.length}, above the ${ctx.phase} maximum of ${max}`,
+                      fix: "reduce node counts or raise maxServers",
+                  },
+              ];
     },
 });

@@ -10,14 +10,19 @@ import { stackPolicy, type Framework, type Judged, type StackProblem } from "../
 import { at, rec, records, str, strings } from "../lib/read";
 import { T } from "../lib/types";
 
-const TRIVY = { name: "Trivy", version: "KSV", reference: "https://avd.aquasec.com/misconfig/kubernetes/" } as const;
+const TRIVY = {
+    name: "Trivy",
+    version: "KSV",
+    reference: "https://avd.aquasec.com/misconfig/kubernetes/",
+} as const;
 
 function guardsOf(type: string, ns: Judged, resources: readonly Judged[]): Judged[] {
     const name = str(at(ns.props, "metadata", "name"));
     return resources.filter(
         (r) =>
             r.type === type &&
-            ((name !== undefined && str(at(r.props, "metadata", "namespace")) === name) || r.dependencies.includes(ns.urn)),
+            ((name !== undefined && str(at(r.props, "metadata", "namespace")) === name) ||
+                r.dependencies.includes(ns.urn)),
     );
 }
 
@@ -49,11 +54,25 @@ function tenantGuardPolicy(spec: GuardSpec) {
                     const guards = guardsOf(spec.type, ns, resources);
                     const subject = { type: ns.type, name: ns.name, urn: ns.urn };
                     if (guards.length === 0) {
-                        return [{ subject, field: spec.kind, problem: "is missing from this tenant namespace", fix: spec.remediation }];
+                        return [
+                            {
+                                subject,
+                                field: spec.kind,
+                                problem: "is missing from this tenant namespace",
+                                fix: spec.remediation,
+                            },
+                        ];
                     }
                     const why = guards.map(spec.inadequate);
                     if (why.some((w) => w === undefined)) return [];
-                    return [{ subject, field: spec.kind, problem: `exists but ${why.join("; ")}`, fix: spec.remediation }];
+                    return [
+                        {
+                            subject,
+                            field: spec.kind,
+                            problem: `exists but ${why.join("; ")}`,
+                            fix: spec.remediation,
+                        },
+                    ];
                 }),
     });
 }
@@ -66,7 +85,8 @@ export const tenantResourceQuota = tenantGuardPolicy({
     framework: { ...TRIVY, id: "KSV-0040" },
     type: T.k8sResourceQuota,
     kind: "ResourceQuota",
-    remediation: 'Add a ResourceQuota in the namespace with spec.hard {"limits.cpu", "limits.memory"} sized to the tenant\'s tier.',
+    remediation:
+        'Add a ResourceQuota in the namespace with spec.hard {"limits.cpu", "limits.memory"} sized to the tenant\'s tier.',
     inadequate: (rq) => {
         const keys = Object.keys(rec(at(rq.props, "spec", "hard")) ?? {});
         const missing = [
@@ -83,7 +103,8 @@ export const tenantLimitRange = tenantGuardPolicy({
     framework: { ...TRIVY, id: "KSV-0039" },
     type: T.k8sLimitRange,
     kind: "LimitRange",
-    remediation: 'Add a LimitRange with spec.limits [{type: "Container", default: {cpu, memory}, max: {cpu, memory}}].',
+    remediation:
+        'Add a LimitRange with spec.limits [{type: "Container", default: {cpu, memory}, max: {cpu, memory}}].',
     inadequate: (lr) => {
         const container = records(at(lr.props, "spec", "limits")).find((l) => str(l["type"]) === "Container");
         const defaults = Object.keys(rec(container?.["default"]) ?? {});
@@ -95,22 +116,35 @@ export const tenantLimitRange = tenantGuardPolicy({
 
 function isEmptySelector(v: unknown): boolean {
     const sel = rec(v);
-    return sel !== undefined && Object.keys(rec(sel["matchLabels"]) ?? {}).length === 0 && records(sel["matchExpressions"]).length === 0;
+    return (
+        sel !== undefined &&
+        Object.keys(rec(sel["matchLabels"]) ?? {}).length === 0 &&
+        records(sel["matchExpressions"]).length === 0
+    );
 }
 
 export const tenantDefaultDeny = tenantGuardPolicy({
     name: "k8s-tenant-default-deny",
-    description: "Every tenant namespace has a default-deny NetworkPolicy (all pods, Ingress and Egress, no rules).",
-    framework: { name: "Checkov", version: "3", id: "CKV2_K8S_6", reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html" },
+    description:
+        "Every tenant namespace has a default-deny NetworkPolicy (all pods, Ingress and Egress, no rules).",
+    framework: {
+        name: "Checkov",
+        version: "3",
+        id: "CKV2_K8S_6",
+        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
+    },
     type: T.k8sNetworkPolicy,
     kind: "default-deny NetworkPolicy",
-    remediation: 'Add a NetworkPolicy with spec {podSelector: {}, policyTypes: ["Ingress", "Egress"]} and allow traffic with narrower policies.',
+    remediation:
+        'Add a NetworkPolicy with spec {podSelector: {}, policyTypes: ["Ingress", "Egress"]} and allow traffic with narrower policies.',
     inadequate: (np) => {
         const spec = at(np.props, "spec");
         const types = strings(at(spec, "policyTypes"));
         if (!isEmptySelector(at(spec, "podSelector"))) return `'${np.name}' selects only some pods`;
-        if (!types.includes("Ingress") || !types.includes("Egress")) return `'${np.name}' does not list both Ingress and Egress in policyTypes`;
-        if (records(at(spec, "ingress")).length || records(at(spec, "egress")).length) return `'${np.name}' allows some traffic`;
+        if (!types.includes("Ingress") || !types.includes("Egress"))
+            return `'${np.name}' does not list both Ingress and Egress in policyTypes`;
+        if (records(at(spec, "ingress")).length || records(at(spec, "egress")).length)
+            return `'${np.name}' allows some traffic`;
         return undefined;
     },
 });

@@ -15,4 +15,6 @@ export const tiersConfig = z
         business: { memoryMb: 1024, cpuShares: 1024 },
         enterprise: { memoryMb: 2048, cpuShares: 2048 },
     })
-    .describe("Per-tier maxima for containers and pods labelled phase-stacks/tier (memory in MiB, CPU in shares; 1024 shares = 1 CPU).");
+    .describe(
+        "Per-tier maxima for containers and pods labelled phase-stacks/tier (memory in MiB, CPU in shares; 1024 shares = 1 CPU).",
+    );

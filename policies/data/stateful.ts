@@ -14,10 +14,16 @@ export const statefulRoles = z
 export const statefulTypes = z
     .array(z.string())
     .default([T.hcloudVolume, T.dockerVolume, "kubernetes:postgresql.cnpg.io/v1:Cluster"])
-    .describe("Resource types that hold data (docker Volumes labelled phase-stacks/contents other than \"data\" excepted).");
+    .describe(
+        'Resource types that hold data (docker Volumes labelled phase-stacks/contents other than "data" excepted).',
+    );
 
 /** Why a resource is stateful, or undefined when it is not. */
-export function statefulReason(r: Judged, roles: readonly string[], types: readonly string[]): string | undefined {
+export function statefulReason(
+    r: Judged,
+    roles: readonly string[],
+    types: readonly string[],
+): string | undefined {
     if (r.type === T.hcloudServer) {
         const labels = stringMap(r.props["labels"]);
         if (labels["stateful"] === "true") return 'it is labelled stateful="true"';
@@ -25,7 +31,10 @@ export function statefulReason(r: Judged, roles: readonly string[], types: reado
         if (role !== undefined && roles.includes(role)) return `its role is "${role}"`;
         return undefined;
     }
-    if (r.type === T.k8sNamespace) return isTenantNamespace(r.props) ? "it is a tenant namespace (deleting it deletes its volumes)" : undefined;
+    if (r.type === T.k8sNamespace)
+        return isTenantNamespace(r.props)
+            ? "it is a tenant namespace (deleting it deletes its volumes)"
+            : undefined;
     if (!types.includes(r.type)) return undefined;
     // Docker volumes that carry rendered config or secret files are rebuilt from the program; unlabelled ones count as data.
     const contents = r.type === T.dockerVolume ? labels(r.props)[CONTENTS_LABEL] : undefined;

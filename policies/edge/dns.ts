@@ -5,7 +5,12 @@ import { resourcePolicy } from "../lib/policy";
 import { str } from "../lib/read";
 import { DNS_RECORD_TYPES } from "../lib/types";
 
-const PROWLER_DNS = { name: "Prowler", version: "5", reference: "https://github.com/prowler-cloud/prowler/tree/master/prowler/providers/cloudflare/services/dns" } as const;
+const PROWLER_DNS = {
+    name: "Prowler",
+    version: "5",
+    reference:
+        "https://github.com/prowler-cloud/prowler/tree/master/prowler/providers/cloudflare/services/dns",
+} as const;
 
 const WEB_TYPES = ["A", "AAAA", "CNAME"];
 
@@ -13,32 +18,46 @@ const content = (props: Record<string, unknown>) => str(props["content"]) ?? str
 
 export const recordsProxied = resourcePolicy({
     name: "cloudflare-records-proxied",
-    description: "A, AAAA and CNAME records are proxied through Cloudflare, hiding the origin address behind the WAF and TLS settings.",
+    description:
+        "A, AAAA and CNAME records are proxied through Cloudflare, hiding the origin address behind the WAF and TLS settings.",
     concern: "edge",
     level: "mandatory",
     severity: "medium",
     framework: { ...PROWLER_DNS, id: "dns_record_proxied" },
-    remediation: "Set proxied: true (and ttl: 1, automatic); reach non-web services over the private network, not through public DNS.",
+    remediation:
+        "Set proxied: true (and ttl: 1, automatic); reach non-web services over the private network, not through public DNS.",
     config: z.strictObject({
-        unproxiedNames: z.array(z.string()).default([]).describe("Record names allowed to stay DNS-only (e.g. a mail host)."),
+        unproxiedNames: z
+            .array(z.string())
+            .default([])
+            .describe("Record names allowed to stay DNS-only (e.g. a mail host)."),
     }),
     appliesTo: (type) => DNS_RECORD_TYPES.includes(type),
     judge: (r, config) => {
         const type = (str(r.props["type"]) ?? "").toUpperCase();
         const name = str(r.props["name"]) ?? r.name;
-        if (!WEB_TYPES.includes(type) || config.unproxiedNames.includes(name) || r.props["proxied"] === true) return [];
-        return [{ field: "proxied", problem: `is not true for ${type} record "${name}", which exposes the origin address`, fix: "set proxied: true" }];
+        if (!WEB_TYPES.includes(type) || config.unproxiedNames.includes(name) || r.props["proxied"] === true)
+            return [];
+        return [
+            {
+                field: "proxied",
+                problem: `is not true for ${type} record "${name}", which exposes the origin address`,
+                fix: "set proxied: true",
+            },
+        ];
     },
 });
 
 export const noPrivateAddresses = resourcePolicy({
     name: "cloudflare-no-private-addresses",
-    description: "No A or AAAA record publishes a private, loopback, link-local, CGNAT or unique-local address.",
+    description:
+        "No A or AAAA record publishes a private, loopback, link-local, CGNAT or unique-local address.",
     concern: "edge",
     level: "mandatory",
     severity: "high",
     framework: { ...PROWLER_DNS, id: "dns_record_no_internal_ip" },
-    remediation: "Publish only public addresses; use private DNS (or /etc/hosts from cloud-init) for internal names.",
+    remediation:
+        "Publish only public addresses; use private DNS (or /etc/hosts from cloud-init) for internal names.",
     config: z.strictObject({}),
     appliesTo: (type) => DNS_RECORD_TYPES.includes(type),
     judge: (r) => {
@@ -47,7 +66,13 @@ export const noPrivateAddresses = resourcePolicy({
         const address = content(r.props);
         const c = parseCidr(address);
         return c && isNonPublic(c)
-            ? [{ field: "content", problem: `is ${address}, an address that is not public, which leaks the internal network layout`, fix: "publish the public address or drop the record" }]
+            ? [
+                  {
+                      field: "content",
+                      problem: `is ${address}, an address that is not public, which leaks the internal network layout`,
+                      fix: "publish the public address or drop the record",
+                  },
+              ]
             : [];
     },
 });

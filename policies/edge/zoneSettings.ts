@@ -4,7 +4,12 @@ import { resourcePolicy, stackPolicy, type Judged, type Problem } from "../lib/p
 import { at, num, rec, str } from "../lib/read";
 import { DNS_RECORD_TYPES, T } from "../lib/types";
 
-export const PROWLER = { name: "Prowler", version: "5", reference: "https://github.com/prowler-cloud/prowler/tree/master/prowler/providers/cloudflare/services/zone" } as const;
+export const PROWLER = {
+    name: "Prowler",
+    version: "5",
+    reference:
+        "https://github.com/prowler-cloud/prowler/tree/master/prowler/providers/cloudflare/services/zone",
+} as const;
 
 function settingPolicy(spec: {
     name: string;
@@ -35,10 +40,21 @@ export const sslStrict = settingPolicy({
     name: "cloudflare-ssl-strict",
     settingId: "ssl",
     prowlerId: "zone_ssl_strict",
-    description: 'The zone\'s SSL mode is "strict" (Full strict): Cloudflare verifies the origin certificate.',
+    description:
+        'The zone\'s SSL mode is "strict" (Full strict): Cloudflare verifies the origin certificate.',
     severity: "high",
-    remediation: 'Set the ssl ZoneSetting value to "strict" and give the origin a valid certificate (Cloudflare Origin CA).',
-    judge: (v) => (v === "strict" ? [] : [{ field: "value", problem: `is ${shown(v)}, so Cloudflare does not verify the origin's certificate`, fix: 'set it to "strict"' }]),
+    remediation:
+        'Set the ssl ZoneSetting value to "strict" and give the origin a valid certificate (Cloudflare Origin CA).',
+    judge: (v) =>
+        v === "strict"
+            ? []
+            : [
+                  {
+                      field: "value",
+                      problem: `is ${shown(v)}, so Cloudflare does not verify the origin's certificate`,
+                      fix: 'set it to "strict"',
+                  },
+              ],
 });
 
 export const minTls = settingPolicy({
@@ -51,7 +67,13 @@ export const minTls = settingPolicy({
     judge: (v) =>
         (typeof v === "string" || typeof v === "number") && Number(v) >= 1.2
             ? []
-            : [{ field: "value", problem: `is ${shown(v)}, allowing TLS older than 1.2`, fix: 'set it to "1.2" or "1.3"' }],
+            : [
+                  {
+                      field: "value",
+                      problem: `is ${shown(v)}, allowing TLS older than 1.2`,
+                      fix: 'set it to "1.2" or "1.3"',
+                  },
+              ],
 });
 
 export const alwaysHttps = settingPolicy({
@@ -61,7 +83,10 @@ export const alwaysHttps = settingPolicy({
     description: "The zone redirects every HTTP request to HTTPS.",
     severity: "medium",
     remediation: 'Set the always_use_https ZoneSetting value to "on".',
-    judge: (v) => (v === "on" ? [] : [{ field: "value", problem: `is ${shown(v)}, so plain HTTP is served`, fix: 'set it to "on"' }]),
+    judge: (v) =>
+        v === "on"
+            ? []
+            : [{ field: "value", problem: `is ${shown(v)}, so plain HTTP is served`, fix: 'set it to "on"' }],
 });
 
 /** Prowler zone_hsts_enabled: max-age of at least six months, and subdomains included. */
@@ -81,9 +106,27 @@ export const hsts = settingPolicy({
         const maxAge = num(sts["maxAge"] ?? sts["max_age"]) ?? 0;
         const sub = sts["includeSubdomains"] ?? sts["include_subdomains"];
         return [
-            ...(sts["enabled"] === true ? [] : [{ field: `${field}.enabled`, problem: "is not true", fix: "set enabled: true" }]),
-            ...(maxAge >= HSTS_MIN_MAX_AGE ? [] : [{ field: `${field}.maxAge`, problem: `is ${maxAge}, below ${HSTS_MIN_MAX_AGE}`, fix: `set maxAge to at least ${HSTS_MIN_MAX_AGE}` }]),
-            ...(sub === true ? [] : [{ field: `${field}.includeSubdomains`, problem: "is not true", fix: "set includeSubdomains: true" }]),
+            ...(sts["enabled"] === true
+                ? []
+                : [{ field: `${field}.enabled`, problem: "is not true", fix: "set enabled: true" }]),
+            ...(maxAge >= HSTS_MIN_MAX_AGE
+                ? []
+                : [
+                      {
+                          field: `${field}.maxAge`,
+                          problem: `is ${maxAge}, below ${HSTS_MIN_MAX_AGE}`,
+                          fix: `set maxAge to at least ${HSTS_MIN_MAX_AGE}`,
+                      },
+                  ]),
+            ...(sub === true
+                ? []
+                : [
+                      {
+                          field: `${field}.includeSubdomains`,
+                          problem: "is not true",
+                          fix: "set includeSubdomains: true",
+                      },
+                  ]),
         ];
     },
 });
@@ -97,21 +140,30 @@ function zoneOf(r: Judged): string {
 
 export const zoneSettingsPresent = stackPolicy({
     name: "cloudflare-zone-settings-present",
-    description: "Every zone the stack publishes DNS records in has ZoneSettings for ssl, min_tls_version, always_use_https and security_header, so the four edge checks above can pass.",
+    description:
+        "Every zone the stack publishes DNS records in has ZoneSettings for ssl, min_tls_version, always_use_https and security_header, so the four edge checks above can pass.",
     concern: "edge",
     level: "mandatory",
     severity: "high",
-    framework: { ...PROWLER, id: "zone_ssl_strict/zone_min_tls_version_secure/zone_https_redirect_enabled/zone_hsts_enabled" },
-    remediation: "Add one cloudflare.ZoneSetting per missing settingId (snake_case, as the Cloudflare API spells it).",
+    framework: {
+        ...PROWLER,
+        id: "zone_ssl_strict/zone_min_tls_version_secure/zone_https_redirect_enabled/zone_hsts_enabled",
+    },
+    remediation:
+        "Add one cloudflare.ZoneSetting per missing settingId (snake_case, as the Cloudflare API spells it).",
     config: z.strictObject({}),
     judge: (resources) => {
         const zones = [...new Set(resources.filter((r) => DNS_RECORD_TYPES.includes(r.type)).map(zoneOf))];
         const settings = resources.filter((r) => r.type === T.cfZoneSetting);
         return zones.flatMap((zone) => {
-            const ids = settings.filter((s) => zoneOf(s) === zone).map((s) => str(s.props["settingId"]) ?? "");
+            const ids = settings
+                .filter((s) => zoneOf(s) === zone)
+                .map((s) => str(s.props["settingId"]) ?? "");
             return REQUIRED_SETTINGS.filter((id) => !ids.includes(id)).map((id) => ({
                 field: `zone "${zone}" settingId "${id}"`,
-                problem: ids.includes(camel(id)) ? `is spelled "${camel(id)}", which the Cloudflare API does not accept` : "has no ZoneSetting although the zone has DNS records",
+                problem: ids.includes(camel(id))
+                    ? `is spelled "${camel(id)}", which the Cloudflare API does not accept`
+                    : "has no ZoneSetting although the zone has DNS records",
                 fix: `add cloudflare.ZoneSetting {zoneId: "${zone}", settingId: "${id}"}`,
             }));
         });

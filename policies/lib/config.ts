@@ -23,6 +23,8 @@ export function toConfigSchema(schema: ConfigSchema): PolicyConfigSchema | undef
 export function readConfig<S extends ConfigSchema>(policy: string, schema: S, raw: object): z.output<S> {
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data;
-    const problems = parsed.error.issues.map((i) => `${[policy, ...i.path.map(String)].join(".")}: ${i.message}`);
+    const problems = parsed.error.issues.map(
+        (i) => `${[policy, ...i.path.map(String)].join(".")}: ${i.message}`,
+    );
     throw new PolicyConfigError(`invalid policy pack config: ${problems.join("; ")}`);
 }

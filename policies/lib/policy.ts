@@ -25,7 +25,11 @@ export type Concern = (typeof CONCERNS)[number];
 export type Level = "mandatory" | "advisory";
 
 /** For rules no public rule set has (Hetzner has no scanner coverage); ids are documented in policies/README.md. */
-export const PACK_FRAMEWORK = { name: "phase-stacks pack", version: "0.1.0", reference: "policies/README.md" } as const;
+export const PACK_FRAMEWORK = {
+    name: "phase-stacks pack",
+    version: "0.1.0",
+    reference: "policies/README.md",
+} as const;
 
 export interface Framework {
     /** Rule set, e.g. "CIS Docker Benchmark". */
@@ -177,7 +181,9 @@ export function stackPolicy<S extends ConfigSchema>(spec: StackSpec<S>): PackSta
             }));
             const phase = phaseOf(args.stackTags, resources[0]?.urn);
             for (const p of spec.judge(resources, config, { phase })) {
-                const subject = p.subject ? `${kindLabel(p.subject.type)} '${p.subject.name}'` : `stack '${phase ?? "?"}'`;
+                const subject = p.subject
+                    ? `${kindLabel(p.subject.type)} '${p.subject.name}'`
+                    : `stack '${phase ?? "?"}'`;
                 report(formatProblem(subject, p, m.frameworkId), p.subject?.urn);
             }
         },

@@ -24,7 +24,10 @@ const TEMPLATE_PATHS: ReadonlyArray<readonly [RegExp, readonly string[]]> = [
     [/^kubernetes:core\/v1:Pod$/, []],
     [/^kubernetes:core\/v1:(ReplicationController)$/, ["spec", "template"]],
     [/^kubernetes:core\/v1:PodTemplate$/, ["template"]],
-    [/^kubernetes:(apps|extensions)\/v1(beta[12])?:(Deployment|StatefulSet|DaemonSet|ReplicaSet)$/, ["spec", "template"]],
+    [
+        /^kubernetes:(apps|extensions)\/v1(beta[12])?:(Deployment|StatefulSet|DaemonSet|ReplicaSet)$/,
+        ["spec", "template"],
+    ],
     [/^kubernetes:batch\/v1(beta1)?:Job$/, ["spec", "template"]],
     [/^kubernetes:batch\/v1(beta1)?:CronJob$/, ["spec", "jobTemplate", "spec", "template"]],
 ];

@@ -17,7 +17,10 @@ function parseV6(s: string): bigint | undefined {
     const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s)?.[1];
     const n = v4 === undefined ? undefined : parseV4(v4);
     if (v4 !== undefined && n === undefined) return undefined;
-    const text = v4 === undefined || n === undefined ? s : `${s.slice(0, -v4.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
+    const text =
+        v4 === undefined || n === undefined
+            ? s
+            : `${s.slice(0, -v4.length)}${(n >> 16n).toString(16)}:${(n & 0xffffn).toString(16)}`;
     const halves = text.split("::");
     if (halves.length > 2) return undefined;
     const head = halves[0] ? halves[0].split(":") : [];
@@ -77,7 +80,8 @@ export const NON_PUBLIC_RANGES: readonly string[] = [
 
 /** IPv4-mapped IPv6 (::ffff:a.b.c.d) judged as the IPv4 address it carries. */
 export function unmapped(c: Cidr): Cidr {
-    if (c.family === 6 && c.prefix >= 96 && c.addr >> 32n === 0xffffn) return { family: 4, addr: c.addr & 0xffffffffn, prefix: c.prefix - 96 };
+    if (c.family === 6 && c.prefix >= 96 && c.addr >> 32n === 0xffffn)
+        return { family: 4, addr: c.addr & 0xffffffffn, prefix: c.prefix - 96 };
     return c;
 }
 

@@ -27,7 +27,9 @@ function parseTerm(term: string): Term | undefined {
     if (m) {
         const [, key = "", op, list = ""] = m;
         const values = list.split(",").map((v) => v.trim());
-        return op === "in" ? (l) => values.includes(l[key] ?? "\u0000") : (l) => !values.includes(l[key] ?? "\u0000");
+        return op === "in"
+            ? (l) => values.includes(l[key] ?? "\u0000")
+            : (l) => !values.includes(l[key] ?? "\u0000");
     }
     m = /^(!?)([\w./-]+)$/.exec(term);
     if (m) {

@@ -19,29 +19,42 @@ function outsideCloudflare(source: string): boolean {
 
 export const webOnlyFromCloudflare = stackPolicy({
     name: "hcloud-firewall-web-only-from-cloudflare",
-    description: "When the stack's DNS records are proxied, inbound 80/443 (tcp or udp) is open only to Cloudflare's published ranges.",
+    description:
+        "When the stack's DNS records are proxied, inbound 80/443 (tcp or udp) is open only to Cloudflare's published ranges.",
     concern: "network",
     level: "mandatory",
     severity: "high",
-    framework: { name: "Cloudflare", version: "2026-11", id: "origin IP allow-list", reference: "https://developers.cloudflare.com/fundamentals/concepts/cloudflare-ip-addresses/" },
-    remediation: "Set sourceIps of the 80/443 rules to exactly CLOUDFLARE_RANGES (core/catalog/cloudflare.ts).",
+    framework: {
+        name: "Cloudflare",
+        version: "2026-11",
+        id: "origin IP allow-list",
+        reference: "https://developers.cloudflare.com/fundamentals/concepts/cloudflare-ip-addresses/",
+    },
+    remediation:
+        "Set sourceIps of the 80/443 rules to exactly CLOUDFLARE_RANGES (core/catalog/cloudflare.ts).",
     config: z.strictObject({}),
     judge: (resources) => {
-        const proxied = resources.some((r) => DNS_RECORD_TYPES.includes(r.type) && r.props["proxied"] === true);
+        const proxied = resources.some(
+            (r) => DNS_RECORD_TYPES.includes(r.type) && r.props["proxied"] === true,
+        );
         if (!proxied) return [];
         return resources
             .filter((r) => r.type === T.hcloudFirewall)
             .flatMap((fw) =>
                 inboundRules(fw.props).flatMap((rule) => {
-                    const web = WEB_PORTS.filter((p) => rule.ports && overlaps(rule.ports, { from: p, to: p }));
+                    const web = WEB_PORTS.filter(
+                        (p) => rule.ports && overlaps(rule.ports, { from: p, to: p }),
+                    );
                     const outside = rule.sources.filter(outsideCloudflare);
                     if (!web.length || !outside.length || !rule.ports) return [];
-                    return [{
-                        subject: { type: fw.type, name: fw.name, urn: fw.urn },
-                        field: `rules[${rule.index}]`,
-                        problem: `opens ${rule.protocol} ${formatPorts(rule.ports)} (web port ${web.join(", ")}) to ${outside.join(", ")}, outside Cloudflare's ranges, while records are proxied`,
-                        fix: "allow only Cloudflare's ranges on 80/443",
-                    }];
+                    return [
+                        {
+                            subject: { type: fw.type, name: fw.name, urn: fw.urn },
+                            field: `rules[${rule.index}]`,
+                            problem: `opens ${rule.protocol} ${formatPorts(rule.ports)} (web port ${web.join(", ")}) to ${outside.join(", ")}, outside Cloudflare's ranges, while records are proxied`,
+                            fix: "allow only Cloudflare's ranges on 80/443",
+                        },
+                    ];
                 }),
             );
     },

@@ -16,18 +16,25 @@ import { PSS } from "./docker/define";
 const exemptNamespaces = z
     .array(z.string())
     .default(["kube-system"])
-    .describe("Namespaces whose pods are not judged (node agents such as CSI drivers run there, as PSA exempts them).");
+    .describe(
+        "Namespaces whose pods are not judged (node agents such as CSI drivers run there, as PSA exempts them).",
+    );
 
 export const k8sPodSecurity = resourcePolicy({
     name: "k8s-pod-security-restricted",
-    description: "Every pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) meets the Pod Security Standards at the configured level, restricted by default.",
+    description:
+        "Every pod template (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) meets the Pod Security Standards at the configured level, restricted by default.",
     concern: "sandbox",
     level: "mandatory",
     severity: "critical",
     framework: { ...PSS, id: "restricted" },
-    remediation: 'Give every pod securityContext {runAsNonRoot: true, seccompProfile: {type: "RuntimeDefault"}} and every container {allowPrivilegeEscalation: false, capabilities: {drop: ["ALL"]}}; no host namespaces, ports or paths.',
+    remediation:
+        'Give every pod securityContext {runAsNonRoot: true, seccompProfile: {type: "RuntimeDefault"}} and every container {allowPrivilegeEscalation: false, capabilities: {drop: ["ALL"]}}; no host namespaces, ports or paths.',
     config: z.strictObject({
-        level: z.enum(PSS_LEVELS).default("restricted").describe("Pod Security Standards level pods must meet."),
+        level: z
+            .enum(PSS_LEVELS)
+            .default("restricted")
+            .describe("Pod Security Standards level pods must meet."),
         exemptNamespaces,
     }),
     appliesTo: isPodWorkload,
@@ -49,7 +56,12 @@ export const k8sReadOnlyRoot = resourcePolicy({
     concern: "sandbox",
     level: "mandatory",
     severity: "medium",
-    framework: { name: "Checkov", version: "3", id: "CKV_K8S_22", reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html" },
+    framework: {
+        name: "Checkov",
+        version: "3",
+        id: "CKV_K8S_22",
+        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
+    },
     remediation: "Set readOnlyRootFilesystem: true and mount an emptyDir where the process writes.",
     config: z.strictObject({ exemptNamespaces }),
     appliesTo: isPodWorkload,
@@ -75,7 +87,12 @@ export const k8sTenantNamespaceEnforcesRestricted = resourcePolicy({
     concern: "sandbox",
     level: "mandatory",
     severity: "high",
-    framework: { name: "Kubernetes Pod Security Admission", version: "v1.37", id: "enforce=restricted", reference: "https://kubernetes.io/docs/concepts/security/pod-security-admission/" },
+    framework: {
+        name: "Kubernetes Pod Security Admission",
+        version: "v1.37",
+        id: "enforce=restricted",
+        reference: "https://kubernetes.io/docs/concepts/security/pod-security-admission/",
+    },
     remediation: `Label the namespace ${ENFORCE}: restricted and leave ${ENFORCE_VERSION} unset or "latest".`,
     config: z.strictObject({}),
     appliesTo: (type) => type === T.k8sNamespace,
@@ -86,10 +103,22 @@ export const k8sTenantNamespaceEnforcesRestricted = resourcePolicy({
         return [
             ...(labels[ENFORCE] === "restricted"
                 ? []
-                : [{ field: `metadata.labels["${ENFORCE}"]`, problem: labels[ENFORCE] ? `is "${labels[ENFORCE]}", not restricted` : "is not set", fix: `set it to "restricted"` }]),
+                : [
+                      {
+                          field: `metadata.labels["${ENFORCE}"]`,
+                          problem: labels[ENFORCE] ? `is "${labels[ENFORCE]}", not restricted` : "is not set",
+                          fix: `set it to "restricted"`,
+                      },
+                  ]),
             ...(version === undefined || version === "latest"
                 ? []
-                : [{ field: `metadata.labels["${ENFORCE_VERSION}"]`, problem: `pins "${version}", which drops checks added since`, fix: 'remove it or set "latest"' }]),
+                : [
+                      {
+                          field: `metadata.labels["${ENFORCE_VERSION}"]`,
+                          problem: `pins "${version}", which drops checks added since`,
+                          fix: 'remove it or set "latest"',
+                      },
+                  ]),
         ];
     },
 });

@@ -31,25 +31,32 @@ export interface SplitUserData {
 
 function decode(content: unknown, encoding: string): string {
     const text = typeof content === "string" ? content : "";
-    const bytes = content instanceof Uint8Array ? Buffer.from(content) : Buffer.from(text, /b64|base64/.test(encoding) ? "base64" : "utf8");
+    const bytes =
+        content instanceof Uint8Array
+            ? Buffer.from(content)
+            : Buffer.from(text, /b64|base64/.test(encoding) ? "base64" : "utf8");
     return (/^(gz|gzip)/.test(encoding) ? gunzipSync(bytes) : bytes).toString("utf8");
 }
 
 /** "0600", "600", "0o600", or a number YAML already converted (384, or 600 read as decimal digits). */
 export function parseMode(v: unknown): number | undefined {
-    if (typeof v === "string" && /^(0o?)?[0-7]{3,4}$/.test(v.trim())) return parseInt(v.trim().replace(/^0o/, ""), 8);
-    if (typeof v === "number" && Number.isInteger(v)) return /^[0-7]{3,4}$/.test(String(v)) ? parseInt(String(v), 8) : v;
+    if (typeof v === "string" && /^(0o?)?[0-7]{3,4}$/.test(v.trim()))
+        return parseInt(v.trim().replace(/^0o/, ""), 8);
+    if (typeof v === "number" && Number.isInteger(v))
+        return /^[0-7]{3,4}$/.test(String(v)) ? parseInt(String(v), 8) : v;
     return undefined;
 }
 
 function leaves(v: unknown, path: string, key: string | undefined, out: ScanUnit[]): void {
     if (typeof v === "string") out.push({ where: path, text: v, ...(key === undefined ? {} : { key }) });
     else if (Array.isArray(v)) v.forEach((x, i) => leaves(x, `${path}[${i}]`, key, out));
-    else if (rec(v)) for (const [k, x] of Object.entries(v as Json)) leaves(x, path ? `${path}.${k}` : k, k, out);
+    else if (rec(v))
+        for (const [k, x] of Object.entries(v as Json)) leaves(x, path ? `${path}.${k}` : k, k, out);
 }
 
 export function splitUserData(userData: string, secretsDir: string): SplitUserData {
-    if (!userData.startsWith("#cloud-config")) return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
+    if (!userData.startsWith("#cloud-config"))
+        return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
     let doc: Json | undefined;
     try {
         doc = rec(parse(userData));
@@ -73,7 +80,10 @@ export function splitUserData(userData: string, secretsDir: string): SplitUserDa
         try {
             units.push({ where, text: decode(f["content"], encoding) });
         } catch (e) {
-            unreadable.push({ where, why: `its ${encoding} content does not decode (${e instanceof Error ? e.message : String(e)})` });
+            unreadable.push({
+                where,
+                why: `its ${encoding} content does not decode (${e instanceof Error ? e.message : String(e)})`,
+            });
         }
     });
     const others: Json = Object.fromEntries(Object.entries(doc).filter(([k]) => k !== "write_files"));

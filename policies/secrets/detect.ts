@@ -29,10 +29,13 @@ const TOKEN_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
 
 const PRIVATE_KEY = /-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY( BLOCK)?-----/;
 /** PEM blocks that are public by design (certificates, public keys, CSRs) are not judged for entropy. */
-const PUBLIC_PEM = /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE REQUEST|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g;
-const SSH_PUBLIC_KEY = /\b(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+[A-Za-z0-9+/=]+/g;
+const PUBLIC_PEM =
+    /-----BEGIN (CERTIFICATE|PUBLIC KEY|RSA PUBLIC KEY|CERTIFICATE REQUEST|X509 CRL|TRUSTED CERTIFICATE)-----[\s\S]*?-----END \1-----/g;
+const SSH_PUBLIC_KEY =
+    /\b(ssh-(rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)\s+[A-Za-z0-9+/=]+/g;
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/([^\s:@/]*):([^\s@/]+)@/gi;
-const ASSIGNMENT = /(?<=^|[\s;&|?,{(])(?:export\s+)?["']?([A-Za-z_][\w.-]*)["']?[ \t]*(?:=|:(?!\/))[ \t]*("([^"\n]*)"|'([^'\n]*)'|([^\s"',;&|}]+))/gm;
+const ASSIGNMENT =
+    /(?<=^|[\s;&|?,{(])(?:export\s+)?["']?([A-Za-z_][\w.-]*)["']?[ \t]*(?:=|:(?!\/))[ \t]*("([^"\n]*)"|'([^'\n]*)'|([^\s"',;&|}]+))/gm;
 const DIRECTIVES: ReadonlyArray<readonly [string, RegExp]> = [
     ["redis requirepass/masterauth", /^[ \t]*(?:requirepass|masterauth)[ \t]+"?([^\s"]+)"?/gm],
     ["redis sentinel auth-pass", /^[ \t]*sentinel[ \t]+auth-pass[ \t]+\S+[ \t]+"?([^\s"]+)"?/gm],
@@ -40,7 +43,8 @@ const DIRECTIVES: ReadonlyArray<readonly [string, RegExp]> = [
 ];
 
 /** Context words that mark a hex string as a digest or fingerprint rather than a key. */
-const DIGEST_CONTEXT = /(sha(1|224|256|384|512)|sha\d*sum|checksum|digest|fingerprint|keyid|key_id|key-id)\s*[:=@]?\s*["']?$/i;
+const DIGEST_CONTEXT =
+    /(sha(1|224|256|384|512)|sha\d*sum|checksum|digest|fingerprint|keyid|key_id|key-id)\s*[:=@]?\s*["']?$/i;
 
 function lineOf(text: string, index: number): number {
     return text.slice(0, index).split("\n").length;
@@ -64,7 +68,8 @@ const randomEntropy = (length: number) => Math.min(4.5, Math.log2(length) - 0.7)
  */
 export function looksRandom(token: string, before: string): boolean {
     if (/^[0-9a-f]{32,}$/i.test(token)) return !DIGEST_CONTEXT.test(before) && shannonEntropy(token) >= 3.0;
-    if (token.length < 20 || !/[a-z]/.test(token) || !/[A-Z]/.test(token) || !/[0-9]/.test(token)) return false;
+    if (token.length < 20 || !/[a-z]/.test(token) || !/[A-Z]/.test(token) || !/[0-9]/.test(token))
+        return false;
     if (token.split("/").every((seg) => /^[a-z0-9._-]*$/.test(seg))) return false;
     return shannonEntropy(token) >= randomEntropy(token.length);
 }
@@ -72,7 +77,13 @@ export function looksRandom(token: string, before: string): boolean {
 /** A password with symbols: upper, lower, digit and symbol, not a URL or path, and near-random entropy. */
 export function looksLikeSymbolPassword(token: string): boolean {
     const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].every((re) => re.test(token));
-    return token.length >= 16 && classes && !token.includes("://") && !/^[/~.-]/.test(token) && shannonEntropy(token) >= randomEntropy(token.length);
+    return (
+        token.length >= 16 &&
+        classes &&
+        !token.includes("://") &&
+        !/^[/~.-]/.test(token) &&
+        shannonEntropy(token) >= randomEntropy(token.length)
+    );
 }
 
 /** Base64 that decodes to a public PEM block (a certificate in a kubeconfig, say) is not a secret. */
@@ -83,7 +94,9 @@ function decodesToPublicPem(token: string): boolean {
 }
 
 function entropyHits(text: string): SecretHit[] {
-    const blanked = text.replace(PUBLIC_PEM, (m) => " ".repeat(m.length)).replace(SSH_PUBLIC_KEY, (m) => " ".repeat(m.length));
+    const blanked = text
+        .replace(PUBLIC_PEM, (m) => " ".repeat(m.length))
+        .replace(SSH_PUBLIC_KEY, (m) => " ".repeat(m.length));
     const hits: SecretHit[] = [];
     for (const m of blanked.matchAll(/[A-Za-z0-9+/_-]{20,}={0,2}/g)) {
         const token = m[0].replace(/^-+|[-=]+$/g, "");
@@ -94,7 +107,8 @@ function entropyHits(text: string): SecretHit[] {
     }
     // Symbol-bearing passwords split the run above; look at whole words, with assignments cut at "=".
     for (const m of blanked.matchAll(/[^\s"'`=,;]{16,}/g)) {
-        if (looksLikeSymbolPassword(m[0])) hits.push({ kind: "high-entropy string", line: lineOf(text, m.index) });
+        if (looksLikeSymbolPassword(m[0]))
+            hits.push({ kind: "high-entropy string", line: lineOf(text, m.index) });
     }
     return hits;
 }
@@ -121,7 +135,8 @@ export function scanText(text: string): SecretHit[] {
         if (m) hits.push({ kind, line: lineOf(text, m.index) });
     }
     for (const m of text.matchAll(URL_CREDENTIALS)) {
-        if (!isNonSecretValue(m[2] ?? "")) hits.push({ kind: "password in a URL", line: lineOf(text, m.index) });
+        if (!isNonSecretValue(m[2] ?? ""))
+            hits.push({ kind: "password in a URL", line: lineOf(text, m.index) });
     }
     for (const [kind, re] of DIRECTIVES) {
         for (const m of text.matchAll(re)) {

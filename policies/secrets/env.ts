@@ -13,13 +13,18 @@ import { arr } from "../sandbox/pss/types";
 import { scanVariable } from "./detect";
 import { describeHit } from "./userData";
 
-const FIX = "read it from a file instead (NAME_FILE=/run/secrets/name, or a Kubernetes Secret via valueFrom.secretKeyRef)";
+const FIX =
+    "read it from a file instead (NAME_FILE=/run/secrets/name, or a Kubernetes Secret via valueFrom.secretKeyRef)";
 
 function dockerEnvProblems(props: Record<string, unknown>): Problem[] {
     return strings(props["envs"]).flatMap((entry, i) => {
         const eq = entry.indexOf("=");
         if (eq < 0) return [];
-        return scanVariable(entry.slice(0, eq), entry.slice(eq + 1)).map((h) => ({ field: `envs[${i}]`, problem: describeHit(h), fix: FIX }));
+        return scanVariable(entry.slice(0, eq), entry.slice(eq + 1)).map((h) => ({
+            field: `envs[${i}]`,
+            problem: describeHit(h),
+            fix: FIX,
+        }));
     });
 }
 
@@ -41,13 +46,21 @@ function podEnvProblems(type: string, props: unknown): Problem[] {
 
 export const containerEnvSecrets = resourcePolicy({
     name: "secrets-not-in-container-env",
-    description: "Docker container envs and pod template env values carry no secret-looking literal (by name, pattern and entropy).",
+    description:
+        "Docker container envs and pod template env values carry no secret-looking literal (by name, pattern and entropy).",
     concern: "secrets",
     level: "mandatory",
     severity: "high",
-    framework: { name: "Checkov", version: "3", id: "CKV_AWS_45/CKV_K8S_35 (analogue)", reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html" },
-    remediation: "Mount the credential as a file (docker uploads or a read-only bind of a 0600 file; a Kubernetes Secret volume) and pass its path in NAME_FILE.",
+    framework: {
+        name: "Checkov",
+        version: "3",
+        id: "CKV_AWS_45/CKV_K8S_35 (analogue)",
+        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
+    },
+    remediation:
+        "Mount the credential as a file (docker uploads or a read-only bind of a 0600 file; a Kubernetes Secret volume) and pass its path in NAME_FILE.",
     config: z.strictObject({}),
     appliesTo: (type) => type === T.dockerContainer || isPodWorkload(type),
-    judge: (r) => (r.type === T.dockerContainer ? dockerEnvProblems(r.props) : podEnvProblems(r.type, r.props)),
+    judge: (r) =>
+        r.type === T.dockerContainer ? dockerEnvProblems(r.props) : podEnvProblems(r.type, r.props),
 });

@@ -5,17 +5,81 @@
  */
 
 const SECRET_WORDS = new Set([
-    "password", "passwd", "pass", "pwd", "passphrase", "secret", "token", "credential", "credentials",
-    "apikey", "pgpassword", "requirepass", "masterauth", "privatekey", "secretkey", "accesskey",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "passphrase",
+    "secret",
+    "token",
+    "credential",
+    "credentials",
+    "apikey",
+    "pgpassword",
+    "requirepass",
+    "masterauth",
+    "privatekey",
+    "secretkey",
+    "accesskey",
 ]);
 /** "key" is secret only after one of these (API_KEY, MASTER_KEY, but not SORT_KEY). */
-const KEY_QUALIFIERS = new Set(["api", "access", "master", "private", "secret", "signing", "encryption", "license", "client", "app", "auth"]);
+const KEY_QUALIFIERS = new Set([
+    "api",
+    "access",
+    "master",
+    "private",
+    "secret",
+    "signing",
+    "encryption",
+    "license",
+    "client",
+    "app",
+    "auth",
+]);
 /** A last word that makes the value a reference or a setting about secrets, not a secret. */
 const NOT_A_SECRET = new Set([
-    "file", "path", "dir", "directory", "name", "names", "ref", "id", "url", "uri", "endpoint", "host", "user", "username",
-    "email", "header", "prefix", "length", "ttl", "timeout", "expiry", "expires", "enabled", "required", "encryption",
-    "method", "type", "mode", "policy", "hash", "algorithm", "count", "min", "max", "rotation", "source", "format",
-    "version", "size", "env", "auth", "authentication",
+    "file",
+    "path",
+    "dir",
+    "directory",
+    "name",
+    "names",
+    "ref",
+    "id",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "user",
+    "username",
+    "email",
+    "header",
+    "prefix",
+    "length",
+    "ttl",
+    "timeout",
+    "expiry",
+    "expires",
+    "enabled",
+    "required",
+    "encryption",
+    "method",
+    "type",
+    "mode",
+    "policy",
+    "hash",
+    "algorithm",
+    "count",
+    "min",
+    "max",
+    "rotation",
+    "source",
+    "format",
+    "version",
+    "size",
+    "env",
+    "auth",
+    "authentication",
 ]);
 
 export function words(name: string): string[] {
@@ -30,14 +94,17 @@ export function isSecretName(name: string): boolean {
     const w = words(name);
     const last = w[w.length - 1];
     if (last === undefined || NOT_A_SECRET.has(last)) return false;
-    return w.some((word, i) => SECRET_WORDS.has(word) || (word === "key" && KEY_QUALIFIERS.has(w[i - 1] ?? "")));
+    return w.some(
+        (word, i) => SECRET_WORDS.has(word) || (word === "key" && KEY_QUALIFIERS.has(w[i - 1] ?? "")),
+    );
 }
 
 /** Stand-ins the offline plan and templating leave where a generated secret goes. */
 const PLACEHOLDER = /^(\[secret[^\]]*\]|<secret(:[^>]*)?>|\*{3,}|<redacted>)$/i;
 /** Shell and template references: ${VAR}, $VAR, $(command), {{ template }}, %{var}. */
 const REFERENCE = /^(\$[{(A-Za-z_]|\{\{|%\{)/;
-const NOT_SECRET_VALUE = /^(true|false|yes|no|on|off|null|none|nil|required|optional|disabled|enabled|-?\d+(\.\d+)?[a-z]{0,3})$/i;
+const NOT_SECRET_VALUE =
+    /^(true|false|yes|no|on|off|null|none|nil|required|optional|disabled|enabled|-?\d+(\.\d+)?[a-z]{0,3})$/i;
 
 /** True when a value is not a literal secret: empty, a placeholder, a variable or command reference, a path, a flag or a number. */
 export function isNonSecretValue(value: string): boolean {

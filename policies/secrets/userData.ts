@@ -12,7 +12,11 @@ import { T } from "../lib/types";
 import { splitUserData } from "./cloudConfig";
 import { scanText, type SecretHit } from "./detect";
 
-const CHECKOV = { name: "Checkov", version: "3", reference: "https://www.checkov.io/5.Policy%20Index/terraform.html" } as const;
+const CHECKOV = {
+    name: "Checkov",
+    version: "3",
+    reference: "https://www.checkov.io/5.Policy%20Index/terraform.html",
+} as const;
 
 export function describeHit(h: SecretHit): string {
     return `contains a ${h.kind}${h.name ? ` (${h.name})` : ""}`;
@@ -27,7 +31,10 @@ export const userDataSecrets = resourcePolicy({
     framework: { ...CHECKOV, id: "CKV_AWS_46 (hcloud analogue)" },
     remediation: `Write each credential as its own write_files entry under ${SECRETS_DIR}/ with permissions "0600" and point the service at that file (e.g. POSTGRES_PASSWORD_FILE).`,
     config: z.strictObject({
-        secretsDir: z.string().default(SECRETS_DIR).describe("The only directory user data may deliver credentials to."),
+        secretsDir: z
+            .string()
+            .default(SECRETS_DIR)
+            .describe("The only directory user data may deliver credentials to."),
     }),
     appliesTo: (type) => type === T.hcloudServer,
     judge: (r, config) => {
@@ -49,10 +56,17 @@ export const userDataSecrets = resourcePolicy({
             .filter((f) => f.mode === undefined || (f.mode & 0o077) !== 0)
             .map((f) => ({
                 field: `userData ${f.where} permissions`,
-                problem: f.mode === undefined ? "is not set, so cloud-init writes the secret 0644 (world-readable)" : `are 0${f.mode.toString(8)}, readable beyond the owner`,
+                problem:
+                    f.mode === undefined
+                        ? "is not set, so cloud-init writes the secret 0644 (world-readable)"
+                        : `are 0${f.mode.toString(8)}, readable beyond the owner`,
                 fix: 'set permissions: "0600"',
             }));
-        const unreadable = split.unreadable.map((u) => ({ field: `userData ${u.where}`, problem: `cannot be judged: ${u.why}`, fix: "encode it as gz+b64, b64 or plain text" }));
+        const unreadable = split.unreadable.map((u) => ({
+            field: `userData ${u.where}`,
+            problem: `cannot be judged: ${u.why}`,
+            fix: "encode it as gz+b64, b64 or plain text",
+        }));
         return [...found, ...loose, ...unreadable];
     },
 });

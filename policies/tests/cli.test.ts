@@ -24,7 +24,9 @@ function cli(...args: string[]) {
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const privileged = file("privileged.json", [{ type: T.dockerContainer, name: "api", props: { ...compliantContainer().props, privileged: true } }]);
+const privileged = file("privileged.json", [
+    { type: T.dockerContainer, name: "api", props: { ...compliantContainer().props, privileged: true } },
+]);
 
 describe("policy --resources", () => {
     it("prints {violations:[{policy, concern, level, name, message}]} and exits 1 on a mandatory violation", () => {
@@ -37,14 +39,24 @@ describe("policy --resources", () => {
                     concern: "sandbox",
                     level: "mandatory",
                     name: "api",
-                    message: "docker Container 'api': privileged is true, which gives the container every capability and all host devices [CIS Docker Benchmark 5.5]. Fix: remove privileged",
+                    message:
+                        "docker Container 'api': privileged is true, which gives the container every capability and all host devices [CIS Docker Benchmark 5.5]. Fix: remove privileged",
                 },
             ],
         });
     });
 
     it("exits 0 with no violations for a compliant phase-1 stack", () => {
-        const r = cli("--resources", file("phase1.json", phase1Stack().map(({ urn: _, ...r }) => r)), "--json", "--stack", "phase1");
+        const r = cli(
+            "--resources",
+            file(
+                "phase1.json",
+                phase1Stack().map(({ urn: _, ...r }) => r),
+            ),
+            "--json",
+            "--stack",
+            "phase1",
+        );
         expect([r.status, JSON.parse(r.stdout)]).toEqual([0, { violations: [] }]);
     });
 
@@ -52,15 +64,32 @@ describe("policy --resources", () => {
         const r = cli("--resources", privileged, "--stack", "dev");
         expect(r.status).toBe(1);
         expect(r.stdout).toContain(`${privileged}: 1 resources, 1 mandatory, 0 advisory`);
-        expect(r.stdout).toContain("  MANDATORY sandbox docker-not-privileged\n      docker Container 'api': privileged is true");
-        const relaxed = cli("--resources", privileged, "--stack", "dev", "--config", file("config.json", { "docker-not-privileged": "advisory" }));
-        expect([relaxed.status, relaxed.stdout]).toEqual([0, expect.stringContaining("0 mandatory, 1 advisory")]);
+        expect(r.stdout).toContain(
+            "  MANDATORY sandbox docker-not-privileged\n      docker Container 'api': privileged is true",
+        );
+        const relaxed = cli(
+            "--resources",
+            privileged,
+            "--stack",
+            "dev",
+            "--config",
+            file("config.json", { "docker-not-privileged": "advisory" }),
+        );
+        expect([relaxed.status, relaxed.stdout]).toEqual([
+            0,
+            expect.stringContaining("0 mandatory, 1 advisory"),
+        ]);
     });
 
     it.each([
         ["a missing file", () => join(dir, "missing.json"), "cannot read resources file", "ENOENT"],
         ["invalid JSON", () => file("broken.json", "[{"), "is not valid JSON", "broken.json"],
-        ["a wrong shape", () => file("shape.json", [{ type: T.dockerContainer, props: [] }]), "is invalid:\n  - [0].name: Invalid input: expected string, received undefined\n  - [0].props: Invalid input: expected record, received array", "shape.json"],
+        [
+            "a wrong shape",
+            () => file("shape.json", [{ type: T.dockerContainer, props: [] }]),
+            "is invalid:\n  - [0].name: Invalid input: expected string, received undefined\n  - [0].props: Invalid input: expected record, received array",
+            "shape.json",
+        ],
     ])("exits 2 with a clear message for %s", (_, path, message, names) => {
         const r = cli("--resources", path(), "--json");
         expect(r.status).toBe(2);
@@ -71,14 +100,27 @@ describe("policy --resources", () => {
     });
 
     it("exits 2 on an invalid pack config or an unknown option", () => {
-        const bad = cli("--resources", privileged, "--config", file("bad-config.json", { "docker-resource-limits": { tiers: "none" } }));
-        expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining("policy: invalid policy pack config: docker-resource-limits.tiers:")]);
+        const bad = cli(
+            "--resources",
+            privileged,
+            "--config",
+            file("bad-config.json", { "docker-resource-limits": { tiers: "none" } }),
+        );
+        expect([bad.status, bad.stderr]).toEqual([
+            2,
+            expect.stringContaining("policy: invalid policy pack config: docker-resource-limits.tiers:"),
+        ]);
         const unknown = cli("--resoures", privileged);
-        expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining("policy: Unknown option '--resoures'")]);
+        expect([unknown.status, unknown.stderr]).toEqual([
+            2,
+            expect.stringContaining("policy: Unknown option '--resoures'"),
+        ]);
     });
 
     it("judges a resource given with a URN and options", () => {
-        const volume = file("volume.json", [res(T.hcloudVolume, "pgdata", { size: 40, deleteProtection: true }, { protect: false })]);
+        const volume = file("volume.json", [
+            res(T.hcloudVolume, "pgdata", { size: 40, deleteProtection: true }, { protect: false }),
+        ]);
         const r = cli("--resources", volume, "--json", "--stack", "phase2");
         expect(r.status).toBe(1);
         const out = JSON.parse(r.stdout) as { violations: { policy: string }[] };

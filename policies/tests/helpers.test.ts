@@ -27,9 +27,12 @@ describe("CIDRs", () => {
         expect(contains(cidr(outer), cidr(inner))).toBe(expected);
     });
 
-    it.each(["1.2.3", "1.2.3.4/33", "1:2::3:4:5:6:7:8", "256.0.0.1", "::g", "1.2.3.4/8/1"])("rejects %s", (s) => {
-        expect(parseCidr(s)).toBeUndefined();
-    });
+    it.each(["1.2.3", "1.2.3.4/33", "1:2::3:4:5:6:7:8", "256.0.0.1", "::g", "1.2.3.4/8/1"])(
+        "rejects %s",
+        (s) => {
+            expect(parseCidr(s)).toBeUndefined();
+        },
+    );
 
     it.each([
         ["0.0.0.0/0", true],
@@ -129,7 +132,17 @@ describe("docker user", () => {
 
 describe("docker securityOpts", () => {
     it("splits key=value, legacy key:value and bare flags", () => {
-        expect(securityOpts({ securityOpts: ["no-new-privileges", "no-new-privileges:true", "seccomp=unconfined", "label=type:spc_t", "label:disable"] })).toEqual([
+        expect(
+            securityOpts({
+                securityOpts: [
+                    "no-new-privileges",
+                    "no-new-privileges:true",
+                    "seccomp=unconfined",
+                    "label=type:spc_t",
+                    "label:disable",
+                ],
+            }),
+        ).toEqual([
             { raw: "no-new-privileges", key: "no-new-privileges", value: undefined },
             { raw: "no-new-privileges:true", key: "no-new-privileges", value: "true" },
             { raw: "seccomp=unconfined", key: "seccomp", value: "unconfined" },
@@ -140,10 +153,30 @@ describe("docker securityOpts", () => {
 });
 
 describe("secret names", () => {
-    it.each(["DB_PASSWORD", "PGPASSWORD", "MEILI_MASTER_KEY", "SECRET_KEY_BASE", "apiToken", "client_secret", "auth-pass", "requirepass", "AWS_SECRET_ACCESS_KEY"])("%s is secret", (n) => {
+    it.each([
+        "DB_PASSWORD",
+        "PGPASSWORD",
+        "MEILI_MASTER_KEY",
+        "SECRET_KEY_BASE",
+        "apiToken",
+        "client_secret",
+        "auth-pass",
+        "requirepass",
+        "AWS_SECRET_ACCESS_KEY",
+    ])("%s is secret", (n) => {
         expect(isSecretName(n)).toBe(true);
     });
-    it.each(["DB_PASSWORD_FILE", "password_encryption", "secretName", "TOKEN_TTL", "ssh_pwauth", "SORT_KEY", "tokenizer", "PASSWORD_MIN_LENGTH", "keyid"])("%s is not", (n) => {
+    it.each([
+        "DB_PASSWORD_FILE",
+        "password_encryption",
+        "secretName",
+        "TOKEN_TTL",
+        "ssh_pwauth",
+        "SORT_KEY",
+        "tokenizer",
+        "PASSWORD_MIN_LENGTH",
+        "keyid",
+    ])("%s is not", (n) => {
         expect(isSecretName(n)).toBe(false);
     });
 });

@@ -13,9 +13,16 @@ describe("the pack", () => {
     });
 
     it("counts its policies by concern", () => {
-        const count = Object.fromEntries(CONCERNS.map((c) => [c, policies.filter((p) => p.concern === c).length]));
+        const count = Object.fromEntries(
+            CONCERNS.map((c) => [c, policies.filter((p) => p.concern === c).length]),
+        );
         expect(count).toEqual({ sandbox: 27, caps: 9, network: 4, data: 4, edge: 7, secrets: 2 });
-        expect(policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name).sort()).toEqual([
+        expect(
+            policies
+                .filter((p) => p.enforcementLevel === "advisory")
+                .map((p) => p.name)
+                .sort(),
+        ).toEqual([
             "docker-healthcheck",
             "docker-image-pinned",
             "docker-not-default-bridge",
@@ -25,20 +32,26 @@ describe("the pack", () => {
         ]);
     });
 
-    it.each(policies.map((p) => [p.name, p] as const))("%s carries description, level, severity, framework id and remediation", (_, p) => {
-        expect(p.description.length).toBeGreaterThan(20);
-        expect(["mandatory", "advisory"]).toContain(p.enforcementLevel);
-        expect(["low", "medium", "high", "critical"]).toContain(p.severity);
-        expect(p.framework.name && p.framework.version && p.framework.specification && p.framework.reference).toBeTruthy();
-        expect(p.frameworkId).toBe(`${p.framework.name} ${p.framework.specification}`);
-        expect(p.remediationSteps.length).toBeGreaterThan(10);
-        expect(p.tags).toEqual([p.concern]);
-        if (p.configSchema) {
-            expect(Object.keys(p.configSchema.properties)).not.toContain("enforcementLevel");
-            for (const prop of Object.values(p.configSchema.properties)) expect(prop).toHaveProperty("default");
-            expect(JSON.parse(JSON.stringify(p.configSchema))).toEqual(p.configSchema);
-        }
-    });
+    it.each(policies.map((p) => [p.name, p] as const))(
+        "%s carries description, level, severity, framework id and remediation",
+        (_, p) => {
+            expect(p.description.length).toBeGreaterThan(20);
+            expect(["mandatory", "advisory"]).toContain(p.enforcementLevel);
+            expect(["low", "medium", "high", "critical"]).toContain(p.severity);
+            expect(
+                p.framework.name && p.framework.version && p.framework.specification && p.framework.reference,
+            ).toBeTruthy();
+            expect(p.frameworkId).toBe(`${p.framework.name} ${p.framework.specification}`);
+            expect(p.remediationSteps.length).toBeGreaterThan(10);
+            expect(p.tags).toEqual([p.concern]);
+            if (p.configSchema) {
+                expect(Object.keys(p.configSchema.properties)).not.toContain("enforcementLevel");
+                for (const prop of Object.values(p.configSchema.properties))
+                    expect(prop).toHaveProperty("default");
+                expect(JSON.parse(JSON.stringify(p.configSchema))).toEqual(p.configSchema);
+            }
+        },
+    );
 
     it("has a table with broken cases for every policy, and no table for a policy outside the pack", () => {
         const tested = new Set(ALL_TABLES.filter((t) => t.broken.length > 0).map((t) => t.policy.name));
@@ -55,10 +68,19 @@ describe("the pack", () => {
 
 describe("README", () => {
     const readme = readFileSync(resolve(__dirname, "../README.md"), "utf8");
-    it.each(policies.map((p) => [p.name, p] as const))("lists %s with its concern, level and framework id", (_, p) => {
-        expect(readme).toContain(`| \`${p.name}\` | ${p.concern} | ${p.enforcementLevel} | ${p.frameworkId} | ${p.severity} |`);
-    });
-    it.each(policies.flatMap((p) => Object.keys(p.configSchema?.properties ?? {}).map((k) => [`${p.name}.${k}`, p.name, k] as const)))("documents %s", (_, name, key) => {
+    it.each(policies.map((p) => [p.name, p] as const))(
+        "lists %s with its concern, level and framework id",
+        (_, p) => {
+            expect(readme).toContain(
+                `| \`${p.name}\` | ${p.concern} | ${p.enforcementLevel} | ${p.frameworkId} | ${p.severity} |`,
+            );
+        },
+    );
+    it.each(
+        policies.flatMap((p) =>
+            Object.keys(p.configSchema?.properties ?? {}).map((k) => [`${p.name}.${k}`, p.name, k] as const),
+        ),
+    )("documents %s", (_, name, key) => {
         expect(readme).toContain(`| \`${name}\` | \`${key}\` |`);
     });
 });

@@ -18,7 +18,11 @@ const Fixture = z.object({
     check: z.string(),
     expect: z.enum(["pass", "fail"]),
     source: z.string(),
-    object: z.object({ kind: z.literal("Pod"), metadata: z.record(z.string(), z.unknown()), spec: z.record(z.string(), z.unknown()) }),
+    object: z.object({
+        kind: z.literal("Pod"),
+        metadata: z.record(z.string(), z.unknown()),
+        spec: z.record(z.string(), z.unknown()),
+    }),
 });
 
 const fixtures = readFileSync(FIXTURES, "utf8")
@@ -45,7 +49,9 @@ const ALSO_BROKEN: Readonly<Record<string, readonly string[]>> = {
 };
 
 function verdict(f: z.infer<typeof Fixture>) {
-    return podSpecViolations(f.object.spec as PodSpec, f.level, f.object.metadata as PodMetadata).map((v) => v.check.toLowerCase());
+    return podSpecViolations(f.object.spec as PodSpec, f.level, f.object.metadata as PodMetadata).map((v) =>
+        v.check.toLowerCase(),
+    );
 }
 
 function expectedCheck(f: z.infer<typeof Fixture>): string {
@@ -61,18 +67,28 @@ function agrees(f: z.infer<typeof Fixture>): boolean {
 
 describe("Pod Security Admission fixtures v1.37", () => {
     it("holds the 148 fixtures the README lists", () => {
-        const count = (level: string, exp: string) => fixtures.filter((f) => f.level === level && f.expect === exp).length;
-        expect([count("restricted", "pass"), count("restricted", "fail"), count("baseline", "pass"), count("baseline", "fail")]).toEqual([23, 76, 15, 34]);
+        const count = (level: string, exp: string) =>
+            fixtures.filter((f) => f.level === level && f.expect === exp).length;
+        expect([
+            count("restricted", "pass"),
+            count("restricted", "fail"),
+            count("baseline", "pass"),
+            count("baseline", "fail"),
+        ]).toEqual([23, 76, 15, 34]);
     });
 
-    it.each(fixtures.map((f) => [`${f.level} ${f.expect} ${f.source.split("/").pop()}`, f] as const))("%s", (_, f) => {
-        const ids = verdict(f);
-        if (f.expect === "pass") expect(ids).toEqual([]);
-        else {
-            expect(ids).toContain(expectedCheck(f));
-            for (const id of ids) expect([expectedCheck(f), ...(ALSO_BROKEN[f.check] ?? [])]).toContain(id);
-        }
-    });
+    it.each(fixtures.map((f) => [`${f.level} ${f.expect} ${f.source.split("/").pop()}`, f] as const))(
+        "%s",
+        (_, f) => {
+            const ids = verdict(f);
+            if (f.expect === "pass") expect(ids).toEqual([]);
+            else {
+                expect(ids).toContain(expectedCheck(f));
+                for (const id of ids)
+                    expect([expectedCheck(f), ...(ALSO_BROKEN[f.check] ?? [])]).toContain(id);
+            }
+        },
+    );
 
     it("agrees with all of them at both levels", () => {
         const disagreements = fixtures.filter((f) => !agrees(f)).map((f) => f.source);

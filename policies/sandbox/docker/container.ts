@@ -13,17 +13,28 @@ export interface BindMount {
 export function bindMounts(props: Json): BindMount[] {
     const mounts = records(props["mounts"]).flatMap((m, i) =>
         str(m["type"]) === "bind"
-            ? [{
-                  field: `mounts[${i}]`,
-                  source: str(m["source"]) ?? "",
-                  readOnly: m["readOnly"] === true,
-                  propagation: str(at(m, "bindOptions", "propagation")),
-              }]
+            ? [
+                  {
+                      field: `mounts[${i}]`,
+                      source: str(m["source"]) ?? "",
+                      readOnly: m["readOnly"] === true,
+                      propagation: str(at(m, "bindOptions", "propagation")),
+                  },
+              ]
             : [],
     );
     const volumes = records(props["volumes"]).flatMap((v, i) => {
         const hostPath = str(v["hostPath"]);
-        return hostPath === undefined ? [] : [{ field: `volumes[${i}]`, source: hostPath, readOnly: v["readOnly"] === true, propagation: undefined }];
+        return hostPath === undefined
+            ? []
+            : [
+                  {
+                      field: `volumes[${i}]`,
+                      source: hostPath,
+                      readOnly: v["readOnly"] === true,
+                      propagation: undefined,
+                  },
+              ];
     });
     return [...mounts, ...volumes];
 }
@@ -52,7 +63,10 @@ export function capabilityName(cap: string): string {
 
 export function capabilities(props: Json): { adds: string[]; drops: string[] } {
     const caps = rec(props["capabilities"]);
-    return { adds: strings(caps?.["adds"]).map(capabilityName), drops: strings(caps?.["drops"]).map(capabilityName) };
+    return {
+        adds: strings(caps?.["adds"]).map(capabilityName),
+        drops: strings(caps?.["drops"]).map(capabilityName),
+    };
 }
 
 /** Container labels (`labels: [{label, value}]`) as a map. */
@@ -66,12 +80,19 @@ export function labels(props: Json): Record<string, string> {
     return out;
 }
 
-export type UserVerdict = { kind: "non-root"; uid: number } | { kind: "root"; why: string } | { kind: "unverifiable"; name: string };
+export type UserVerdict =
+    | { kind: "non-root"; uid: number }
+    | { kind: "root"; why: string }
+    | { kind: "unverifiable"; name: string };
 
 /** `user` as `uid[:gid]` or `name[:group]`; no user means the image's default, which is root unless proven otherwise. */
 export function judgeUser(user: string | undefined): UserVerdict {
     const spec = (user ?? "").trim();
-    if (spec === "") return { kind: "root", why: "is not set, so the image's default user (root unless the image says otherwise) runs" };
+    if (spec === "")
+        return {
+            kind: "root",
+            why: "is not set, so the image's default user (root unless the image says otherwise) runs",
+        };
     const name = spec.split(":")[0] ?? "";
     if (name === "root" || /^0+$/.test(name)) return { kind: "root", why: `is "${spec}", which is UID 0` };
     if (/^\d+$/.test(name)) return { kind: "non-root", uid: Number(name) };

@@ -12,12 +12,23 @@ function hostNamespacePolicy(field: string, namespace: string, item: string, nam
         config: NO_CONFIG,
         judge: (props) =>
             str(props[field])?.trim().toLowerCase() === "host"
-                ? [{ field, problem: `is "host", so the container shares the host's ${namespace} namespace`, fix: `remove ${field}` }]
+                ? [
+                      {
+                          field,
+                          problem: `is "host", so the container shares the host's ${namespace} namespace`,
+                          fix: `remove ${field}`,
+                      },
+                  ]
                 : [],
     });
 }
 
-export const dockerNoHostNetwork = hostNamespacePolicy("networkMode", "network", "5.10", "docker-no-host-network");
+export const dockerNoHostNetwork = hostNamespacePolicy(
+    "networkMode",
+    "network",
+    "5.10",
+    "docker-no-host-network",
+);
 export const dockerNoHostPid = hostNamespacePolicy("pidMode", "PID", "5.16", "docker-no-host-pid");
 export const dockerNoHostIpc = hostNamespacePolicy("ipcMode", "IPC", "5.17", "docker-no-host-ipc");
 export const dockerNoHostUserns = hostNamespacePolicy("usernsMode", "user", "5.31", "docker-no-host-userns");

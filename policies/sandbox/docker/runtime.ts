@@ -15,7 +15,13 @@ export const dockerRestartRetries = dockerPolicy({
         const max = num(props["maxRetryCount"]) ?? 0;
         return max >= 1 && max <= 5
             ? []
-            : [{ field: "maxRetryCount", problem: max === 0 ? "is not set, so restarts are unlimited" : `is ${max}, above 5`, fix: "set maxRetryCount to at most 5" }];
+            : [
+                  {
+                      field: "maxRetryCount",
+                      problem: max === 0 ? "is not set, so restarts are unlimited" : `is ${max}, above 5`,
+                      fix: "set maxRetryCount to at most 5",
+                  },
+              ];
     },
 });
 
@@ -30,29 +36,44 @@ export const dockerHealthcheck = dockerPolicy({
     judge: (props) => {
         const tests = strings(at(props, "healthcheck", "tests"));
         if (tests.length > 0 && tests[0]?.toUpperCase() !== "NONE") return [];
-        return [{ field: "healthcheck.tests", problem: tests.length ? "disables the image's health check" : "is not set", fix: "declare a health check command" }];
+        return [
+            {
+                field: "healthcheck.tests",
+                problem: tests.length ? "disables the image's health check" : "is not set",
+                fix: "declare a health check command",
+            },
+        ];
     },
 });
 
 export const dockerImagePinned = dockerPolicy({
     name: "docker-image-pinned",
-    description: "Docker containers should run an image pinned by digest, so every deploy runs the same bytes.",
+    description:
+        "Docker containers should run an image pinned by digest, so every deploy runs the same bytes.",
     item: { cis: "5.28" },
     severity: "low",
     level: "advisory",
-    remediation: "Use a docker.RemoteImage and pass its repoDigest (name@sha256:...) or imageId as the container image.",
+    remediation:
+        "Use a docker.RemoteImage and pass its repoDigest (name@sha256:...) or imageId as the container image.",
     config: NO_CONFIG,
     judge: (props) => {
         const image = str(props["image"]) ?? "";
         return /@sha256:[a-f0-9]{64}$|^sha256:[a-f0-9]{64}$/.test(image)
             ? []
-            : [{ field: "image", problem: `"${image}" is not pinned by digest`, fix: "reference the image by digest" }];
+            : [
+                  {
+                      field: "image",
+                      problem: `"${image}" is not pinned by digest`,
+                      fix: "reference the image by digest",
+                  },
+              ];
     },
 });
 
 export const dockerNotDefaultBridge = dockerPolicy({
     name: "docker-not-default-bridge",
-    description: "Docker containers should join a user-defined network instead of the default docker0 bridge.",
+    description:
+        "Docker containers should join a user-defined network instead of the default docker0 bridge.",
     item: { cis: "5.30" },
     severity: "low",
     level: "advisory",
@@ -60,10 +81,18 @@ export const dockerNotDefaultBridge = dockerPolicy({
     config: NO_CONFIG,
     judge: (props) => {
         const mode = (str(props["networkMode"]) ?? "").trim().toLowerCase();
-        const joined = list(props["networksAdvanced"]).length > 0 || records(props["networksAdvanced"]).length > 0;
+        const joined =
+            list(props["networksAdvanced"]).length > 0 || records(props["networksAdvanced"]).length > 0;
         const defaultBridge = mode === "" || mode === "bridge" || mode === "default";
         return defaultBridge && !joined
-            ? [{ field: "networksAdvanced", problem: "is empty, so the container sits on the default bridge with every other container", fix: "attach a user-defined docker.Network" }]
+            ? [
+                  {
+                      field: "networksAdvanced",
+                      problem:
+                          "is empty, so the container sits on the default bridge with every other container",
+                      fix: "attach a user-defined docker.Network",
+                  },
+              ]
             : [];
     },
 });

@@ -3,12 +3,22 @@
  * upstream check in kubernetes/pod-security-admission `policy/check_*.go`, with upstream's check IDs and detail
  * wording. A check returns the forbidden detail, or undefined when the pod passes.
  */
-import { arr, containersOf, inUserNamespace, isWindows, type Container, type HostHandler, type PodMetadata, type PodSpec } from "./types";
+import {
+    arr,
+    containersOf,
+    inUserNamespace,
+    isWindows,
+    type Container,
+    type HostHandler,
+    type PodMetadata,
+    type PodSpec,
+} from "./types";
 
 export type Check = (spec: PodSpec, meta: PodMetadata) => string | undefined;
 
 const q = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(", ");
-const containers = (names: readonly string[]) => `${names.length === 1 ? "container" : "containers"} ${q(names)}`;
+const containers = (names: readonly string[]) =>
+    `${names.length === 1 ? "container" : "containers"} ${q(names)}`;
 const uniq = (xs: readonly string[]) => [...new Set(xs)].sort();
 const named = (c: Container) => c.name ?? "";
 
@@ -18,16 +28,32 @@ function hostNamespaces(spec: PodSpec): string | undefined {
 }
 
 function privileged(spec: PodSpec): string | undefined {
-    const bad = containersOf(spec).filter((c) => c.securityContext?.privileged === true).map(named);
+    const bad = containersOf(spec)
+        .filter((c) => c.securityContext?.privileged === true)
+        .map(named);
     return bad.length ? `${containers(bad)} must not set securityContext.privileged=true` : undefined;
 }
 
 const BASELINE_CAPABILITIES = new Set([
-    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-    "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
 ]);
 
-function addedCapabilities(spec: PodSpec, allowed: (cap: string) => boolean): { bad: string[]; caps: string[] } {
+function addedCapabilities(
+    spec: PodSpec,
+    allowed: (cap: string) => boolean,
+): { bad: string[]; caps: string[] } {
     const bad: string[] = [];
     const caps: string[] = [];
     for (const c of containersOf(spec)) {
@@ -42,13 +68,17 @@ function addedCapabilities(spec: PodSpec, allowed: (cap: string) => boolean): { 
 
 function capabilitiesBaseline(spec: PodSpec): string | undefined {
     const { bad, caps } = addedCapabilities(spec, (cap) => BASELINE_CAPABILITIES.has(cap));
-    return bad.length ? `${containers(bad)} must not include ${q(caps)} in securityContext.capabilities.add` : undefined;
+    return bad.length
+        ? `${containers(bad)} must not include ${q(caps)} in securityContext.capabilities.add`
+        : undefined;
 }
 
 const volumeName = (v: Record<string, unknown>) => (typeof v["name"] === "string" ? v["name"] : "");
 
 function hostPathVolumes(spec: PodSpec): string | undefined {
-    const bad = arr(spec.volumes).filter((v) => v["hostPath"] != null).map(volumeName);
+    const bad = arr(spec.volumes)
+        .filter((v) => v["hostPath"] != null)
+        .map(volumeName);
     return bad.length ? `${bad.length === 1 ? "hostPath volume" : "hostPath volumes"} ${q(bad)}` : undefined;
 }
 
@@ -62,26 +92,36 @@ function hostPorts(spec: PodSpec): string | undefined {
             ports.push(...used.map((p) => String(p.hostPort)));
         }
     }
-    return bad.length ? `${containers(bad)} ${bad.length === 1 ? "uses" : "use"} hostPorts ${uniq(ports).join(", ")}` : undefined;
+    return bad.length
+        ? `${containers(bad)} ${bad.length === 1 ? "uses" : "use"} hostPorts ${uniq(ports).join(", ")}`
+        : undefined;
 }
 
 function handlerHosts(h: HostHandler | undefined): string[] {
-    return [h?.httpGet?.host, h?.tcpSocket?.host].filter((x): x is string => typeof x === "string" && x !== "");
+    return [h?.httpGet?.host, h?.tcpSocket?.host].filter(
+        (x): x is string => typeof x === "string" && x !== "",
+    );
 }
 
 function hostProbesAndHostLifecycle(spec: PodSpec): string | undefined {
     const bad: string[] = [];
     const hosts: string[] = [];
     for (const c of containersOf(spec)) {
-        const found = [c.livenessProbe, c.readinessProbe, c.startupProbe, c.lifecycle?.postStart, c.lifecycle?.preStop].flatMap(
-            handlerHosts,
-        );
+        const found = [
+            c.livenessProbe,
+            c.readinessProbe,
+            c.startupProbe,
+            c.lifecycle?.postStart,
+            c.lifecycle?.preStop,
+        ].flatMap(handlerHosts);
         if (found.length) {
             bad.push(named(c));
             hosts.push(...found);
         }
     }
-    return bad.length ? `${containers(uniq(bad))} ${bad.length === 1 ? "uses" : "use"} probe or lifecycle hosts ${q(uniq(hosts))}` : undefined;
+    return bad.length
+        ? `${containers(uniq(bad))} ${bad.length === 1 ? "uses" : "use"} probe or lifecycle hosts ${q(uniq(hosts))}`
+        : undefined;
 }
 
 const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
@@ -111,7 +151,13 @@ function appArmorProfile(spec: PodSpec, meta: PodMetadata): string | undefined {
 }
 
 // v1.31 added container_engine_t.
-const SELINUX_TYPES = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
+const SELINUX_TYPES = new Set([
+    "",
+    "container_t",
+    "container_init_t",
+    "container_kvm_t",
+    "container_engine_t",
+]);
 
 function seLinuxOptions(spec: PodSpec): string | undefined {
     const types: string[] = [];
@@ -157,7 +203,9 @@ function procMountDefault(spec: PodSpec): string | undefined {
         if (pm !== undefined && pm !== "Default") values.push(pm);
         return pm !== undefined && pm !== "Default";
     });
-    return bad.length ? `${containers(bad.map(named))} must not set securityContext.procMount to ${q(uniq(values))}` : undefined;
+    return bad.length
+        ? `${containers(bad.map(named))} must not set securityContext.procMount to ${q(uniq(values))}`
+        : undefined;
 }
 
 function procMountBaseline(spec: PodSpec): string | undefined {
@@ -211,7 +259,9 @@ function sysctls(spec: PodSpec): string | undefined {
 }
 
 function windowsHostProcess(spec: PodSpec): string | undefined {
-    const bad = containersOf(spec).filter((c) => c.securityContext?.windowsOptions?.hostProcess === true).map(named);
+    const bad = containersOf(spec)
+        .filter((c) => c.securityContext?.windowsOptions?.hostProcess === true)
+        .map(named);
     const pod = spec.securityContext?.windowsOptions?.hostProcess === true;
     if (!bad.length && !pod) return undefined;
     const who = [...(pod ? ["pod"] : []), ...(bad.length ? [containers(bad)] : [])].join(" and ");
@@ -219,7 +269,15 @@ function windowsHostProcess(spec: PodSpec): string | undefined {
 }
 
 const RESTRICTED_VOLUME_SOURCES = [
-    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image", "persistentVolumeClaim", "projected", "secret",
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
 ];
 
 function restrictedVolumes(spec: PodSpec): string | undefined {
@@ -239,8 +297,12 @@ function restrictedVolumes(spec: PodSpec): string | undefined {
 
 function allowPrivilegeEscalation(spec: PodSpec): string | undefined {
     if (isWindows(spec)) return undefined;
-    const bad = containersOf(spec).filter((c) => c.securityContext?.allowPrivilegeEscalation !== false).map(named);
-    return bad.length ? `${containers(bad)} must set securityContext.allowPrivilegeEscalation=false` : undefined;
+    const bad = containersOf(spec)
+        .filter((c) => c.securityContext?.allowPrivilegeEscalation !== false)
+        .map(named);
+    return bad.length
+        ? `${containers(bad)} must set securityContext.allowPrivilegeEscalation=false`
+        : undefined;
 }
 
 function runAsNonRoot(spec: PodSpec): string | undefined {
@@ -255,15 +317,21 @@ function runAsNonRoot(spec: PodSpec): string | undefined {
     }
     const details = [
         ...(podValue === false ? ["pod must not set securityContext.runAsNonRoot=false"] : []),
-        ...(explicit.length ? [`${containers(explicit)} must not set securityContext.runAsNonRoot=false`] : []),
-        ...(implicit.length ? [`pod or ${containers(implicit)} must set securityContext.runAsNonRoot=true`] : []),
+        ...(explicit.length
+            ? [`${containers(explicit)} must not set securityContext.runAsNonRoot=false`]
+            : []),
+        ...(implicit.length
+            ? [`pod or ${containers(implicit)} must set securityContext.runAsNonRoot=true`]
+            : []),
     ];
     return details.length ? details.join("; ") : undefined;
 }
 
 function runAsUser(spec: PodSpec): string | undefined {
     if (inUserNamespace(spec)) return undefined;
-    const bad = containersOf(spec).filter((c) => c.securityContext?.runAsUser === 0).map(named);
+    const bad = containersOf(spec)
+        .filter((c) => c.securityContext?.runAsUser === 0)
+        .map(named);
     const pod = spec.securityContext?.runAsUser === 0;
     if (!pod && !bad.length) return undefined;
     const who = [...(pod ? ["pod"] : []), ...(bad.length ? [containers(bad)] : [])].join(" and ");
@@ -287,11 +355,20 @@ function seccompProfileRestricted(spec: PodSpec): string | undefined {
             values.push(String(p.type));
         }
     }
-    const setters = [...(pod && !seccompOk(pod.type) ? ["pod"] : []), ...(explicit.length ? [containers(explicit)] : [])];
+    const setters = [
+        ...(pod && !seccompOk(pod.type) ? ["pod"] : []),
+        ...(explicit.length ? [containers(explicit)] : []),
+    ];
     const details = [
-        ...(setters.length ? [`${setters.join(" and ")} must not set securityContext.seccompProfile.type to ${q(uniq(values))}`] : []),
+        ...(setters.length
+            ? [
+                  `${setters.join(" and ")} must not set securityContext.seccompProfile.type to ${q(uniq(values))}`,
+              ]
+            : []),
         ...(implicit.length
-            ? [`pod or ${containers(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`]
+            ? [
+                  `pod or ${containers(implicit)} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost"`,
+              ]
             : []),
     ];
     return details.length ? details.join("; ") : undefined;
@@ -304,8 +381,12 @@ function capabilitiesRestricted(spec: PodSpec): string | undefined {
         .map(named);
     const { bad, caps } = addedCapabilities(spec, (cap) => cap === "NET_BIND_SERVICE");
     const details = [
-        ...(missingDrop.length ? [`${containers(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`] : []),
-        ...(bad.length ? [`${containers(bad)} must not include ${q(caps)} in securityContext.capabilities.add`] : []),
+        ...(missingDrop.length
+            ? [`${containers(missingDrop)} must set securityContext.capabilities.drop=["ALL"]`]
+            : []),
+        ...(bad.length
+            ? [`${containers(bad)} must not include ${q(caps)} in securityContext.capabilities.add`]
+            : []),
     ];
     return details.length ? details.join("; ") : undefined;
 }
@@ -323,23 +404,117 @@ export interface PssCheck {
 }
 
 export const PSS_CHECKS: readonly PssCheck[] = [
-    { id: "appArmorProfile", level: "baseline", check: appArmorProfile, fix: "use AppArmor type RuntimeDefault or Localhost (or leave it unset)" },
-    { id: "capabilities_baseline", level: "baseline", check: capabilitiesBaseline, fix: "add only capabilities from the baseline allow-list" },
-    { id: "hostNamespaces", level: "baseline", check: hostNamespaces, fix: "remove hostNetwork, hostPID and hostIPC" },
-    { id: "hostPathVolumes", level: "baseline", check: hostPathVolumes, fix: "replace hostPath volumes with a PersistentVolumeClaim, configMap or secret" },
-    { id: "hostPorts", level: "baseline", check: hostPorts, fix: "remove hostPort and expose the port through a Service" },
-    { id: "hostProbesAndHostLifecycle", level: "baseline", check: hostProbesAndHostLifecycle, fix: "remove .host from probes and lifecycle handlers (the kubelet then targets the pod IP)" },
+    {
+        id: "appArmorProfile",
+        level: "baseline",
+        check: appArmorProfile,
+        fix: "use AppArmor type RuntimeDefault or Localhost (or leave it unset)",
+    },
+    {
+        id: "capabilities_baseline",
+        level: "baseline",
+        check: capabilitiesBaseline,
+        fix: "add only capabilities from the baseline allow-list",
+    },
+    {
+        id: "hostNamespaces",
+        level: "baseline",
+        check: hostNamespaces,
+        fix: "remove hostNetwork, hostPID and hostIPC",
+    },
+    {
+        id: "hostPathVolumes",
+        level: "baseline",
+        check: hostPathVolumes,
+        fix: "replace hostPath volumes with a PersistentVolumeClaim, configMap or secret",
+    },
+    {
+        id: "hostPorts",
+        level: "baseline",
+        check: hostPorts,
+        fix: "remove hostPort and expose the port through a Service",
+    },
+    {
+        id: "hostProbesAndHostLifecycle",
+        level: "baseline",
+        check: hostProbesAndHostLifecycle,
+        fix: "remove .host from probes and lifecycle handlers (the kubelet then targets the pod IP)",
+    },
     { id: "privileged", level: "baseline", check: privileged, fix: "remove securityContext.privileged" },
-    { id: "procMount", level: "baseline", check: procMountBaseline, fix: "remove securityContext.procMount or set it to Default" },
-    { id: "seLinuxOptions", level: "baseline", check: seLinuxOptions, fix: "use an allowed SELinux type (container_t, container_init_t, container_kvm_t, container_engine_t) and no user or role" },
-    { id: "seccompProfile_baseline", level: "baseline", check: seccompProfileBaseline, fix: "use seccompProfile type RuntimeDefault or Localhost" },
-    { id: "sysctls", level: "baseline", check: sysctls, fix: "set only the namespaced sysctls on the PSS allow-list" },
-    { id: "windowsHostProcess", level: "baseline", check: windowsHostProcess, fix: "remove windowsOptions.hostProcess" },
-    { id: "allowPrivilegeEscalation", level: "restricted", check: allowPrivilegeEscalation, fix: "set securityContext.allowPrivilegeEscalation: false on every container" },
-    { id: "capabilities_restricted", level: "restricted", overrides: "capabilities_baseline", check: capabilitiesRestricted, fix: 'set securityContext.capabilities: {drop: ["ALL"]} and add at most NET_BIND_SERVICE' },
-    { id: "procMount_restricted", level: "restricted", overrides: "procMount", check: procMountDefault, fix: "remove securityContext.procMount or set it to Default" },
-    { id: "restrictedVolumes", level: "restricted", overrides: "hostPathVolumes", check: restrictedVolumes, fix: "use only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or secret volumes" },
-    { id: "runAsNonRoot", level: "restricted", check: runAsNonRoot, fix: "set spec.securityContext.runAsNonRoot: true (and never false on a container)" },
-    { id: "runAsUser", level: "restricted", check: runAsUser, fix: "set runAsUser to a non-zero UID or leave it unset" },
-    { id: "seccompProfile_restricted", level: "restricted", overrides: "seccompProfile_baseline", check: seccompProfileRestricted, fix: 'set spec.securityContext.seccompProfile: {type: "RuntimeDefault"}' },
+    {
+        id: "procMount",
+        level: "baseline",
+        check: procMountBaseline,
+        fix: "remove securityContext.procMount or set it to Default",
+    },
+    {
+        id: "seLinuxOptions",
+        level: "baseline",
+        check: seLinuxOptions,
+        fix: "use an allowed SELinux type (container_t, container_init_t, container_kvm_t, container_engine_t) and no user or role",
+    },
+    {
+        id: "seccompProfile_baseline",
+        level: "baseline",
+        check: seccompProfileBaseline,
+        fix: "use seccompProfile type RuntimeDefault or Localhost",
+    },
+    {
+        id: "sysctls",
+        level: "baseline",
+        check: sysctls,
+        fix: "set only the namespaced sysctls on the PSS allow-list",
+    },
+    {
+        id: "windowsHostProcess",
+        level: "baseline",
+        check: windowsHostProcess,
+        fix: "remove windowsOptions.hostProcess",
+    },
+    {
+        id: "allowPrivilegeEscalation",
+        level: "restricted",
+        check: allowPrivilegeEscalation,
+        fix: "set securityContext.allowPrivilegeEscalation: false on every container",
+    },
+    {
+        id: "capabilities_restricted",
+        level: "restricted",
+        overrides: "capabilities_baseline",
+        check: capabilitiesRestricted,
+        fix: 'set securityContext.capabilities: {drop: ["ALL"]} and add at most NET_BIND_SERVICE',
+    },
+    {
+        id: "procMount_restricted",
+        level: "restricted",
+        overrides: "procMount",
+        check: procMountDefault,
+        fix: "remove securityContext.procMount or set it to Default",
+    },
+    {
+        id: "restrictedVolumes",
+        level: "restricted",
+        overrides: "hostPathVolumes",
+        check: restrictedVolumes,
+        fix: "use only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected or secret volumes",
+    },
+    {
+        id: "runAsNonRoot",
+        level: "restricted",
+        check: runAsNonRoot,
+        fix: "set spec.securityContext.runAsNonRoot: true (and never false on a container)",
+    },
+    {
+        id: "runAsUser",
+        level: "restricted",
+        check: runAsUser,
+        fix: "set runAsUser to a non-zero UID or leave it unset",
+    },
+    {
+        id: "seccompProfile_restricted",
+        level: "restricted",
+        overrides: "seccompProfile_baseline",
+        check: seccompProfileRestricted,
+        fix: 'set spec.securityContext.seccompProfile: {type: "RuntimeDefault"}',
+    },
 ];

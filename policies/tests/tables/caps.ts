@@ -10,12 +10,16 @@ import { dig, propsOf, res, type Change, type PolicyTable } from "../table";
 import { compliantContainer } from "./docker";
 import { deployment } from "./pods";
 
-const set = (values: Record<string, unknown>): Change => (p) => {
-    Object.assign(p, values);
-};
-const tier = (name: string, values: Record<string, unknown> = {}): Change => set({ labels: [{ label: TIER_LABEL, value: name }], ...values });
+const set =
+    (values: Record<string, unknown>): Change =>
+    (p) => {
+        Object.assign(p, values);
+    };
+const tier = (name: string, values: Record<string, unknown> = {}): Change =>
+    set({ labels: [{ label: TIER_LABEL, value: name }], ...values });
 
-const limits = (p: Record<string, unknown>, i = 0) => dig(p, "spec", "template", "spec", "containers", i, "resources");
+const limits = (p: Record<string, unknown>, i = 0) =>
+    dig(p, "spec", "template", "spec", "containers", i, "resources");
 const templateLabels = (p: Record<string, unknown>) => dig(p, "spec", "template", "metadata", "labels");
 
 const NS_URN = "urn:pulumi:phase5::phase-stacks::kubernetes:core/v1:Namespace::tenant-a";
@@ -25,19 +29,43 @@ export function tenantGuards() {
     const inNs = { namespace: "tenant-a" };
     return [
         res(T.k8sNamespace, "tenant-a", { metadata: { name: "tenant-a", labels: { [TENANT_LABEL]: "a" } } }),
-        res(T.k8sResourceQuota, "tenant-a-quota", { metadata: inNs, spec: { hard: { "limits.cpu": "2", "limits.memory": "2Gi", pods: "10" } } }),
-        res(T.k8sLimitRange, "tenant-a-limits", { metadata: inNs, spec: { limits: [{ type: "Container", default: { cpu: "250m", memory: "256Mi" }, max: { cpu: "1", memory: "1Gi" } }] } }),
-        res(T.k8sNetworkPolicy, "tenant-a-deny", { metadata: inNs, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }),
+        res(T.k8sResourceQuota, "tenant-a-quota", {
+            metadata: inNs,
+            spec: { hard: { "limits.cpu": "2", "limits.memory": "2Gi", pods: "10" } },
+        }),
+        res(T.k8sLimitRange, "tenant-a-limits", {
+            metadata: inNs,
+            spec: {
+                limits: [
+                    {
+                        type: "Container",
+                        default: { cpu: "250m", memory: "256Mi" },
+                        max: { cpu: "1", memory: "1Gi" },
+                    },
+                ],
+            },
+        }),
+        res(T.k8sNetworkPolicy, "tenant-a-deny", {
+            metadata: inNs,
+            spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        }),
     ].map((r) => (r.type === T.k8sNamespace ? { ...r, urn: NS_URN } : r));
 }
 
-const without = (type: string): Change => (_, all) => {
-    all.splice(all.findIndex((r) => r.type === type), 1);
-};
-const guard = (type: string, f: (props: Record<string, unknown>) => void): Change => (_, all) => {
-    const r = all.find((x) => x.type === type);
-    if (r) f(r.props);
-};
+const without =
+    (type: string): Change =>
+    (_, all) => {
+        all.splice(
+            all.findIndex((r) => r.type === type),
+            1,
+        );
+    };
+const guard =
+    (type: string, f: (props: Record<string, unknown>) => void): Change =>
+    (_, all) => {
+        const r = all.find((x) => x.type === type);
+        if (r) f(r.props);
+    };
 /** The guards name no namespace but depend on it, as when Pulumi auto-names the namespace. */
 const byDependency: Change = (ns, all) => {
     delete dig(ns, "metadata")["name"];
@@ -52,28 +80,84 @@ function server(name: string, serverType: string, extra: Record<string, unknown>
     return res(T.hcloudServer, name, { serverType, location: "fsn1", labels: { role: name }, ...extra });
 }
 
-const setServerType = (t: string): Change => (p) => (p["serverType"] = t);
-const servers = (n: number): Change => (_, all) => {
-    all.length = 0;
-    for (let i = 0; i < n; i++) all.push(server(`node-${i}`, "cx23"));
-};
+const setServerType =
+    (t: string): Change =>
+    (p) =>
+        (p["serverType"] = t);
+const servers =
+    (n: number): Change =>
+    (_, all) => {
+        all.length = 0;
+        for (let i = 0; i < n; i++) all.push(server(`node-${i}`, "cx23"));
+    };
 
 export const CAPS_TABLES: PolicyTable[] = [
     {
         policy: dockerResourceLimits,
         baseline: () => [compliantContainer()],
         broken: [
-            { name: "no memory", change: set({ memory: undefined }), expect: "memory is not set", id: "CIS Docker Benchmark 5.11" },
-            { name: "memory 0", change: set({ memory: 0 }), expect: "memory is not set", id: "CIS Docker Benchmark 5.11" },
-            { name: "unlimited swap", change: set({ memorySwap: -1 }), expect: "memorySwap is -1 (unlimited swap)", id: "CIS Docker Benchmark 5.11" },
-            { name: "no cpus", change: set({ cpus: undefined }), expect: "cpus is not set, so the container can use every host CPU", id: "CIS Docker Benchmark 5.12" },
-            { name: "cpuQuota instead of cpus", change: set({ cpus: undefined, cpuQuota: 50000 }), expect: "cpuQuota is not applied to a running container", id: "CIS Docker Benchmark 5.12" },
-            { name: 'cpus "0"', change: set({ cpus: "0" }), expect: "cpus is not set", id: "CIS Docker Benchmark 5.12" },
-            { name: "free tier over memory", change: tier("free", { memory: 512, cpuShares: 256 }), expect: "memory is 512 MB, above the tier maximum of 256 MB" },
-            { name: "free tier without cpuShares", change: tier("free", { memory: 256 }), expect: "cpuShares is not set (the tier allows at most 256)" },
-            { name: "free tier over cpuShares", change: tier("free", { memory: 256, cpuShares: 512 }), expect: "cpuShares is 512, above the tier maximum of 256" },
-            { name: "an unknown tier", change: tier("gold", { memory: 256, cpuShares: 256 }), expect: 'labels["phase-stacks/tier"] is "gold", which is not a configured tier' },
-            { name: "a configured tier maximum", change: tier("free", { memory: 256, cpuShares: 256 }), config: { tiers: { free: { memoryMb: 128, cpuShares: 128 } } }, expect: "above the tier maximum of 128 MB" },
+            {
+                name: "no memory",
+                change: set({ memory: undefined }),
+                expect: "memory is not set",
+                id: "CIS Docker Benchmark 5.11",
+            },
+            {
+                name: "memory 0",
+                change: set({ memory: 0 }),
+                expect: "memory is not set",
+                id: "CIS Docker Benchmark 5.11",
+            },
+            {
+                name: "unlimited swap",
+                change: set({ memorySwap: -1 }),
+                expect: "memorySwap is -1 (unlimited swap)",
+                id: "CIS Docker Benchmark 5.11",
+            },
+            {
+                name: "no cpus",
+                change: set({ cpus: undefined }),
+                expect: "cpus is not set, so the container can use every host CPU",
+                id: "CIS Docker Benchmark 5.12",
+            },
+            {
+                name: "cpuQuota instead of cpus",
+                change: set({ cpus: undefined, cpuQuota: 50000 }),
+                expect: "cpuQuota is not applied to a running container",
+                id: "CIS Docker Benchmark 5.12",
+            },
+            {
+                name: 'cpus "0"',
+                change: set({ cpus: "0" }),
+                expect: "cpus is not set",
+                id: "CIS Docker Benchmark 5.12",
+            },
+            {
+                name: "free tier over memory",
+                change: tier("free", { memory: 512, cpuShares: 256 }),
+                expect: "memory is 512 MB, above the tier maximum of 256 MB",
+            },
+            {
+                name: "free tier without cpuShares",
+                change: tier("free", { memory: 256 }),
+                expect: "cpuShares is not set (the tier allows at most 256)",
+            },
+            {
+                name: "free tier over cpuShares",
+                change: tier("free", { memory: 256, cpuShares: 512 }),
+                expect: "cpuShares is 512, above the tier maximum of 256",
+            },
+            {
+                name: "an unknown tier",
+                change: tier("gold", { memory: 256, cpuShares: 256 }),
+                expect: 'labels["phase-stacks/tier"] is "gold", which is not a configured tier',
+            },
+            {
+                name: "a configured tier maximum",
+                change: tier("free", { memory: 256, cpuShares: 256 }),
+                config: { tiers: { free: { memoryMb: 128, cpuShares: 128 } } },
+                expect: "above the tier maximum of 128 MB",
+            },
         ],
         passing: [
             { name: "pro tier at its maxima", change: tier("pro", { memory: 512, cpuShares: 512 }) },
@@ -84,26 +168,95 @@ export const CAPS_TABLES: PolicyTable[] = [
         policy: k8sResourceLimits,
         baseline: () => [deployment()],
         broken: [
-            { name: "no limits.cpu", change: (p) => delete dig(limits(p), "limits")["cpu"], expect: 'container "agent" resources.limits.cpu is not set', id: "Checkov CKV_K8S_11" },
-            { name: "no limits.memory", change: (p) => delete dig(limits(p), "limits")["memory"], expect: "resources.limits.memory is not set", id: "Checkov CKV_K8S_13" },
-            { name: "init container without a CPU limit", change: (p) => delete dig(p, "spec", "template", "spec", "initContainers", 0, "resources", "limits")["cpu"], expect: 'container "migrate" resources.limits.cpu', id: "Checkov CKV_K8S_11" },
-            { name: "free tier over memory", change: (p) => { templateLabels(p)[TIER_LABEL] = "free"; dig(limits(p), "limits")["memory"] = "512Mi"; }, expect: "limits.memory totals 512Mi, above the free tier maximum of 256Mi" },
-            { name: "free tier over CPU", change: (p) => { templateLabels(p)[TIER_LABEL] = "free"; dig(limits(p), "requests")["cpu"] = "0.5"; }, expect: "requests.cpu totals 500m, above the free tier's 256 shares (250m)" },
-            { name: "an unknown tier", change: (p) => (templateLabels(p)[TIER_LABEL] = "gold"), expect: 'spec.template.metadata.labels["phase-stacks/tier"] is "gold"' },
+            {
+                name: "no limits.cpu",
+                change: (p) => delete dig(limits(p), "limits")["cpu"],
+                expect: 'container "agent" resources.limits.cpu is not set',
+                id: "Checkov CKV_K8S_11",
+            },
+            {
+                name: "no limits.memory",
+                change: (p) => delete dig(limits(p), "limits")["memory"],
+                expect: "resources.limits.memory is not set",
+                id: "Checkov CKV_K8S_13",
+            },
+            {
+                name: "init container without a CPU limit",
+                change: (p) =>
+                    delete dig(p, "spec", "template", "spec", "initContainers", 0, "resources", "limits")[
+                        "cpu"
+                    ],
+                expect: 'container "migrate" resources.limits.cpu',
+                id: "Checkov CKV_K8S_11",
+            },
+            {
+                name: "free tier over memory",
+                change: (p) => {
+                    templateLabels(p)[TIER_LABEL] = "free";
+                    dig(limits(p), "limits")["memory"] = "512Mi";
+                },
+                expect: "limits.memory totals 512Mi, above the free tier maximum of 256Mi",
+            },
+            {
+                name: "free tier over CPU",
+                change: (p) => {
+                    templateLabels(p)[TIER_LABEL] = "free";
+                    dig(limits(p), "requests")["cpu"] = "0.5";
+                },
+                expect: "requests.cpu totals 500m, above the free tier's 256 shares (250m)",
+            },
+            {
+                name: "an unknown tier",
+                change: (p) => (templateLabels(p)[TIER_LABEL] = "gold"),
+                expect: 'spec.template.metadata.labels["phase-stacks/tier"] is "gold"',
+            },
         ],
         passing: [
-            { name: "pod-level limits", change: (p) => { delete limits(p)["limits"]; dig(p, "spec", "template", "spec")["resources"] = { limits: { cpu: "1", memory: "512Mi" } }; } },
-            { name: "free tier in bytes and millicores", change: (p) => { templateLabels(p)[TIER_LABEL] = "free"; Object.assign(dig(limits(p), "limits"), { memory: "268435456", cpu: "250m" }); } },
-            { name: "pro tier with requests defaulting to limits", change: (p) => { templateLabels(p)[TIER_LABEL] = "pro"; delete limits(p)["requests"]; Object.assign(dig(limits(p), "limits"), { memory: "0.5Gi", cpu: "0.5" }); } },
+            {
+                name: "pod-level limits",
+                change: (p) => {
+                    delete limits(p)["limits"];
+                    dig(p, "spec", "template", "spec")["resources"] = {
+                        limits: { cpu: "1", memory: "512Mi" },
+                    };
+                },
+            },
+            {
+                name: "free tier in bytes and millicores",
+                change: (p) => {
+                    templateLabels(p)[TIER_LABEL] = "free";
+                    Object.assign(dig(limits(p), "limits"), { memory: "268435456", cpu: "250m" });
+                },
+            },
+            {
+                name: "pro tier with requests defaulting to limits",
+                change: (p) => {
+                    templateLabels(p)[TIER_LABEL] = "pro";
+                    delete limits(p)["requests"];
+                    Object.assign(dig(limits(p), "limits"), { memory: "0.5Gi", cpu: "0.5" });
+                },
+            },
         ],
     },
     {
         policy: tenantResourceQuota,
         baseline: tenantGuards,
         broken: [
-            { name: "no ResourceQuota", change: without(T.k8sResourceQuota), expect: "kubernetes Namespace 'tenant-a': ResourceQuota is missing from this tenant namespace" },
-            { name: "a quota in another namespace", change: otherNamespace(T.k8sResourceQuota), expect: "ResourceQuota is missing" },
-            { name: "a quota without memory", change: guard(T.k8sResourceQuota, (p) => (p["spec"] = { hard: { "requests.cpu": "1" } })), expect: "'tenant-a-quota' does not cap memory in spec.hard" },
+            {
+                name: "no ResourceQuota",
+                change: without(T.k8sResourceQuota),
+                expect: "kubernetes Namespace 'tenant-a': ResourceQuota is missing from this tenant namespace",
+            },
+            {
+                name: "a quota in another namespace",
+                change: otherNamespace(T.k8sResourceQuota),
+                expect: "ResourceQuota is missing",
+            },
+            {
+                name: "a quota without memory",
+                change: guard(T.k8sResourceQuota, (p) => (p["spec"] = { hard: { "requests.cpu": "1" } })),
+                expect: "'tenant-a-quota' does not cap memory in spec.hard",
+            },
         ],
         passing: [{ name: "guards tied by dependency to an auto-named namespace", change: byDependency }],
     },
@@ -111,8 +264,19 @@ export const CAPS_TABLES: PolicyTable[] = [
         policy: tenantLimitRange,
         baseline: tenantGuards,
         broken: [
-            { name: "no LimitRange", change: without(T.k8sLimitRange), expect: "LimitRange is missing from this tenant namespace" },
-            { name: "no default memory", change: guard(T.k8sLimitRange, (p) => (p["spec"] = { limits: [{ type: "Container", default: { cpu: "1" } }] })), expect: "has no Container entry with default cpu and memory" },
+            {
+                name: "no LimitRange",
+                change: without(T.k8sLimitRange),
+                expect: "LimitRange is missing from this tenant namespace",
+            },
+            {
+                name: "no default memory",
+                change: guard(
+                    T.k8sLimitRange,
+                    (p) => (p["spec"] = { limits: [{ type: "Container", default: { cpu: "1" } }] }),
+                ),
+                expect: "has no Container entry with default cpu and memory",
+            },
         ],
         passing: [{ name: "guards tied by dependency", change: byDependency }],
     },
@@ -120,24 +284,79 @@ export const CAPS_TABLES: PolicyTable[] = [
         policy: tenantDefaultDeny,
         baseline: tenantGuards,
         broken: [
-            { name: "no NetworkPolicy", change: without(T.k8sNetworkPolicy), expect: "default-deny NetworkPolicy is missing" },
-            { name: "a selective policy", change: guard(T.k8sNetworkPolicy, (p) => (dig(p, "spec")["podSelector"] = { matchLabels: { app: "web" } })), expect: "selects only some pods" },
-            { name: "ingress only", change: guard(T.k8sNetworkPolicy, (p) => (dig(p, "spec")["policyTypes"] = ["Ingress"])), expect: "does not list both Ingress and Egress" },
-            { name: "a policy with rules", change: guard(T.k8sNetworkPolicy, (p) => (dig(p, "spec")["ingress"] = [{ from: [{ podSelector: {} }] }])), expect: "allows some traffic" },
+            {
+                name: "no NetworkPolicy",
+                change: without(T.k8sNetworkPolicy),
+                expect: "default-deny NetworkPolicy is missing",
+            },
+            {
+                name: "a selective policy",
+                change: guard(
+                    T.k8sNetworkPolicy,
+                    (p) => (dig(p, "spec")["podSelector"] = { matchLabels: { app: "web" } }),
+                ),
+                expect: "selects only some pods",
+            },
+            {
+                name: "ingress only",
+                change: guard(T.k8sNetworkPolicy, (p) => (dig(p, "spec")["policyTypes"] = ["Ingress"])),
+                expect: "does not list both Ingress and Egress",
+            },
+            {
+                name: "a policy with rules",
+                change: guard(
+                    T.k8sNetworkPolicy,
+                    (p) => (dig(p, "spec")["ingress"] = [{ from: [{ podSelector: {} }] }]),
+                ),
+                expect: "allows some traffic",
+            },
         ],
         passing: [
-            { name: "an allow policy beside the default deny", change: (_, all) => all.push(res(T.k8sNetworkPolicy, "allow-web", { metadata: { namespace: "tenant-a" }, spec: { podSelector: { matchLabels: { app: "web" } }, ingress: [{}] } })) },
-            { name: "a namespace that is not a tenant's", change: (p, all) => { dig(p, "metadata")["labels"] = {}; all.splice(1); } },
+            {
+                name: "an allow policy beside the default deny",
+                change: (_, all) =>
+                    all.push(
+                        res(T.k8sNetworkPolicy, "allow-web", {
+                            metadata: { namespace: "tenant-a" },
+                            spec: { podSelector: { matchLabels: { app: "web" } }, ingress: [{}] },
+                        }),
+                    ),
+            },
+            {
+                name: "a namespace that is not a tenant's",
+                change: (p, all) => {
+                    dig(p, "metadata")["labels"] = {};
+                    all.splice(1);
+                },
+            },
         ],
     },
     {
         policy: serverTypesAllowed,
         baseline: () => [server("app", "cx33")],
         broken: [
-            { name: "a retired type", change: setServerType("cx32"), expect: 'serverType "cx32" is not in the catalog' },
-            { name: "dedicated vCPU in phase1", change: setServerType("ccx33"), expect: '"ccx33" is not allowed in phase1' },
-            { name: "any server in dev", change: setServerType("cx23"), stack: "dev", expect: "is not allowed in dev (allowed: none)" },
-            { name: "a configured list", change: setServerType("cx33"), config: { allowedServerTypes: { phase1: ["cx23"] } }, expect: "(allowed: cx23)" },
+            {
+                name: "a retired type",
+                change: setServerType("cx32"),
+                expect: 'serverType "cx32" is not in the catalog',
+            },
+            {
+                name: "dedicated vCPU in phase1",
+                change: setServerType("ccx33"),
+                expect: '"ccx33" is not allowed in phase1',
+            },
+            {
+                name: "any server in dev",
+                change: setServerType("cx23"),
+                stack: "dev",
+                expect: "is not allowed in dev (allowed: none)",
+            },
+            {
+                name: "a configured list",
+                change: setServerType("cx33"),
+                config: { allowedServerTypes: { phase1: ["cx23"] } },
+                expect: "(allowed: cx23)",
+            },
         ],
         passing: [
             { name: "Arm in phase1", change: setServerType("cax31") },
@@ -149,9 +368,23 @@ export const CAPS_TABLES: PolicyTable[] = [
         policy: serverCount,
         baseline: () => [server("app", "cx33"), server("agents-1", "cx43"), server("agents-2", "cx43")],
         broken: [
-            { name: "four servers in phase1", change: servers(4), expect: "hcloud Servers number 4, above the phase1 maximum of 3" },
-            { name: "a server in dev", change: servers(1), stack: "dev", expect: "above the dev maximum of 0" },
-            { name: "a configured maximum", change: servers(3), config: { maxServers: { phase1: 2 } }, expect: "maximum of 2" },
+            {
+                name: "four servers in phase1",
+                change: servers(4),
+                expect: "hcloud Servers number 4, above the phase1 maximum of 3",
+            },
+            {
+                name: "a server in dev",
+                change: servers(1),
+                stack: "dev",
+                expect: "above the dev maximum of 0",
+            },
+            {
+                name: "a configured maximum",
+                change: servers(3),
+                config: { maxServers: { phase1: 2 } },
+                expect: "maximum of 2",
+            },
         ],
         passing: [{ name: "an unknown stack", change: servers(50), stack: "staging" }],
     },
@@ -160,20 +393,48 @@ export const CAPS_TABLES: PolicyTable[] = [
         // cx33 + backups + IPv4 (EUR 8.29) and a cx43 agent host (EUR 12.89): EUR 21.18 of the EUR 25.85 phase-1 budget.
         baseline: () => [server("app", "cx33", { backups: true }), server("agents", "cx43")],
         broken: [
-            { name: "an agent host too large for phase1", change: (_, all) => (propsOf(all, 1)["serverType"] = "cx53"), expect: "monthly cost is EUR 30.03, above the phase1 budget of EUR 25.85 (ceiling EUR 25.85 at tolerance 1)" },
-            { name: "an unpriced type", change: setServerType("cx99"), expect: "cannot be proven within budget: the catalog has no price for cx99" },
-            { name: "external costs", change: () => undefined, config: { externalEur: { phase1: 5 } }, expect: "is EUR 26.18" },
+            {
+                name: "an agent host too large for phase1",
+                change: (_, all) => (propsOf(all, 1)["serverType"] = "cx53"),
+                expect: "monthly cost is EUR 30.03, above the phase1 budget of EUR 25.85 (ceiling EUR 25.85 at tolerance 1)",
+            },
+            {
+                name: "an unpriced type",
+                change: setServerType("cx99"),
+                expect: "cannot be proven within budget: the catalog has no price for cx99",
+            },
+            {
+                name: "external costs",
+                change: () => undefined,
+                config: { externalEur: { phase1: 5 } },
+                expect: "is EUR 26.18",
+            },
         ],
         passing: [
-            { name: "a tolerance of 1.2", change: (_, all) => (propsOf(all, 1)["serverType"] = "cx53"), config: { tolerance: 1.2 } },
-            { name: "dev with only containers", change: (_, all) => all.splice(0, all.length, compliantContainer()), stack: "dev" },
+            {
+                name: "a tolerance of 1.2",
+                change: (_, all) => (propsOf(all, 1)["serverType"] = "cx53"),
+                config: { tolerance: 1.2 },
+            },
+            {
+                name: "dev with only containers",
+                change: (_, all) => all.splice(0, all.length, compliantContainer()),
+                stack: "dev",
+            },
             { name: "a stack without a budget", change: setServerType("ccx43"), stack: "staging" },
         ],
     },
     {
         policy: openEndedBudget,
         baseline: () => [server("control", "cpx32")],
-        broken: [{ name: "phase5, whose seed budget is EUR 200+", change: () => undefined, stack: "phase5", expect: "monthly cost is EUR 10.99 (resources only) against the open-ended seed budget of EUR 200+" }],
+        broken: [
+            {
+                name: "phase5, whose seed budget is EUR 200+",
+                change: () => undefined,
+                stack: "phase5",
+                expect: "monthly cost is EUR 10.99 (resources only) against the open-ended seed budget of EUR 200+",
+            },
+        ],
         passing: [{ name: "phase4, which has a ceiling", change: () => undefined, stack: "phase4" }],
     },
 ];

@@ -13,7 +13,13 @@ const WORLD = ["0.0.0.0/0", "::/0"];
 export function phase1Firewall() {
     return res(T.hcloudFirewall, "edge", {
         rules: [
-            { direction: "in", protocol: "tcp", port: "22", sourceIps: ADMIN, description: "ssh from admins" },
+            {
+                direction: "in",
+                protocol: "tcp",
+                port: "22",
+                sourceIps: ADMIN,
+                description: "ssh from admins",
+            },
             { direction: "in", protocol: "tcp", port: "80", sourceIps: [...CLOUDFLARE_RANGES] },
             { direction: "in", protocol: "tcp", port: "443", sourceIps: [...CLOUDFLARE_RANGES] },
             { direction: "in", protocol: "icmp", sourceIps: WORLD },
@@ -22,50 +28,121 @@ export function phase1Firewall() {
     });
 }
 
-const rule = (r: Record<string, unknown>): Change => (p) => {
-    (p["rules"] as unknown[]).push({ direction: "in", ...r });
-};
-const tcp = (port: string | undefined, sourceIps: string[]): Change => rule({ protocol: "tcp", ...(port === undefined ? {} : { port }), sourceIps });
+const rule =
+    (r: Record<string, unknown>): Change =>
+    (p) => {
+        (p["rules"] as unknown[]).push({ direction: "in", ...r });
+    };
+const tcp = (port: string | undefined, sourceIps: string[]): Change =>
+    rule({ protocol: "tcp", ...(port === undefined ? {} : { port }), sourceIps });
 
 export const NETWORK_TABLES: PolicyTable[] = [
     {
         policy: noWorldSensitivePorts,
         baseline: () => [phase1Firewall()],
         broken: [
-            { name: "SSH from 0.0.0.0/0", change: tcp("22", ["0.0.0.0/0"]), expect: "rules[5] opens tcp 22 (covering 22) to 0.0.0.0/0" },
-            { name: "SSH from ::/0", change: tcp("22", ["::/0"]), expect: "opens tcp 22 (covering 22) to ::/0" },
-            { name: "SSH from the expanded all-zero IPv6 form", change: tcp("22", ["0000:0000:0000:0000:0000:0000:0000:0000/0"]), expect: "to 0000:0000:0000:0000:0000:0000:0000:0000/0" },
-            { name: "a range covering Postgres, Redis and k3s", change: tcp("5000-7000", ["::/0"]), expect: "opens tcp 5000-7000 (covering 5432, 6379, 6443) to ::/0" },
-            { name: 'port "any"', change: tcp("any", WORLD), expect: "opens tcp 1-65535 (covering 22, 2375, 2376, 5432, 6379, 6443, 7700, 10250, 2379-2380)" },
-            { name: "no port on tcp (all ports)", change: tcp(undefined, ["0.0.0.0/0"]), expect: "opens tcp 1-65535" },
-            { name: "udp Redis", change: rule({ protocol: "udp", port: "6379", sourceIps: ["0.0.0.0/0"] }), expect: "opens udp 6379 (covering 6379)" },
-            { name: "etcd peer port inside a range", change: tcp("2380", WORLD), expect: "(covering 2379-2380)" },
+            {
+                name: "SSH from 0.0.0.0/0",
+                change: tcp("22", ["0.0.0.0/0"]),
+                expect: "rules[5] opens tcp 22 (covering 22) to 0.0.0.0/0",
+            },
+            {
+                name: "SSH from ::/0",
+                change: tcp("22", ["::/0"]),
+                expect: "opens tcp 22 (covering 22) to ::/0",
+            },
+            {
+                name: "SSH from the expanded all-zero IPv6 form",
+                change: tcp("22", ["0000:0000:0000:0000:0000:0000:0000:0000/0"]),
+                expect: "to 0000:0000:0000:0000:0000:0000:0000:0000/0",
+            },
+            {
+                name: "a range covering Postgres, Redis and k3s",
+                change: tcp("5000-7000", ["::/0"]),
+                expect: "opens tcp 5000-7000 (covering 5432, 6379, 6443) to ::/0",
+            },
+            {
+                name: 'port "any"',
+                change: tcp("any", WORLD),
+                expect: "opens tcp 1-65535 (covering 22, 2375, 2376, 5432, 6379, 6443, 7700, 10250, 2379-2380)",
+            },
+            {
+                name: "no port on tcp (all ports)",
+                change: tcp(undefined, ["0.0.0.0/0"]),
+                expect: "opens tcp 1-65535",
+            },
+            {
+                name: "udp Redis",
+                change: rule({ protocol: "udp", port: "6379", sourceIps: ["0.0.0.0/0"] }),
+                expect: "opens udp 6379 (covering 6379)",
+            },
+            {
+                name: "etcd peer port inside a range",
+                change: tcp("2380", WORLD),
+                expect: "(covering 2379-2380)",
+            },
             { name: "kubelet", change: tcp("10250", ["::/0"]), expect: "(covering 10250)" },
             { name: "Meilisearch", change: tcp("7700", ["0.0.0.0/0"]), expect: "(covering 7700)" },
-            { name: "half the internet (0.0.0.0/1)", change: tcp("22", ["0.0.0.0/1", "128.0.0.0/1"]), expect: "to 0.0.0.0/1, 128.0.0.0/1" },
+            {
+                name: "half the internet (0.0.0.0/1)",
+                change: tcp("22", ["0.0.0.0/1", "128.0.0.0/1"]),
+                expect: "to 0.0.0.0/1, 128.0.0.0/1",
+            },
             { name: "a /7", change: tcp("5432", ["100.0.0.0/7"]), expect: "to 100.0.0.0/7" },
             { name: "global unicast IPv6", change: tcp("22", ["2000::/3"]), expect: "to 2000::/3" },
             { name: 'the word "any" as a source', change: tcp("22", ["any"]), expect: "to any" },
-            { name: "an unreadable source (fails closed)", change: tcp("22", ["not-a-cidr"]), expect: "to not-a-cidr" },
-            { name: "an unknown protocol", change: rule({ protocol: "sctp", port: "22", sourceIps: WORLD }), expect: "opens sctp 22" },
-            { name: "a configured port", change: tcp("8080", WORLD), config: { ports: [8080] }, expect: "(covering 8080)" },
+            {
+                name: "an unreadable source (fails closed)",
+                change: tcp("22", ["not-a-cidr"]),
+                expect: "to not-a-cidr",
+            },
+            {
+                name: "an unknown protocol",
+                change: rule({ protocol: "sctp", port: "22", sourceIps: WORLD }),
+                expect: "opens sctp 22",
+            },
+            {
+                name: "a configured port",
+                change: tcp("8080", WORLD),
+                config: { ports: [8080] },
+                expect: "(covering 8080)",
+            },
         ],
         passing: [
             { name: "443 to the world (not an admin port)", change: tcp("443", WORLD) },
             { name: "SSH from a /8 private range", change: tcp("22", ["10.0.0.0/8"]) },
-            { name: "outbound SSH anywhere", change: rule({ direction: "out", protocol: "tcp", port: "22", destinationIps: WORLD }) },
+            {
+                name: "outbound SSH anywhere",
+                change: rule({ direction: "out", protocol: "tcp", port: "22", destinationIps: WORLD }),
+            },
             { name: "ICMP from the world", change: rule({ protocol: "icmp", sourceIps: ["0.0.0.0/0"] }) },
             { name: "a range next to the admin ports", change: tcp("8000-8999", WORLD) },
-            { name: "a /0 considered narrow by config", change: tcp("22", ["0.0.0.0/0"]), config: { worldPrefixV4: 0 } },
+            {
+                name: "a /0 considered narrow by config",
+                change: tcp("22", ["0.0.0.0/0"]),
+                config: { worldPrefixV4: 0 },
+            },
         ],
     },
     {
         policy: noPlainDockerApi,
         baseline: () => [phase1Firewall()],
         broken: [
-            { name: "2375 from an admin CIDR", change: tcp("2375", ADMIN), expect: "rules[5] opens tcp 2375, which includes 2375 (the Docker API without TLS), to 203.0.113.0/24" },
-            { name: "a range covering 2375 from the private network", change: tcp("2000-3000", ["10.0.0.0/16"]), expect: "opens tcp 2000-3000, which includes 2375" },
-            { name: "any port from admins", change: tcp("any", ADMIN), expect: "opens tcp 1-65535, which includes 2375" },
+            {
+                name: "2375 from an admin CIDR",
+                change: tcp("2375", ADMIN),
+                expect: "rules[5] opens tcp 2375, which includes 2375 (the Docker API without TLS), to 203.0.113.0/24",
+            },
+            {
+                name: "a range covering 2375 from the private network",
+                change: tcp("2000-3000", ["10.0.0.0/16"]),
+                expect: "opens tcp 2000-3000, which includes 2375",
+            },
+            {
+                name: "any port from admins",
+                change: tcp("any", ADMIN),
+                expect: "opens tcp 1-65535, which includes 2375",
+            },
         ],
         passing: [
             { name: "2376 (TLS) from the runner", change: tcp("2376", ["198.51.100.7/32"]) },
@@ -74,35 +151,147 @@ export const NETWORK_TABLES: PolicyTable[] = [
     },
     {
         policy: webOnlyFromCloudflare,
-        baseline: () => [phase1Firewall(), res(T.cfDnsRecord, "www", { zoneId: "z1", name: "www", type: "A", content: "203.0.113.10", ttl: 1, proxied: true })],
+        baseline: () => [
+            phase1Firewall(),
+            res(T.cfDnsRecord, "www", {
+                zoneId: "z1",
+                name: "www",
+                type: "A",
+                content: "203.0.113.10",
+                ttl: 1,
+                proxied: true,
+            }),
+        ],
         broken: [
-            { name: "443 from the world", change: tcp("443", WORLD), expect: "hcloud Firewall 'edge': rules[5] opens tcp 443 (web port 443) to 0.0.0.0/0, ::/0, outside Cloudflare's ranges" },
-            { name: "80 from an admin CIDR", change: tcp("80", ["203.0.113.0/24"]), expect: "(web port 80) to 203.0.113.0/24" },
-            { name: "any port from the world", change: tcp("any", ["0.0.0.0/0"]), expect: "(web port 80, 443)" },
-            { name: "udp 443 (HTTP/3) from the world", change: rule({ protocol: "udp", port: "443", sourceIps: ["::/0"] }), expect: "opens udp 443" },
-            { name: "a range wider than Cloudflare's", change: tcp("443", ["104.16.0.0/12"]), expect: "to 104.16.0.0/12" },
-            { name: "a proxied legacy Record", change: (_, all) => all.splice(1, 1, res(T.cfRecordLegacy, "www", { zoneId: "z1", name: "www", type: "A", value: "203.0.113.10", proxied: true }), res(T.hcloudFirewall, "open", { rules: [{ direction: "in", protocol: "tcp", port: "443", sourceIps: WORLD }] })), expect: "hcloud Firewall 'open'" },
+            {
+                name: "443 from the world",
+                change: tcp("443", WORLD),
+                expect: "hcloud Firewall 'edge': rules[5] opens tcp 443 (web port 443) to 0.0.0.0/0, ::/0, outside Cloudflare's ranges",
+            },
+            {
+                name: "80 from an admin CIDR",
+                change: tcp("80", ["203.0.113.0/24"]),
+                expect: "(web port 80) to 203.0.113.0/24",
+            },
+            {
+                name: "any port from the world",
+                change: tcp("any", ["0.0.0.0/0"]),
+                expect: "(web port 80, 443)",
+            },
+            {
+                name: "udp 443 (HTTP/3) from the world",
+                change: rule({ protocol: "udp", port: "443", sourceIps: ["::/0"] }),
+                expect: "opens udp 443",
+            },
+            {
+                name: "a range wider than Cloudflare's",
+                change: tcp("443", ["104.16.0.0/12"]),
+                expect: "to 104.16.0.0/12",
+            },
+            {
+                name: "a proxied legacy Record",
+                change: (_, all) =>
+                    all.splice(
+                        1,
+                        1,
+                        res(T.cfRecordLegacy, "www", {
+                            zoneId: "z1",
+                            name: "www",
+                            type: "A",
+                            value: "203.0.113.10",
+                            proxied: true,
+                        }),
+                        res(T.hcloudFirewall, "open", {
+                            rules: [{ direction: "in", protocol: "tcp", port: "443", sourceIps: WORLD }],
+                        }),
+                    ),
+                expect: "hcloud Firewall 'open'",
+            },
         ],
         passing: [
-            { name: "no proxied records", change: (p, all) => { propsOf(all, 1)["proxied"] = false; tcp("443", WORLD)(p, all); } },
+            {
+                name: "no proxied records",
+                change: (p, all) => {
+                    propsOf(all, 1)["proxied"] = false;
+                    tcp("443", WORLD)(p, all);
+                },
+            },
             { name: "a subrange of a Cloudflare range", change: tcp("443", ["104.16.0.0/16"]) },
             { name: "the private network", change: tcp("443", ["10.0.0.0/16"]) },
         ],
     },
     {
         policy: serversFirewalled,
-        baseline: () => [res(T.hcloudServer, "app", { serverType: "cx33", labels: { role: "app" }, firewallIds: [1001] }), phase1Firewall()],
+        baseline: () => [
+            res(T.hcloudServer, "app", { serverType: "cx33", labels: { role: "app" }, firewallIds: [1001] }),
+            phase1Firewall(),
+        ],
         broken: [
-            { name: "no firewall", change: (p) => delete p["firewallIds"], expect: "hcloud Server 'app': firewallIds is empty and no Firewall selects this server" },
-            { name: "a selector that matches other servers", change: (p, all) => { delete p["firewallIds"]; propsOf(all, 1)["applyTos"] = [{ labelSelector: "role=db" }]; }, expect: "no Firewall selects this server" },
-            { name: "a public IPv6 only server", change: (p) => { delete p["firewallIds"]; p["publicNets"] = [{ ipv4Enabled: false, ipv6Enabled: true }]; }, expect: "firewallIds is empty" },
+            {
+                name: "no firewall",
+                change: (p) => delete p["firewallIds"],
+                expect: "hcloud Server 'app': firewallIds is empty and no Firewall selects this server",
+            },
+            {
+                name: "a selector that matches other servers",
+                change: (p, all) => {
+                    delete p["firewallIds"];
+                    propsOf(all, 1)["applyTos"] = [{ labelSelector: "role=db" }];
+                },
+                expect: "no Firewall selects this server",
+            },
+            {
+                name: "a public IPv6 only server",
+                change: (p) => {
+                    delete p["firewallIds"];
+                    p["publicNets"] = [{ ipv4Enabled: false, ipv6Enabled: true }];
+                },
+                expect: "firewallIds is empty",
+            },
         ],
         passing: [
-            { name: "a firewall label selector", change: (p, all) => { delete p["firewallIds"]; propsOf(all, 1)["applyTos"] = [{ labelSelector: "role=app,stack!=dev" }]; } },
-            { name: "a set-based selector", change: (p, all) => { delete p["firewallIds"]; propsOf(all, 1)["applyTos"] = [{ labelSelector: "role in (app, db)" }]; } },
-            { name: "a FirewallAttachment selector", change: (p, all) => { delete p["firewallIds"]; all.push(res(T.hcloudFirewallAttachment, "attach", { firewallId: 1001, labelSelectors: ["role"] })); } },
-            { name: "a firewall that references the server", change: (p, all) => { delete p["firewallIds"]; nth(all, 1).opts = { dependencies: ["urn:pulumi:phase1::phase-stacks::hcloud:index/server:Server::app"] }; } },
-            { name: "a private-only server", change: (p) => { delete p["firewallIds"]; p["publicNets"] = [{ ipv4Enabled: false, ipv6Enabled: false }]; } },
+            {
+                name: "a firewall label selector",
+                change: (p, all) => {
+                    delete p["firewallIds"];
+                    propsOf(all, 1)["applyTos"] = [{ labelSelector: "role=app,stack!=dev" }];
+                },
+            },
+            {
+                name: "a set-based selector",
+                change: (p, all) => {
+                    delete p["firewallIds"];
+                    propsOf(all, 1)["applyTos"] = [{ labelSelector: "role in (app, db)" }];
+                },
+            },
+            {
+                name: "a FirewallAttachment selector",
+                change: (p, all) => {
+                    delete p["firewallIds"];
+                    all.push(
+                        res(T.hcloudFirewallAttachment, "attach", {
+                            firewallId: 1001,
+                            labelSelectors: ["role"],
+                        }),
+                    );
+                },
+            },
+            {
+                name: "a firewall that references the server",
+                change: (p, all) => {
+                    delete p["firewallIds"];
+                    nth(all, 1).opts = {
+                        dependencies: ["urn:pulumi:phase1::phase-stacks::hcloud:index/server:Server::app"],
+                    };
+                },
+            },
+            {
+                name: "a private-only server",
+                change: (p) => {
+                    delete p["firewallIds"];
+                    p["publicNets"] = [{ ipv4Enabled: false, ipv6Enabled: false }];
+                },
+            },
         ],
     },
 ];
