@@ -8,10 +8,9 @@ import { isTenantNamespace, k8sLabels, k8sNamespace } from "../lib/labels";
 import { resourcePolicy } from "../lib/policy";
 import { isPodWorkload, T } from "../lib/types";
 import { podTemplateOf } from "./podTemplate";
-import { PSS_LEVELS } from "./pss/checks";
+import { PSS, PSS_LEVELS } from "./pss/checks";
 import { podSpecViolations } from "./pss/judge";
 import { arr } from "./pss/types";
-import { PSS } from "./docker/define";
 
 const exemptNamespaces = z
     .array(z.string())

@@ -162,3 +162,8 @@ export function scanVariable(name: string, value: string): SecretHit[] {
     const byName = isSecretName(name) ? [{ kind: "hard-coded credential", name }] : [];
     return unique([...byName, ...scanText(value).map((h) => ({ kind: h.kind, name }))]);
 }
+
+/** "contains a <kind> (<name>)": how messages describe a finding. */
+export function describeHit(h: SecretHit): string {
+    return `contains a ${h.kind}${h.name ? ` (${h.name})` : ""}`;
+}

@@ -10,8 +10,7 @@ import { str, strings } from "../lib/read";
 import { isPodWorkload, T } from "../lib/types";
 import { podTemplateOf } from "../sandbox/podTemplate";
 import { arr } from "../sandbox/pss/types";
-import { scanVariable } from "./detect";
-import { describeHit } from "./userData";
+import { describeHit, scanVariable } from "./detect";
 
 const FIX =
     "read it from a file instead (NAME_FILE=/run/secrets/name, or a Kubernetes Secret via valueFrom.secretKeyRef)";

@@ -10,17 +10,13 @@ import { resourcePolicy, type Problem } from "../lib/policy";
 import { str } from "../lib/read";
 import { T } from "../lib/types";
 import { splitUserData } from "./cloudConfig";
-import { scanText, type SecretHit } from "./detect";
+import { describeHit, scanText } from "./detect";
 
 const CHECKOV = {
     name: "Checkov",
     version: "3",
     reference: "https://www.checkov.io/5.Policy%20Index/terraform.html",
 } as const;
-
-export function describeHit(h: SecretHit): string {
-    return `contains a ${h.kind}${h.name ? ` (${h.name})` : ""}`;
-}
 
 export const userDataSecrets = resourcePolicy({
     name: "secrets-not-in-user-data",

@@ -5,17 +5,12 @@ import type { ConfigSchema } from "../../lib/config";
 import { resourcePolicy, type Level, type PackResourcePolicy, type Problem } from "../../lib/policy";
 import type { Json } from "../../lib/read";
 import { T } from "../../lib/types";
+import { PSS } from "../pss/checks";
 
 export const CIS_DOCKER = {
     name: "CIS Docker Benchmark",
     version: "1.6.0",
     reference: "https://github.com/docker/docker-bench-security/blob/master/tests/5_container_runtime.sh",
-} as const;
-
-export const PSS = {
-    name: "Pod Security Standards",
-    version: "v1.37",
-    reference: "https://github.com/kubernetes/pod-security-admission/tree/master/policy",
 } as const;
 
 export const NO_CONFIG = z.strictObject({});

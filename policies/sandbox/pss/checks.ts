@@ -14,6 +14,12 @@ import {
     type PodSpec,
 } from "./types";
 
+export const PSS = {
+    name: "Pod Security Standards",
+    version: "v1.37",
+    reference: "https://github.com/kubernetes/pod-security-admission/tree/master/policy",
+} as const;
+
 export type Check = (spec: PodSpec, meta: PodMetadata) => string | undefined;
 
 const q = (names: readonly string[]) => names.map((n) => JSON.stringify(n)).join(", ");
