@@ -1,9 +1,9 @@
 /** The `--resources` mode of policies/cli.ts, run as users run it. (The offline-plan mode needs tools/plan.) */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { T } from "../lib/types";
 import { phase1Stack } from "./stacks";
 import { res } from "./table";
@@ -12,6 +12,7 @@ import { compliantContainer } from "./tables/docker";
 const ROOT = resolve(__dirname, "../..");
 const TSX = resolve(ROOT, "node_modules/.bin/tsx");
 const dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: unknown): string {
     const path = join(dir, name);
