@@ -68,6 +68,8 @@ const randomEntropy = (length: number) => Math.min(4.5, Math.log2(length) - 0.7)
  */
 export function looksRandom(token: string, before: string): boolean {
     if (/^[0-9a-f]{32,}$/i.test(token)) return !DIGEST_CONTEXT.test(before) && shannonEntropy(token) >= 3.0;
+    // Device paths name hardware (Hetzner volumes are /dev/disk/by-id/scsi-0HC_Volume_<id>), never a credential.
+    if (token.startsWith("/dev/")) return false;
     if (token.length < 20 || !/[a-z]/.test(token) || !/[A-Z]/.test(token) || !/[0-9]/.test(token))
         return false;
     if (token.split("/").every((seg) => /^[a-z0-9._-]*$/.test(seg))) return false;

@@ -14,7 +14,8 @@ function pem(label: string, name: string): string {
 }
 
 export class PlanMocks implements pulumi.runtime.Mocks {
-    private next = 1_000_001;
+    // Eight digits, like real Hetzner ids: detectors must not mistake them for secrets.
+    private next = 31_415_926;
 
     private outputs(type: string, name: string, id: string): State {
         const n = (Number(id) % 250) + 1;
@@ -28,16 +29,27 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             case "random:index/randomPassword:RandomPassword":
                 return { result: secretPlaceholder(name) };
             case "tls:index/privateKey:PrivateKey":
-                return { privateKeyPem: pem("PRIVATE KEY", name), publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${name}\n-----END PUBLIC KEY-----\n` };
+                return {
+                    privateKeyPem: pem("PRIVATE KEY", name),
+                    publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${name}\n-----END PUBLIC KEY-----\n`,
+                };
             case "tls:index/certRequest:CertRequest":
-                return { certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${name}\n-----END CERTIFICATE REQUEST-----\n` };
+                return {
+                    certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${name}\n-----END CERTIFICATE REQUEST-----\n`,
+                };
             case "tls:index/selfSignedCert:SelfSignedCert":
             case "tls:index/locallySignedCert:LocallySignedCert":
                 return { certPem: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n` };
             case "cloudflare:index/originCaCertificate:OriginCaCertificate":
-                return { certificate: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`, expiresOn: "2041-11-23T00:00:00Z" };
+                return {
+                    certificate: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`,
+                    expiresOn: "2041-11-23T00:00:00Z",
+                };
             case "docker:index/remoteImage:RemoteImage":
-                return { imageId: `sha256:${"0".repeat(64)}`, repoDigest: `${name}@sha256:${"0".repeat(64)}` };
+                return {
+                    imageId: `sha256:${"0".repeat(64)}`,
+                    repoDigest: `${name}@sha256:${"0".repeat(64)}`,
+                };
             default:
                 return {};
         }
