@@ -16,7 +16,10 @@ export interface PhaseSpec {
     readonly budgetEur: { readonly min: number; readonly max?: number };
     readonly revenueTargetEur: { readonly min: number; readonly max?: number };
     /** Backup cadence and retention (Chrono "Backup Strategy"). */
-    readonly backups: { readonly every: "none" | "daily" | "hourly" | "continuous"; readonly retentionDays: number };
+    readonly backups: {
+        readonly every: "none" | "daily" | "hourly" | "continuous";
+        readonly retentionDays: number;
+    };
     /** Recovery objectives in minutes (Chrono "Disaster Recovery"). */
     readonly rtoMinutes?: number;
     readonly rpoMinutes?: number;

@@ -5,22 +5,30 @@ import { loadStackConfig } from "../core/config/load";
 import type { StackConfig } from "../core/config/schema";
 
 /** The SDK knows which keys the CLI decrypted but does not type the accessor. */
-const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(this: void, key: string): boolean }).isConfigSecret;
+const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(this: void, key: string): boolean })
+    .isConfigSecret;
 
 export function readStackConfig(): StackConfig {
     const values = pulumi.runtime.allConfig();
     const secretKeys = new Set(Object.keys(values).filter((k) => isConfigSecret(k)));
-    const result = loadStackConfig({ project: pulumi.getProject(), stack: pulumi.getStack(), values, secretKeys });
+    const result = loadStackConfig({
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        values,
+        secretKeys,
+    });
     // RunError prints the message alone: no stack trace, and the message never holds a config value.
     if (!result.ok) throw new pulumi.RunError(result.message);
     return result.config;
 }
 
 /** A cloud phase's config: validation has already required these sections, this narrows the type. */
-export type CloudStackConfig = StackConfig & Required<Pick<StackConfig, "admin" | "edge" | "servers" | "backup">>;
+export type CloudStackConfig = StackConfig &
+    Required<Pick<StackConfig, "admin" | "edge" | "servers" | "backup">>;
 
 export function cloudConfig(c: StackConfig): CloudStackConfig {
     const { admin, edge, servers, backup } = c;
-    if (!admin || !edge || !servers || !backup) throw new pulumi.RunError(`${c.phase} needs admin, edge, servers and backup config`);
+    if (!admin || !edge || !servers || !backup)
+        throw new pulumi.RunError(`${c.phase} needs admin, edge, servers and backup config`);
     return { ...c, admin, edge, servers, backup };
 }

@@ -11,10 +11,20 @@ import { LocalServices } from "../components/local/localServices";
 import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 
 export function devStack(c: StackConfig, stack: string): Record<string, unknown> {
-    const credentials = new ServiceCredentials("services", { lengths: { postgresPassword: 32, grafanaAdminPassword: 24 } });
+    const credentials = new ServiceCredentials("services", {
+        lengths: { postgresPassword: 32, grafanaAdminPassword: 24 },
+    });
     const files = renderDevStack({ workload: c.workload });
-    new LocalServices("local", { stack, containers: devContainers(stack, c.workload, files), secrets: credentials.values });
+    new LocalServices("local", {
+        stack,
+        containers: devContainers(stack, c.workload, files),
+        secrets: credentials.values,
+    });
     return {
-        urls: [`http://${DEV_HOSTNAMES.app}:${DEV_PROXY_PORT}`, `http://${DEV_HOSTNAMES.api}:${DEV_PROXY_PORT}`, `http://127.0.0.1:${c.workload.grafana.port ?? 3000}`],
+        urls: [
+            `http://${DEV_HOSTNAMES.app}:${DEV_PROXY_PORT}`,
+            `http://${DEV_HOSTNAMES.api}:${DEV_PROXY_PORT}`,
+            `http://127.0.0.1:${c.workload.grafana.port ?? 3000}`,
+        ],
     };
 }

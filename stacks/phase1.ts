@@ -27,19 +27,33 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
     const hostnames = { app: `${c.edge.appHost}.${c.edge.zone}`, api: `${c.edge.apiHost}.${c.edge.zone}` };
     const location = availableLocation(app.type, [c.location, ...c.fallbackLocations]);
 
-    const sshKeys = new SshKeys("admin", { publicKeys: c.admin.sshPublicKeys, labels: hetznerLabels(stack, "app") });
+    const sshKeys = new SshKeys("admin", {
+        publicKeys: c.admin.sshPublicKeys,
+        labels: hetznerLabels(stack, "app"),
+    });
     const firewall = new OriginFirewall("origin", {
         sshAllowedCidrs: c.admin.sshAllowedCidrs,
         webAllowedCidrs: CLOUDFLARE_RANGES,
         labels: hetznerLabels(stack, "app"),
     });
-    const origin = new OriginCertificate("origin", { hostnames: [hostnames.app, hostnames.api], validityDays: c.edge.originCertValidityDays });
+    const origin = new OriginCertificate("origin", {
+        hostnames: [hostnames.app, hostnames.api],
+        validityDays: c.edge.originCertValidityDays,
+    });
     const credentials = new ServiceCredentials("services", {
         lengths: { postgresPassword: 32, redisPassword: 32, meiliMasterKey: 40, grafanaAdminPassword: 24 },
     }).values;
-    const postgresVolume = new DataVolume("postgres", { sizeGb: c.postgres.volumeGb, location, labels: hetznerLabels(stack, "app", true) });
+    const postgresVolume = new DataVolume("postgres", {
+        sizeGb: c.postgres.volumeGb,
+        location,
+        labels: hetznerLabels(stack, "app", true),
+    });
 
-    const memory = planMemory(c.workload, SERVER_TYPES[app.type as ServerTypeName].memoryGb, c.memory.systemReserveMb);
+    const memory = planMemory(
+        c.workload,
+        SERVER_TYPES[app.type as ServerTypeName].memoryGb,
+        c.memory.systemReserveMb,
+    );
     // Every key of AppHostSecrets, checked by the mapped type.
     const secretInputs: { [K in keyof AppHostSecrets]: pulumi.Input<string> } = {
         postgresPassword: credentials.postgresPassword,
@@ -59,7 +73,12 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
                 workload: c.workload,
                 reservationsMb: memory.reservationsMb,
                 hostnames,
-                postgres: { database: c.postgres.database, user: c.postgres.user, volumeDevice, mountPoint: "/mnt/postgres" },
+                postgres: {
+                    database: c.postgres.database,
+                    user: c.postgres.user,
+                    volumeDevice,
+                    mountPoint: "/mnt/postgres",
+                },
                 backup: { ...c.backup },
                 secrets: s,
             }).cloudConfig,
@@ -90,6 +109,12 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
         appIpv6: server.ipv6Address,
         urls: [`https://${hostnames.app}`, `https://${hostnames.api}`],
         memory: { limitsMb: memory.limitsMb, usableMb: memory.usableMb, overcommit: memory.overcommit },
-        externalCosts: [{ item: "object storage for backups (outside Pulumi)", monthlyEur: c.backup.storageMonthlyEur, basis: "unverified" }],
+        externalCosts: [
+            {
+                item: "object storage for backups (outside Pulumi)",
+                monthlyEur: c.backup.storageMonthlyEur,
+                basis: "unverified",
+            },
+        ],
     };
 }

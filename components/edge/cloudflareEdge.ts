@@ -12,7 +12,22 @@ export interface CloudflareEdgeArgs {
 }
 
 /** File types the cache rule keeps at the edge: hashed build assets, fonts and images. */
-const STATIC_EXTENSIONS = ["css", "js", "mjs", "woff2", "woff", "ttf", "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico"];
+const STATIC_EXTENSIONS = [
+    "css",
+    "js",
+    "mjs",
+    "woff2",
+    "woff",
+    "ttf",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "svg",
+    "webp",
+    "avif",
+    "ico",
+];
 
 /**
  * The zone's edge: proxied A/AAAA records for each hostname, TLS settings that keep traffic encrypted to
@@ -26,10 +41,21 @@ export class CloudflareEdge extends pulumi.ComponentResource {
         const zoneId = args.zoneId;
         for (const host of args.hostnames) {
             const label = host.split(".")[0];
-            for (const [type, content] of [["A", args.originIpv4], ["AAAA", args.originIpv6]] as const) {
+            for (const [type, content] of [
+                ["A", args.originIpv4],
+                ["AAAA", args.originIpv6],
+            ] as const) {
                 new cloudflare.DnsRecord(
                     `${name}-${label}-${type.toLowerCase()}`,
-                    { zoneId, name: host, type, content, proxied: true, ttl: 1, comment: "managed by phase-stacks" },
+                    {
+                        zoneId,
+                        name: host,
+                        type,
+                        content,
+                        proxied: true,
+                        ttl: 1,
+                        comment: "managed by phase-stacks",
+                    },
                     { parent: this },
                 );
             }
@@ -39,11 +65,21 @@ export class CloudflareEdge extends pulumi.ComponentResource {
             min_tls_version: args.minTlsVersion,
             always_use_https: "on",
             security_header: {
-                strictTransportSecurity: { enabled: true, maxAge: args.hstsMaxAgeSeconds, includeSubdomains: true, nosniff: true, preload: false },
+                strictTransportSecurity: {
+                    enabled: true,
+                    maxAge: args.hstsMaxAgeSeconds,
+                    includeSubdomains: true,
+                    nosniff: true,
+                    preload: false,
+                },
             },
         };
         for (const [settingId, value] of Object.entries(settings)) {
-            new cloudflare.ZoneSetting(`${name}-${settingId.replace(/_/g, "-")}`, { zoneId, settingId, value }, { parent: this });
+            new cloudflare.ZoneSetting(
+                `${name}-${settingId.replace(/_/g, "-")}`,
+                { zoneId, settingId, value },
+                { parent: this },
+            );
         }
         const hostList = args.hostnames.map((h) => `"${h}"`).join(" ");
         new cloudflare.Ruleset(

@@ -31,7 +31,12 @@ export class OriginCertificate extends pulumi.ComponentResource {
         );
         const cert = new cloudflare.OriginCaCertificate(
             `${name}-certificate`,
-            { csr: csr.certRequestPem, hostnames: [...args.hostnames], requestType: "origin-rsa", requestedValidity: args.validityDays },
+            {
+                csr: csr.certRequestPem,
+                hostnames: [...args.hostnames],
+                requestType: "origin-rsa",
+                requestedValidity: args.validityDays,
+            },
             { parent: this },
         );
         this.certificatePem = cert.certificate;

@@ -46,10 +46,18 @@ export class AppServer extends pulumi.ComponentResource {
         );
         this.serverId = server.id.apply(Number);
         if (args.volumeId !== undefined) {
-            new hcloud.VolumeAttachment(`${name}-volume-attachment`, { volumeId: args.volumeId, serverId: this.serverId, automount: false }, { parent: this });
+            new hcloud.VolumeAttachment(
+                `${name}-volume-attachment`,
+                { volumeId: args.volumeId, serverId: this.serverId, automount: false },
+                { parent: this },
+            );
         }
         this.ipv4Address = server.ipv4Address;
         this.ipv6Address = server.ipv6Address;
-        this.registerOutputs({ serverId: this.serverId, ipv4Address: this.ipv4Address, ipv6Address: this.ipv6Address });
+        this.registerOutputs({
+            serverId: this.serverId,
+            ipv4Address: this.ipv4Address,
+            ipv6Address: this.ipv6Address,
+        });
     }
 }

@@ -24,9 +24,27 @@ export class OriginFirewall extends pulumi.ComponentResource {
             {
                 labels: { ...args.labels },
                 rules: [
-                    { direction: "in", protocol: "tcp", port: "22", sourceIps: [...args.sshAllowedCidrs], description: "SSH from admin ranges" },
-                    { direction: "in", protocol: "tcp", port: "80", sourceIps: web, description: "HTTP from Cloudflare" },
-                    { direction: "in", protocol: "tcp", port: "443", sourceIps: web, description: "HTTPS from Cloudflare" },
+                    {
+                        direction: "in",
+                        protocol: "tcp",
+                        port: "22",
+                        sourceIps: [...args.sshAllowedCidrs],
+                        description: "SSH from admin ranges",
+                    },
+                    {
+                        direction: "in",
+                        protocol: "tcp",
+                        port: "80",
+                        sourceIps: web,
+                        description: "HTTP from Cloudflare",
+                    },
+                    {
+                        direction: "in",
+                        protocol: "tcp",
+                        port: "443",
+                        sourceIps: web,
+                        description: "HTTPS from Cloudflare",
+                    },
                 ],
             },
             { parent: this },

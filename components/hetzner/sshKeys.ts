@@ -14,7 +14,12 @@ export class SshKeys extends pulumi.ComponentResource {
     constructor(name: string, args: SshKeysArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:hetzner:SshKeys", name, {}, opts);
         const keys = args.publicKeys.map(
-            (publicKey, i) => new hcloud.SshKey(`${name}-${i}`, { publicKey, labels: { ...args.labels } }, { parent: this }),
+            (publicKey, i) =>
+                new hcloud.SshKey(
+                    `${name}-${i}`,
+                    { publicKey, labels: { ...args.labels } },
+                    { parent: this },
+                ),
         );
         this.ids = pulumi.all(keys.map((k) => k.id));
         this.registerOutputs({ ids: this.ids });

@@ -19,29 +19,43 @@ export class LocalServices extends pulumi.ComponentResource {
     constructor(name: string, args: LocalServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:local:LocalServices", name, {}, opts);
         const { stack, containers } = args;
-        const labels = (extra: Record<string, string>) => Object.entries({ "phase-stacks/stack": stack, ...extra }).map(([label, value]) => ({ label, value }));
+        const labels = (extra: Record<string, string>) =>
+            Object.entries({ "phase-stacks/stack": stack, ...extra }).map(([label, value]) => ({
+                label,
+                value,
+            }));
 
         const networks = new Map(
             [...new Set(containers.flatMap((c) => c.networks.map((n) => n.network)))].map((n) => [
                 n,
-                new docker.Network(`${name}-${n}`, { name: `${stack}-${n}`, internal: NETWORKS[n].internal, labels: labels({}) }, { parent: this }),
+                new docker.Network(
+                    `${name}-${n}`,
+                    { name: `${stack}-${n}`, internal: NETWORKS[n].internal, labels: labels({}) },
+                    { parent: this },
+                ),
             ]),
         );
         const images = new Map(
             [...new Set(containers.map((c) => c.image))].map((image) => [
                 image,
-                new docker.RemoteImage(`${name}-image-${image.replace(/[^a-zA-Z0-9]+/g, "-")}`, { name: image, keepLocally: true }, { parent: this }),
+                new docker.RemoteImage(
+                    `${name}-image-${image.replace(/[^a-zA-Z0-9]+/g, "-")}`,
+                    { name: image, keepLocally: true },
+                    { parent: this },
+                ),
             ]),
         );
         const volumes = new Map(
-            containers.flatMap((c) => c.volumes).map((v) => [
-                v.volume,
-                new docker.Volume(
-                    `${name}-${v.volume.slice(stack.length + 1)}`,
-                    { name: v.volume, labels: labels({ "phase-stacks/contents": v.contents }) },
-                    { parent: this, protect: v.contents === "data" },
-                ),
-            ]),
+            containers
+                .flatMap((c) => c.volumes)
+                .map((v) => [
+                    v.volume,
+                    new docker.Volume(
+                        `${name}-${v.volume.slice(stack.length + 1)}`,
+                        { name: v.volume, labels: labels({ "phase-stacks/contents": v.contents }) },
+                        { parent: this, protect: v.contents === "data" },
+                    ),
+                ]),
         );
 
         const created = new Map<string, docker.Container>();
@@ -55,13 +69,25 @@ export class LocalServices extends pulumi.ComponentResource {
                     ...(c.command ? { command: [...c.command] } : {}),
                     user: c.user,
                     envs: Object.entries(c.env).map(([k, v]) => `${k}=${v}`),
-                    networksAdvanced: c.networks.map((n) => ({ name: networks.get(n.network)?.name ?? n.network, aliases: [...n.aliases] })),
-                    ports: c.ports.map((p) => ({ internal: p.internal, external: p.external, ip: "127.0.0.1", protocol: "tcp" })),
+                    networksAdvanced: c.networks.map((n) => ({
+                        name: networks.get(n.network)?.name ?? n.network,
+                        aliases: [...n.aliases],
+                    })),
+                    ports: c.ports.map((p) => ({
+                        internal: p.internal,
+                        external: p.external,
+                        ip: "127.0.0.1",
+                        protocol: "tcp",
+                    })),
                     capabilities: { drops: ["ALL"], adds: [...c.capAdd] },
                     securityOpts: ["no-new-privileges:true"],
                     readOnly: true,
                     tmpfs: { ...c.tmpfs },
-                    mounts: c.volumes.map((v) => ({ type: "volume", source: volumes.get(v.volume)?.name ?? v.volume, target: v.target })),
+                    mounts: c.volumes.map((v) => ({
+                        type: "volume",
+                        source: volumes.get(v.volume)?.name ?? v.volume,
+                        target: v.target,
+                    })),
                     uploads: c.uploads.map((u) => ({
                         file: u.file,
                         content: "secret" in u ? pulumi.secret(args.secrets[u.secret]) : u.content,
@@ -72,14 +98,28 @@ export class LocalServices extends pulumi.ComponentResource {
                     memory: c.memoryMb,
                     memorySwap: c.memoryMb,
                     cpus: String(c.cpus),
-                    ...(c.healthcheck ? { healthcheck: { tests: [...c.healthcheck], interval: "30s", timeout: "5s", retries: 3, startPeriod: "30s" } } : {}),
+                    ...(c.healthcheck
+                        ? {
+                              healthcheck: {
+                                  tests: [...c.healthcheck],
+                                  interval: "30s",
+                                  timeout: "5s",
+                                  retries: 3,
+                                  startPeriod: "30s",
+                              },
+                          }
+                        : {}),
                     restart: "unless-stopped",
                     logDriver: "json-file",
                     logOpts: { "max-size": "10m", "max-file": "3" },
                     labels: labels({ "phase-stacks/service": c.service }),
                 },
                 // Fixed names clash on create-before-delete, so replace by deleting first.
-                { parent: this, deleteBeforeReplace: true, dependsOn: c.dependsOn.flatMap((d) => created.get(d) ?? []) },
+                {
+                    parent: this,
+                    deleteBeforeReplace: true,
+                    dependsOn: c.dependsOn.flatMap((d) => created.get(d) ?? []),
+                },
             );
             created.set(c.name, container);
         }

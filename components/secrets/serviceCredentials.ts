@@ -10,13 +10,18 @@ export interface ServiceCredentialsArgs {
 export class ServiceCredentials<K extends string> extends pulumi.ComponentResource {
     public readonly values: Readonly<Record<K, pulumi.Output<string>>>;
 
-    constructor(name: string, args: ServiceCredentialsArgs & { readonly lengths: Readonly<Record<K, number>> }, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: ServiceCredentialsArgs & { readonly lengths: Readonly<Record<K, number>> },
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("phase-stacks:secrets:ServiceCredentials", name, {}, opts);
         // Alphanumeric only: these land in env files, redis.conf and connection URLs without quoting.
         this.values = Object.fromEntries(
             Object.entries<number>(args.lengths).map(([key, length]) => [
                 key,
-                new random.RandomPassword(`${name}-${key}`, { length, special: false }, { parent: this }).result,
+                new random.RandomPassword(`${name}-${key}`, { length, special: false }, { parent: this })
+                    .result,
             ]),
         ) as Record<K, pulumi.Output<string>>;
         this.registerOutputs({});

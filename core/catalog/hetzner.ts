@@ -86,23 +86,108 @@ function server(
  * (kops PR #17917, 2026-02-02): cx32 maps to cx33 (kube-hetzner PR #1991).
  */
 export const SERVER_TYPES = {
-    cx23: server("cx", 2, 4, 40, EU, { monthlyEur: 3.99, basis: "quoted", source: VDHOME, seen: "2026-04-15" }),
-    cx33: server("cx", 4, 8, 80, EU, { monthlyEur: 6.49, basis: "quoted", source: DEVANTLER, seen: "2026-05-27" }),
-    cx43: server("cx", 8, 16, 160, EU, { monthlyEur: 12.39, basis: "derived", source: CNAP, seen: "2026-05-01" }),
-    cx53: server("cx", 16, 32, 320, EU, { monthlyEur: 21.24, basis: "derived", source: CNAP, seen: "2026-04-15" }),
-    cpx12: server("cpx", 1, 2, 40, ALL, { monthlyEur: 4.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    cpx22: server("cpx", 2, 4, 80, ALL, { monthlyEur: 5.99, basis: "derived", source: DERHUERST, seen: "2025-10-21" }),
-    cpx32: server("cpx", 4, 8, 160, ALL, { monthlyEur: 10.49, basis: "derived", source: DERHUERST, seen: "2025-10-21" }),
-    cpx42: server("cpx", 8, 16, 320, ALL, { monthlyEur: 19.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    cpx52: server("cpx", 12, 24, 480, ALL, { monthlyEur: 28.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    cax11: server("cax", 2, 4, 40, EU, { monthlyEur: 3.79, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    cax21: server("cax", 4, 8, 80, EU, { monthlyEur: 6.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    cax31: server("cax", 8, 16, 160, EU, { monthlyEur: 12.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    cax41: server("cax", 16, 32, 320, EU, { monthlyEur: 24.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    ccx13: server("ccx", 2, 8, 80, ALL, { monthlyEur: 12.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    ccx23: server("ccx", 4, 16, 160, ALL, { monthlyEur: 24.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    ccx33: server("ccx", 8, 32, 240, ALL, { monthlyEur: 48.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
-    ccx43: server("ccx", 16, 64, 360, ALL, { monthlyEur: 96.49, basis: "unverified", source: LIST_2025, seen: "2025-10-21" }),
+    cx23: server("cx", 2, 4, 40, EU, {
+        monthlyEur: 3.99,
+        basis: "quoted",
+        source: VDHOME,
+        seen: "2026-04-15",
+    }),
+    cx33: server("cx", 4, 8, 80, EU, {
+        monthlyEur: 6.49,
+        basis: "quoted",
+        source: DEVANTLER,
+        seen: "2026-05-27",
+    }),
+    cx43: server("cx", 8, 16, 160, EU, {
+        monthlyEur: 12.39,
+        basis: "derived",
+        source: CNAP,
+        seen: "2026-05-01",
+    }),
+    cx53: server("cx", 16, 32, 320, EU, {
+        monthlyEur: 21.24,
+        basis: "derived",
+        source: CNAP,
+        seen: "2026-04-15",
+    }),
+    cpx12: server("cpx", 1, 2, 40, ALL, {
+        monthlyEur: 4.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    cpx22: server("cpx", 2, 4, 80, ALL, {
+        monthlyEur: 5.99,
+        basis: "derived",
+        source: DERHUERST,
+        seen: "2025-10-21",
+    }),
+    cpx32: server("cpx", 4, 8, 160, ALL, {
+        monthlyEur: 10.49,
+        basis: "derived",
+        source: DERHUERST,
+        seen: "2025-10-21",
+    }),
+    cpx42: server("cpx", 8, 16, 320, ALL, {
+        monthlyEur: 19.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    cpx52: server("cpx", 12, 24, 480, ALL, {
+        monthlyEur: 28.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    cax11: server("cax", 2, 4, 40, EU, {
+        monthlyEur: 3.79,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    cax21: server("cax", 4, 8, 80, EU, {
+        monthlyEur: 6.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    cax31: server("cax", 8, 16, 160, EU, {
+        monthlyEur: 12.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    cax41: server("cax", 16, 32, 320, EU, {
+        monthlyEur: 24.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    ccx13: server("ccx", 2, 8, 80, ALL, {
+        monthlyEur: 12.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    ccx23: server("ccx", 4, 16, 160, ALL, {
+        monthlyEur: 24.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    ccx33: server("ccx", 8, 32, 240, ALL, {
+        monthlyEur: 48.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
+    ccx43: server("ccx", 16, 64, 360, ALL, {
+        monthlyEur: 96.49,
+        basis: "unverified",
+        source: LIST_2025,
+        seen: "2025-10-21",
+    }),
 } as const satisfies Record<string, ServerType>;
 
 export type ServerTypeName = keyof typeof SERVER_TYPES;
@@ -118,7 +203,12 @@ export const LOAD_BALANCER_TYPES = {
     lb11: {
         maxTargets: 25,
         maxServices: 5,
-        price: { monthlyEur: 5.49, basis: "quoted", source: "hetzner-k3s README, December 2025 pricing", seen: "2025-12-01" },
+        price: {
+            monthlyEur: 5.49,
+            basis: "quoted",
+            source: "hetzner-k3s README, December 2025 pricing",
+            seen: "2025-12-01",
+        },
     },
     lb21: {
         maxTargets: 75,
@@ -137,9 +227,19 @@ export type LoadBalancerTypeName = keyof typeof LOAD_BALANCER_TYPES;
 /** Unit prices for everything that is not a server or a load balancer. */
 export const UNIT_PRICES = {
     volumePerGb: { monthlyEur: 0.0572, basis: "quoted", source: DEVANTLER, seen: "2026-05-27" },
-    snapshotPerGb: { monthlyEur: 0.01, basis: "quoted", source: "cloudtally.eu price summary", seen: "2026-05-28" },
+    snapshotPerGb: {
+        monthlyEur: 0.01,
+        basis: "quoted",
+        source: "cloudtally.eu price summary",
+        seen: "2026-05-28",
+    },
     /** Hetzner server backups cost 20% of the server price (7 daily slots, volumes excluded). */
-    backupShareOfServer: { monthlyEur: 0.2, basis: "quoted", source: "Hetzner Cloud docs, Backups", seen: "2025-11-30" },
+    backupShareOfServer: {
+        monthlyEur: 0.2,
+        basis: "quoted",
+        source: "Hetzner Cloud docs, Backups",
+        seen: "2025-11-30",
+    },
     primaryIpv4: { monthlyEur: 0.5, basis: "unverified", source: LIST_2025, seen: "2025-10-21" },
     /** Traffic beyond the included volume, per TB, EU locations. */
     trafficPerTbEu: { monthlyEur: 1.0, basis: "unverified", source: LIST_2025, seen: "2025-10-21" },

@@ -30,9 +30,21 @@ const CLOUD = (phase: Phase): boolean => phase !== "dev";
 export function credentialSpecs(project: string): readonly CredentialSpec[] {
     return [
         { key: "hcloud:token", what: "Hetzner Cloud API token (read/write)", neededBy: CLOUD },
-        { key: "cloudflare:apiToken", what: "Cloudflare API token with Zone DNS, Zone Settings and SSL edit rights", neededBy: CLOUD },
-        { key: `${project}:backupAccessKeyId`, what: "S3 access key id for Postgres backups", neededBy: CLOUD },
-        { key: `${project}:backupSecretAccessKey`, what: "S3 secret access key for Postgres backups", neededBy: CLOUD },
+        {
+            key: "cloudflare:apiToken",
+            what: "Cloudflare API token with Zone DNS, Zone Settings and SSL edit rights",
+            neededBy: CLOUD,
+        },
+        {
+            key: `${project}:backupAccessKeyId`,
+            what: "S3 access key id for Postgres backups",
+            neededBy: CLOUD,
+        },
+        {
+            key: `${project}:backupSecretAccessKey`,
+            what: "S3 secret access key for Postgres backups",
+            neededBy: CLOUD,
+        },
     ];
 }
 
@@ -53,11 +65,18 @@ function zodProblems(error: z.ZodError, project: string, stack: string): ConfigP
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((k) => {
                 const path = pathToString([...issue.path, k]);
-                return { key: `${project}:${path}`, message: "is not a known setting (check its spelling)", fix: removeFix(path, stack) };
+                return {
+                    key: `${project}:${path}`,
+                    message: "is not a known setting (check its spelling)",
+                    fix: removeFix(path, stack),
+                };
             });
         }
         const path = pathToString(issue.path);
-        const message = issue.code === "invalid_type" && /received undefined/.test(issue.message) ? "is required" : issue.message;
+        const message =
+            issue.code === "invalid_type" && /received undefined/.test(issue.message)
+                ? "is required"
+                : issue.message;
         return [{ key: `${project}:${path}`, message, fix: setFix(path, stack) }];
     });
 }
@@ -76,7 +95,8 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
         if (raw.secretKeys.has(fullKey)) {
             problems.push({
                 key: fullKey,
-                message: "is stored as a secret, but policies must read it at preview: store it as plain config",
+                message:
+                    "is stored as a secret, but policies must read it at preview: store it as plain config",
                 fix: `pulumi config set --path '${key}' <value> --stack ${stack}  (after: pulumi config rm ${key} --stack ${stack})`,
             });
             continue;
@@ -94,11 +114,19 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
     for (const c of credentials) {
         const value = raw.values[c.key];
         if (value !== undefined && !raw.secretKeys.has(c.key)) {
-            problems.push({ key: c.key, message: `${c.what} is stored in plain text: it must be a secret`, fix: setFix(c.key, stack, true) });
+            problems.push({
+                key: c.key,
+                message: `${c.what} is stored in plain text: it must be a secret`,
+                fix: setFix(c.key, stack, true),
+            });
         } else if (value !== undefined && value !== "") {
             present.push(c.key);
         } else if (phase !== undefined && c.neededBy(phase)) {
-            problems.push({ key: c.key, message: `${c.what} is required for ${phase}`, fix: setFix(c.key, stack, true) });
+            problems.push({
+                key: c.key,
+                message: `${c.what} is required for ${phase}`,
+                fix: setFix(c.key, stack, true),
+            });
         }
     }
 
@@ -118,5 +146,7 @@ function memoryProblems(config: StackConfig, project: string, stack: string): Co
     const type = SERVER_TYPES[app.type as keyof typeof SERVER_TYPES];
     const plan = planMemory(config.workload, type.memoryGb, config.memory.systemReserveMb);
     const problem = memoryPlanProblem(plan, config.memory.maxOvercommit, app.type);
-    return problem ? [{ key: `${project}:servers.app.type`, message: problem, fix: setFix("servers.app.type", stack) }] : [];
+    return problem
+        ? [{ key: `${project}:servers.app.type`, message: problem, fix: setFix("servers.app.type", stack) }]
+        : [];
 }

@@ -8,7 +8,10 @@ export interface ConfigProblem {
 }
 
 export function pathToString(path: readonly PropertyKey[]): string {
-    return path.reduce<string>((acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), "");
+    return path.reduce<string>(
+        (acc, p) => (typeof p === "number" ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+        "",
+    );
 }
 
 export function setFix(path: string, stack: string, secret = false): string {
@@ -23,7 +26,9 @@ export function removeFix(path: string, stack: string): string {
 
 export function formatProblems(problems: readonly ConfigProblem[], project: string, stack: string): string {
     const n = problems.length;
-    const lines = [`Invalid stack configuration for ${project}/${stack} (${n} problem${n === 1 ? "" : "s"}):`];
+    const lines = [
+        `Invalid stack configuration for ${project}/${stack} (${n} problem${n === 1 ? "" : "s"}):`,
+    ];
     for (const p of problems) lines.push(`  - ${p.key}: ${p.message}`, `      fix: ${p.fix}`);
     return lines.join("\n");
 }

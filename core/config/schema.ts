@@ -6,7 +6,13 @@
  * `workloadOverrides`, which the loader deep-merges.
  */
 import { z } from "zod";
-import { LOCATIONS, LOCATION_NAMES, SERVER_TYPES, SERVER_TYPE_NAMES, type LocationName } from "../catalog/hetzner";
+import {
+    LOCATIONS,
+    LOCATION_NAMES,
+    SERVER_TYPES,
+    SERVER_TYPE_NAMES,
+    type LocationName,
+} from "../catalog/hetzner";
 import { PHASES, PHASE_SPECS } from "../phases";
 import { SERVICE_NAMES, ServiceSpec, Workload } from "../workload/services";
 import { isWorldWide, parseCidr } from "./net";
@@ -24,10 +30,18 @@ const Cidr = z
 
 const SshPublicKey = z
     .string()
-    .regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)");
+    .regex(
+        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/,
+        "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)",
+    );
 
 const DnsLabel = z.string().regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be one DNS label such as app");
-const DomainName = z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a domain name such as example.com");
+const DomainName = z
+    .string()
+    .regex(
+        /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        "must be a domain name such as example.com",
+    );
 
 /** Pulumi's `--path` turns 1.2 into a number; accept either spelling. */
 const TlsVersion = z.preprocess((v) => (typeof v === "number" ? v.toFixed(1) : v), z.enum(["1.2", "1.3"]));
@@ -49,12 +63,18 @@ export const Admin = z
 export const Edge = z
     .object({
         zone: DomainName,
-        zoneId: z.string().regex(/^[a-f0-9]{32}$/, "must be the zone's 32-character id from the Cloudflare dashboard"),
+        zoneId: z
+            .string()
+            .regex(/^[a-f0-9]{32}$/, "must be the zone's 32-character id from the Cloudflare dashboard"),
         appHost: DnsLabel.default("app"),
         apiHost: DnsLabel.default("api"),
         minTlsVersion: TlsVersion.default("1.2"),
         /** Prowler zone_hsts_enabled wants at least six months. */
-        hstsMaxAgeSeconds: z.number().int().min(15_768_000, "must be at least 15768000 (six months)").default(31_536_000),
+        hstsMaxAgeSeconds: z
+            .number()
+            .int()
+            .min(15_768_000, "must be at least 15768000 (six months)")
+            .default(31_536_000),
         originCertValidityDays: z.number().int().min(7).max(5475).default(5475),
     })
     .strict();
@@ -62,8 +82,14 @@ export const Edge = z
 export const Postgres = z
     .object({
         volumeGb: z.number().int().min(10).max(10_240).default(40),
-        database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("app"),
-        user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier").default("app"),
+        database: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+            .default("app"),
+        user: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+            .default("app"),
     })
     .strict();
 
@@ -72,7 +98,10 @@ export const Backup = z
         endpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL of S3-compatible storage" }),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
         region: z.string().min(1).default("eu-central"),
-        prefix: z.string().regex(/^[a-zA-Z0-9._/-]*$/, "may hold letters, digits and . _ / - only").default("backups"),
+        prefix: z
+            .string()
+            .regex(/^[a-zA-Z0-9._/-]*$/, "may hold letters, digits and . _ / - only")
+            .default("backups"),
         /** Days to keep; defaults to the phase's retention from the seed. */
         retentionDays: z.number().int().min(1).max(3650).optional(),
         onCalendar: z.string().min(1).default("*-*-* 03:15:00"),
@@ -113,12 +142,17 @@ export const StackConfigSchema = z
     .superRefine((c, ctx) => {
         if (c.phase === "dev") return;
         for (const key of ["admin", "edge", "servers", "backup"] as const) {
-            if (c[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `is required for ${c.phase}` });
+            if (c[key] === undefined)
+                ctx.addIssue({ code: "custom", path: [key], message: `is required for ${c.phase}` });
         }
         const zone = LOCATIONS[c.location].networkZone;
         c.fallbackLocations.forEach((l, i) => {
             if (LOCATIONS[l].networkZone !== zone) {
-                ctx.addIssue({ code: "custom", path: ["fallbackLocations", i], message: `is outside ${c.location}'s network zone ${zone}; private networks cannot span zones` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["fallbackLocations", i],
+                    message: `is outside ${c.location}'s network zone ${zone}; private networks cannot span zones`,
+                });
             }
         });
         const app = c.servers?.app;
@@ -126,7 +160,11 @@ export const StackConfigSchema = z
         if (type) {
             const usable = [c.location, ...c.fallbackLocations].filter((l) => type.locations.includes(l));
             if (usable.length === 0) {
-                ctx.addIssue({ code: "custom", path: ["servers", "app", "type"], message: `is not sold in ${[c.location, ...c.fallbackLocations].join(", ")}; it is sold in ${type.locations.join(", ")}` });
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["servers", "app", "type"],
+                    message: `is not sold in ${[c.location, ...c.fallbackLocations].join(", ")}; it is sold in ${type.locations.join(", ")}`,
+                });
             }
         }
     });
@@ -148,6 +186,9 @@ export function resolveDefaults(c: Parsed): StackConfig {
     return {
         ...rest,
         workload,
-        backup: backup && { ...backup, retentionDays: backup.retentionDays ?? PHASE_SPECS[c.phase].backups.retentionDays },
+        backup: backup && {
+            ...backup,
+            retentionDays: backup.retentionDays ?? PHASE_SPECS[c.phase].backups.retentionDays,
+        },
     };
 }

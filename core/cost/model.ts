@@ -42,13 +42,21 @@ export function round2(n: number): number {
     return Math.round(n * 100) / 100;
 }
 
-function line(resource: string, item: string, quantity: number, unitEur: number, basis: PriceBasis): CostLine {
+function line(
+    resource: string,
+    item: string,
+    quantity: number,
+    unitEur: number,
+    basis: PriceBasis,
+): CostLine {
     return { resource, item, quantity, unitEur, monthlyEur: round2(quantity * unitEur), basis };
 }
 
 function serverLines(r: PricedResource, unpriced: string[]): CostLine[] {
     const typeName = String(r.props["serverType"]);
-    const type = (SERVER_TYPES as Record<string, (typeof SERVER_TYPES)[keyof typeof SERVER_TYPES] | undefined>)[typeName];
+    const type = (
+        SERVER_TYPES as Record<string, (typeof SERVER_TYPES)[keyof typeof SERVER_TYPES] | undefined>
+    )[typeName];
     if (!type) {
         unpriced.push(typeName);
         return [];
@@ -56,16 +64,37 @@ function serverLines(r: PricedResource, unpriced: string[]): CostLine[] {
     const lines = [line(r.name, `server ${typeName}`, 1, type.price.monthlyEur, type.price.basis)];
     if (r.props["backups"] === true) {
         const share = UNIT_PRICES.backupShareOfServer;
-        lines.push(line(r.name, `backups (20% of ${typeName})`, 1, round2(type.price.monthlyEur * share.monthlyEur), share.basis));
+        lines.push(
+            line(
+                r.name,
+                `backups (20% of ${typeName})`,
+                1,
+                round2(type.price.monthlyEur * share.monthlyEur),
+                share.basis,
+            ),
+        );
     }
     // A server that attaches its own PrimaryIp resource is billed through that resource instead.
     const publicNets = r.props["publicNets"] as { ipv4Enabled?: boolean; ipv4?: unknown }[] | undefined;
-    const ipv4 = publicNets === undefined || publicNets.some((n) => n.ipv4Enabled !== false && n.ipv4 === undefined);
-    if (ipv4) lines.push(line(r.name, "primary IPv4", 1, UNIT_PRICES.primaryIpv4.monthlyEur, UNIT_PRICES.primaryIpv4.basis));
+    const ipv4 =
+        publicNets === undefined || publicNets.some((n) => n.ipv4Enabled !== false && n.ipv4 === undefined);
+    if (ipv4)
+        lines.push(
+            line(
+                r.name,
+                "primary IPv4",
+                1,
+                UNIT_PRICES.primaryIpv4.monthlyEur,
+                UNIT_PRICES.primaryIpv4.basis,
+            ),
+        );
     return lines;
 }
 
-export function priceResources(resources: readonly PricedResource[], external: readonly ExternalCost[] = []): CostReport {
+export function priceResources(
+    resources: readonly PricedResource[],
+    external: readonly ExternalCost[] = [],
+): CostReport {
     const lines: CostLine[] = [];
     const unpriced: string[] = [];
     for (const r of resources) {
@@ -81,8 +110,16 @@ export function priceResources(resources: readonly PricedResource[], external: r
             }
             case LOAD_BALANCER: {
                 const typeName = String(r.props["loadBalancerType"]);
-                const lb = (LOAD_BALANCER_TYPES as Record<string, (typeof LOAD_BALANCER_TYPES)[keyof typeof LOAD_BALANCER_TYPES] | undefined>)[typeName];
-                if (lb) lines.push(line(r.name, `load balancer ${typeName}`, 1, lb.price.monthlyEur, lb.price.basis));
+                const lb = (
+                    LOAD_BALANCER_TYPES as Record<
+                        string,
+                        (typeof LOAD_BALANCER_TYPES)[keyof typeof LOAD_BALANCER_TYPES] | undefined
+                    >
+                )[typeName];
+                if (lb)
+                    lines.push(
+                        line(r.name, `load balancer ${typeName}`, 1, lb.price.monthlyEur, lb.price.basis),
+                    );
                 else unpriced.push(typeName);
                 break;
             }

@@ -27,8 +27,7 @@ export interface DevVolumeMount {
 }
 
 export type DevUpload = { readonly file: string; readonly owner: string; readonly permissions: string } & (
-    | { readonly content: string }
-    | { readonly secret: keyof DevSecrets }
+    { readonly content: string } | { readonly secret: keyof DevSecrets }
 );
 
 export interface DevContainer {
@@ -68,7 +67,11 @@ const APP_USER = "10001:10001";
 
 const PROFILES: Readonly<Record<ServiceName, DevProfile>> = {
     // The caddy binary carries the cap_net_bind_service file capability: exec fails unless it stays in the bounding set.
-    proxy: { user: "1000:1000", tmpfs: { "/tmp": `${SCRATCH}16m`, "/data": `${SCRATCH}16m`, "/config": `${SCRATCH}16m` }, capAdd: ["NET_BIND_SERVICE"] },
+    proxy: {
+        user: "1000:1000",
+        tmpfs: { "/tmp": `${SCRATCH}16m`, "/data": `${SCRATCH}16m`, "/config": `${SCRATCH}16m` },
+        capAdd: ["NET_BIND_SERVICE"],
+    },
     api: { user: APP_USER, tmpfs: { "/tmp": `${SCRATCH}64m` } },
     frontend: { user: APP_USER, tmpfs: { "/tmp": `${SCRATCH}64m` } },
     worker: { user: APP_USER, tmpfs: { "/tmp": `${SCRATCH}64m` } },
@@ -115,15 +118,36 @@ function dataEnv(w: Workload): Record<string, string> {
 
 function httpProbe(port: number | undefined, path: string | undefined): string[] | undefined {
     if (port === undefined || path === undefined) return undefined;
-    return ["CMD-SHELL", `wget -q -O /dev/null http://127.0.0.1:${port}${path} || curl -fsS -o /dev/null http://127.0.0.1:${port}${path}`];
+    return [
+        "CMD-SHELL",
+        `wget -q -O /dev/null http://127.0.0.1:${port}${path} || curl -fsS -o /dev/null http://127.0.0.1:${port}${path}`,
+    ];
 }
 
 /** Per-service settings beyond the profile: command, environment, files, ports, healthcheck. */
-function specifics(name: ServiceName, container: string, stack: string, w: Workload, files: DevStackFiles): Partial<DevContainer> {
-    const configUploads = (files.byService[name] ?? []).map((f) => ({ file: f.path, content: f.content, owner: PROFILES[name].user, permissions: "0444" }));
-    const configVolumes = [...new Set(configUploads.map((u) => dirOf(u.file)))].map((dir) => volume(stack, container, "config", dir));
+function specifics(
+    name: ServiceName,
+    container: string,
+    stack: string,
+    w: Workload,
+    files: DevStackFiles,
+): Partial<DevContainer> {
+    const configUploads = (files.byService[name] ?? []).map((f) => ({
+        file: f.path,
+        content: f.content,
+        owner: PROFILES[name].user,
+        permissions: "0444",
+    }));
+    const configVolumes = [...new Set(configUploads.map((u) => dirOf(u.file)))].map((dir) =>
+        volume(stack, container, "config", dir),
+    );
     const secretsVolume = volume(stack, container, "secrets", SECRETS_MOUNT);
-    const secret = (file: string, key: keyof DevSecrets): DevUpload => ({ file: `${SECRETS_MOUNT}/${file}`, secret: key, owner: PROFILES[name].user, permissions: "0400" });
+    const secret = (file: string, key: keyof DevSecrets): DevUpload => ({
+        file: `${SECRETS_MOUNT}/${file}`,
+        secret: key,
+        owner: PROFILES[name].user,
+        permissions: "0400",
+    });
     switch (name) {
         case "proxy":
             return {
@@ -146,22 +170,46 @@ function specifics(name: ServiceName, container: string, stack: string, w: Workl
             };
         case "postgres":
             return {
-                env: { POSTGRES_USER: "app", POSTGRES_DB: "app", POSTGRES_PASSWORD_FILE: `${SECRETS_MOUNT}/postgres-password`, PGDATA: `${CONTAINER_PATHS.postgresData}/pgdata` },
+                env: {
+                    POSTGRES_USER: "app",
+                    POSTGRES_DB: "app",
+                    POSTGRES_PASSWORD_FILE: `${SECRETS_MOUNT}/postgres-password`,
+                    PGDATA: `${CONTAINER_PATHS.postgresData}/pgdata`,
+                },
                 volumes: [volume(stack, container, "data", CONTAINER_PATHS.postgresData), secretsVolume],
                 uploads: [secret("postgres-password", "postgresPassword")],
                 healthcheck: ["CMD", "pg_isready", "-U", "app", "-d", "app"],
             };
         case "redis":
             // On the internal data network only; the app host's Redis requires a password, dev's needs none.
-            return { command: ["redis-server", "--appendonly", "yes"], volumes: [volume(stack, container, "data", "/data")], healthcheck: ["CMD", "redis-cli", "ping"] };
+            return {
+                command: ["redis-server", "--appendonly", "yes"],
+                volumes: [volume(stack, container, "data", "/data")],
+                healthcheck: ["CMD", "redis-cli", "ping"],
+            };
         case "meilisearch":
-            return { env: { MEILI_ENV: "development", MEILI_NO_ANALYTICS: "true", MEILI_DB_PATH: "/meili_data/data.ms" }, healthcheck: httpProbe(w.meilisearch.port, w.meilisearch.healthPath) };
+            return {
+                env: {
+                    MEILI_ENV: "development",
+                    MEILI_NO_ANALYTICS: "true",
+                    MEILI_DB_PATH: "/meili_data/data.ms",
+                },
+                healthcheck: httpProbe(w.meilisearch.port, w.meilisearch.healthPath),
+            };
         case "prometheus":
-            return { volumes: configVolumes, uploads: configUploads, healthcheck: httpProbe(w.prometheus.port, w.prometheus.healthPath) };
+            return {
+                volumes: configVolumes,
+                uploads: configUploads,
+                healthcheck: httpProbe(w.prometheus.port, w.prometheus.healthPath),
+            };
         case "grafana": {
             const port = w.grafana.port ?? 3000;
             return {
-                env: { GF_SECURITY_ADMIN_PASSWORD__FILE: `${SECRETS_MOUNT}/grafana-admin-password`, GF_USERS_ALLOW_SIGN_UP: "false", GF_ANALYTICS_REPORTING_ENABLED: "false" },
+                env: {
+                    GF_SECURITY_ADMIN_PASSWORD__FILE: `${SECRETS_MOUNT}/grafana-admin-password`,
+                    GF_USERS_ALLOW_SIGN_UP: "false",
+                    GF_ANALYTICS_REPORTING_ENABLED: "false",
+                },
                 volumes: [...configVolumes, secretsVolume],
                 uploads: [...configUploads, secret("grafana-admin-password", "grafanaAdminPassword")],
                 ports: [{ internal: port, external: port }],
@@ -181,7 +229,10 @@ function dependencyOrder(containers: readonly DevContainer[]): DevContainer[] {
     const placed = new Set<string>();
     const visit = (c: DevContainer, path: readonly string[]): void => {
         if (placed.has(c.name)) return;
-        if (path.includes(c.name)) throw new Error(`dev containers depend on each other in a cycle: ${[...path, c.name].join(" -> ")}`);
+        if (path.includes(c.name))
+            throw new Error(
+                `dev containers depend on each other in a cycle: ${[...path, c.name].join(" -> ")}`,
+            );
         for (const d of c.dependsOn) {
             const dep = byName.get(d);
             if (dep) visit(dep, [...path, c.name]);
@@ -194,30 +245,32 @@ function dependencyOrder(containers: readonly DevContainer[]): DevContainer[] {
 }
 
 export function devContainers(stack: string, workload: Workload, files: DevStackFiles): DevContainer[] {
-    return dependencyOrder(SERVICE_NAMES.flatMap((name) => {
-        const spec = workload[name];
-        const hosts = instanceHosts(name, spec);
-        return hosts.map((container): DevContainer => {
-            const own = specifics(name, container, stack, workload, files);
-            const aliases = hosts.length > 1 ? [container, serviceHost(name)] : [container];
-            return {
-                name: container,
-                service: name,
-                image: spec.image,
-                ...(spec.command && !own.command ? { command: spec.command } : {}),
-                user: PROFILES[name].user,
-                env: {},
-                ports: [],
-                capAdd: PROFILES[name].capAdd ?? [],
-                tmpfs: PROFILES[name].tmpfs,
-                volumes: [],
-                uploads: [],
-                ...own,
-                networks: serviceNetworks(name).map((network) => ({ network, aliases })),
-                memoryMb: spec.memoryMb,
-                cpus: spec.cpus,
-                dependsOn: REACHES[name].flatMap((t) => instanceHosts(t, workload[t])),
-            };
-        });
-    }));
+    return dependencyOrder(
+        SERVICE_NAMES.flatMap((name) => {
+            const spec = workload[name];
+            const hosts = instanceHosts(name, spec);
+            return hosts.map((container): DevContainer => {
+                const own = specifics(name, container, stack, workload, files);
+                const aliases = hosts.length > 1 ? [container, serviceHost(name)] : [container];
+                return {
+                    name: container,
+                    service: name,
+                    image: spec.image,
+                    ...(spec.command && !own.command ? { command: spec.command } : {}),
+                    user: PROFILES[name].user,
+                    env: {},
+                    ports: [],
+                    capAdd: PROFILES[name].capAdd ?? [],
+                    tmpfs: PROFILES[name].tmpfs,
+                    volumes: [],
+                    uploads: [],
+                    ...own,
+                    networks: serviceNetworks(name).map((network) => ({ network, aliases })),
+                    memoryMb: spec.memoryMb,
+                    cpus: spec.cpus,
+                    dependsOn: REACHES[name].flatMap((t) => instanceHosts(t, workload[t])),
+                };
+            });
+        }),
+    );
 }

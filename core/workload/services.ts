@@ -22,8 +22,14 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 /** An image reference pinned to a tag or digest; `latest` and untagged images drift between deploys. */
 export const ImageRef = z
     .string()
-    .regex(/^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, "must be an image pinned to a tag or digest, like postgres:16.4-alpine")
-    .refine((s) => !/:latest$/.test(s), "must not use the `latest` tag: pin a version so deploys are repeatable");
+    .regex(
+        /^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
+        "must be an image pinned to a tag or digest, like postgres:16.4-alpine",
+    )
+    .refine(
+        (s) => !/:latest$/.test(s),
+        "must not use the `latest` tag: pin a version so deploys are repeatable",
+    );
 
 export const ServiceSpec = z
     .object({
@@ -45,7 +51,12 @@ export const ServiceSpec = z
 export type ServiceSpec = z.infer<typeof ServiceSpec>;
 
 export const Workload = z
-    .object(Object.fromEntries(SERVICE_NAMES.map((n) => [n, ServiceSpec])) as Record<ServiceName, typeof ServiceSpec>)
+    .object(
+        Object.fromEntries(SERVICE_NAMES.map((n) => [n, ServiceSpec])) as Record<
+            ServiceName,
+            typeof ServiceSpec
+        >,
+    )
     .strict();
 export type Workload = z.infer<typeof Workload>;
 

@@ -24,12 +24,24 @@ export function planMemory(workload: Workload, ramGb: number, systemReserveMb: n
     const reservationsMb = Object.fromEntries(
         SERVICE_NAMES.map((n) => [n, Math.floor(workload[n].memoryMb * scale)]),
     ) as Record<ServiceName, number>;
-    return { ramMb, systemReserveMb, usableMb, limitsMb, overcommit: Math.round((limitsMb / usableMb) * 100) / 100, reservationsMb };
+    return {
+        ramMb,
+        systemReserveMb,
+        usableMb,
+        limitsMb,
+        overcommit: Math.round((limitsMb / usableMb) * 100) / 100,
+        reservationsMb,
+    };
 }
 
 /** Why the plan cannot be deployed, or undefined when it fits. */
-export function memoryPlanProblem(plan: MemoryPlan, maxOvercommit: number, serverType: string): string | undefined {
-    if (plan.usableMb <= 0) return `${serverType} has ${plan.ramMb} MiB, less than the ${plan.systemReserveMb} MiB system reserve`;
+export function memoryPlanProblem(
+    plan: MemoryPlan,
+    maxOvercommit: number,
+    serverType: string,
+): string | undefined {
+    if (plan.usableMb <= 0)
+        return `${serverType} has ${plan.ramMb} MiB, less than the ${plan.systemReserveMb} MiB system reserve`;
     if (plan.overcommit <= maxOvercommit) return undefined;
     return (
         `container memory limits total ${plan.limitsMb} MiB, ${plan.overcommit}x the ${plan.usableMb} MiB usable on ${serverType} ` +

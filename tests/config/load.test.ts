@@ -12,7 +12,12 @@ function problems(r: LoadResult): { key: string; message: string; fix: string }[
 
 function problemFor(r: LoadResult, key: string): { message: string; fix: string } {
     const p = problems(r).find((x) => x.key === key);
-    if (!p) throw new Error(`no problem reported for ${key}; got ${problems(r).map((x) => x.key).join(", ")}`);
+    if (!p)
+        throw new Error(
+            `no problem reported for ${key}; got ${problems(r)
+                .map((x) => x.key)
+                .join(", ")}`,
+        );
     return p;
 }
 
@@ -29,7 +34,12 @@ describe("shipped stack files", () => {
         expect(r.config.backup?.retentionDays).toBe(7);
         expect(r.config.workload.postgres.memoryMb).toBe(2048);
         expect(r.config.workload.worker.replicas).toBe(2);
-        expect(r.credentials).toEqual([`hcloud:token`, `cloudflare:apiToken`, `${P}:backupAccessKeyId`, `${P}:backupSecretAccessKey`]);
+        expect(r.credentials).toEqual([
+            `hcloud:token`,
+            `cloudflare:apiToken`,
+            `${P}:backupAccessKeyId`,
+            `${P}:backupSecretAccessKey`,
+        ]);
     });
 });
 
@@ -48,13 +58,23 @@ describe("broken stack config", () => {
     });
 
     it("an unknown location is rejected", () => {
-        const p = problemFor(loadStackConfig(withValues(phase1, { [`${P}:location`]: "fra1" })), `${P}:location`);
+        const p = problemFor(
+            loadStackConfig(withValues(phase1, { [`${P}:location`]: "fra1" })),
+            `${P}:location`,
+        );
         expect(p.message).toContain('"nbg1"');
     });
 
     it("an unknown key is rejected at its own path with a removal fix", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:servers`]: { app: { type: "cx33" }, appp: { type: "cx33" } }, [`${P}:colour`]: "blue" }));
-        expect(problemFor(r, `${P}:servers.appp`).fix).toBe("pulumi config rm --path 'servers.appp' --stack phase1");
+        const r = loadStackConfig(
+            withValues(phase1, {
+                [`${P}:servers`]: { app: { type: "cx33" }, appp: { type: "cx33" } },
+                [`${P}:colour`]: "blue",
+            }),
+        );
+        expect(problemFor(r, `${P}:servers.appp`).fix).toBe(
+            "pulumi config rm --path 'servers.appp' --stack phase1",
+        );
         expect(problemFor(r, `${P}:colour`).message).toMatch(/not a known setting/);
     });
 
@@ -67,7 +87,10 @@ describe("broken stack config", () => {
     it("a credential in plain text is rejected without echoing it", () => {
         const token = "plain-token-value-0123456789";
         const file = withValues(phase1, { "cloudflare:apiToken": token });
-        const r = loadStackConfig({ ...file, secretKeys: new Set([...file.secretKeys].filter((k) => k !== "cloudflare:apiToken")) });
+        const r = loadStackConfig({
+            ...file,
+            secretKeys: new Set([...file.secretKeys].filter((k) => k !== "cloudflare:apiToken")),
+        });
         expect(problemFor(r, "cloudflare:apiToken").message).toMatch(/plain text/);
         expect(r.ok ? "" : r.message).not.toContain(token);
     });
@@ -92,9 +115,15 @@ describe("broken stack config", () => {
     });
 
     it("every problem is reported at once, headed by project and stack", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:location`]: "fra1", ...servers("cx99") }, ["hcloud:token"]));
-        expect(problems(r).map((p) => p.key)).toEqual(expect.arrayContaining([`${P}:location`, `${P}:servers.app.type`, "hcloud:token"]));
-        expect(r.ok ? "" : r.message.split("\n")[0]).toBe(`Invalid stack configuration for phase-stacks/phase1 (${problems(r).length} problems):`);
+        const r = loadStackConfig(
+            withValues(phase1, { [`${P}:location`]: "fra1", ...servers("cx99") }, ["hcloud:token"]),
+        );
+        expect(problems(r).map((p) => p.key)).toEqual(
+            expect.arrayContaining([`${P}:location`, `${P}:servers.app.type`, "hcloud:token"]),
+        );
+        expect(r.ok ? "" : r.message.split("\n")[0]).toBe(
+            `Invalid stack configuration for phase-stacks/phase1 (${problems(r).length} problems):`,
+        );
     });
 
     it.each([
@@ -103,12 +132,22 @@ describe("broken stack config", () => {
         ["203.0.113.0/33", /must be a CIDR/],
         ["not-a-cidr", /must be a CIDR/],
     ])("SSH range %s is rejected", (cidr, message) => {
-        const admin = { sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBk1 ops"], sshAllowedCidrs: [cidr] };
-        expect(problemFor(loadStackConfig(withValues(phase1, { [`${P}:admin`]: admin })), `${P}:admin.sshAllowedCidrs[0]`).message).toMatch(message);
+        const admin = {
+            sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBk1 ops"],
+            sshAllowedCidrs: [cidr],
+        };
+        expect(
+            problemFor(
+                loadStackConfig(withValues(phase1, { [`${P}:admin`]: admin })),
+                `${P}:admin.sshAllowedCidrs[0]`,
+            ).message,
+        ).toMatch(message);
     });
 
     it("a location that does not sell the server type is rejected (cx lines are EU only)", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:location`]: "ash", [`${P}:fallbackLocations`]: [] }));
+        const r = loadStackConfig(
+            withValues(phase1, { [`${P}:location`]: "ash", [`${P}:fallbackLocations`]: [] }),
+        );
         expect(problemFor(r, `${P}:servers.app.type`).message).toMatch(/not sold in ash/);
     });
 
@@ -118,17 +157,29 @@ describe("broken stack config", () => {
     });
 
     it("a workload that cannot fit the app server is rejected at the server type", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:workloadOverrides`]: { postgres: { memoryMb: 4096 } } }));
+        const r = loadStackConfig(
+            withValues(phase1, { [`${P}:workloadOverrides`]: { postgres: { memoryMb: 4096 } } }),
+        );
         expect(problemFor(r, `${P}:servers.app.type`).message).toMatch(/at most 1.25x is allowed/);
     });
 
     it("an image on the latest tag is rejected", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:latest" } } }));
+        const r = loadStackConfig(
+            withValues(phase1, { [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:latest" } } }),
+        );
         expect(problemFor(r, `${P}:workloadOverrides.api.image`).message).toMatch(/latest/);
     });
 
     it("HSTS shorter than six months is rejected", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:edge`]: { zone: "example.com", zoneId: "0123456789abcdef0123456789abcdef", hstsMaxAgeSeconds: 3600 } }));
+        const r = loadStackConfig(
+            withValues(phase1, {
+                [`${P}:edge`]: {
+                    zone: "example.com",
+                    zoneId: "0123456789abcdef0123456789abcdef",
+                    hstsMaxAgeSeconds: 3600,
+                },
+            }),
+        );
         expect(problemFor(r, `${P}:edge.hstsMaxAgeSeconds`).message).toMatch(/15768000/);
     });
 
@@ -141,13 +192,28 @@ describe("broken stack config", () => {
 
 describe("overrides and spellings", () => {
     it("workloadOverrides changes only the fields it names", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:2.1.0" } } }));
+        const r = loadStackConfig(
+            withValues(phase1, { [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:2.1.0" } } }),
+        );
         if (!r.ok) throw new Error(r.message);
-        expect(r.config.workload.api).toMatchObject({ image: "ghcr.io/acme/api:2.1.0", memoryMb: 1024, port: 8000, healthPath: "/health" });
+        expect(r.config.workload.api).toMatchObject({
+            image: "ghcr.io/acme/api:2.1.0",
+            memoryMb: 1024,
+            port: 8000,
+            healthPath: "/health",
+        });
     });
 
     it("min TLS 1.3 set with --path (a number) is accepted as the string Cloudflare wants", () => {
-        const r = loadStackConfig(withValues(phase1, { [`${P}:edge`]: { zone: "example.com", zoneId: "0123456789abcdef0123456789abcdef", minTlsVersion: 1.3 } }));
+        const r = loadStackConfig(
+            withValues(phase1, {
+                [`${P}:edge`]: {
+                    zone: "example.com",
+                    zoneId: "0123456789abcdef0123456789abcdef",
+                    minTlsVersion: 1.3,
+                },
+            }),
+        );
         if (!r.ok) throw new Error(r.message);
         expect(r.config.edge?.minTlsVersion).toBe("1.3");
     });

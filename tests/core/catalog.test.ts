@@ -17,20 +17,29 @@ describe("Hetzner catalog", () => {
     });
 
     it("offers cx33 as the seed's CX32 successor: 4 vCPU, 8 GB, 80 GB, EU only", () => {
-        expect(SERVER_TYPES.cx33).toMatchObject({ vcpus: 4, memoryGb: 8, diskGb: 80, locations: ["fsn1", "nbg1", "hel1"] });
+        expect(SERVER_TYPES.cx33).toMatchObject({
+            vcpus: 4,
+            memoryGb: 8,
+            diskGb: 80,
+            locations: ["fsn1", "nbg1", "hel1"],
+        });
     });
 
     it("does not list the retired Gen2 cx22/cx32/cx42/cx52 types", () => {
-        for (const retired of ["cx22", "cx32", "cx42", "cx52"]) expect(Object.keys(SERVER_TYPES)).not.toContain(retired);
+        for (const retired of ["cx22", "cx32", "cx42", "cx52"])
+            expect(Object.keys(SERVER_TYPES)).not.toContain(retired);
     });
 
     it("sells every type only in known locations", () => {
-        for (const t of Object.values(SERVER_TYPES)) for (const l of t.locations) expect(Object.keys(LOCATIONS)).toContain(l);
+        for (const t of Object.values(SERVER_TYPES))
+            for (const l of t.locations) expect(Object.keys(LOCATIONS)).toContain(l);
     });
 
     it("prices bigger types of a line higher", () => {
         for (const line of ["cx", "cpx", "cax", "ccx"]) {
-            const types = Object.values(SERVER_TYPES).filter((t) => t.line === line).sort((a, b) => a.memoryGb - b.memoryGb);
+            const types = Object.values(SERVER_TYPES)
+                .filter((t) => t.line === line)
+                .sort((a, b) => a.memoryGb - b.memoryGb);
             const prices = types.map((t) => t.price.monthlyEur);
             expect(prices).toEqual([...prices].sort((a, b) => a - b));
         }

@@ -9,9 +9,12 @@ describe("CIDR parsing", () => {
         ["::/0", { family: 6, prefix: 0 }],
     ])("%s parses", (s, expected) => expect(parseCidr(s)).toEqual(expected));
 
-    it.each(["203.0.113.7", "203.0.113.7/33", "2001:db8::/129", "example.com/24", "1.2.3/24", ""])("%s is rejected", (s) => {
-        expect(parseCidr(s)).toBeUndefined();
-    });
+    it.each(["203.0.113.7", "203.0.113.7/33", "2001:db8::/129", "example.com/24", "1.2.3/24", ""])(
+        "%s is rejected",
+        (s) => {
+            expect(parseCidr(s)).toBeUndefined();
+        },
+    );
 
     it.each([
         ["0.0.0.0/0", true],

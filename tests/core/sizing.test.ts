@@ -17,25 +17,43 @@ describe("memory plan", () => {
         expect(plan.limitsMb).toBe(8384);
         expect(plan.usableMb).toBe(7168);
         expect(plan.overcommit).toBe(1.17);
-        const reserved = SERVICE_NAMES.reduce((s, n) => s + plan.reservationsMb[n] * defaultWorkload()[n].replicas, 0);
+        const reserved = SERVICE_NAMES.reduce(
+            (s, n) => s + plan.reservationsMb[n] * defaultWorkload()[n].replicas,
+            0,
+        );
         expect(reserved).toBeLessThanOrEqual(plan.usableMb);
         expect(memoryPlanProblem(plan, 1.25, "cx33")).toBeUndefined();
     });
 
     it("a cx23 (4 GB) cannot hold it", () => {
-        expect(memoryPlanProblem(planMemory(defaultWorkload(), 4, 1024), 1.25, "cx23")).toMatch(/2.73x the 3072 MiB usable on cx23/);
+        expect(memoryPlanProblem(planMemory(defaultWorkload(), 4, 1024), 1.25, "cx23")).toMatch(
+            /2.73x the 3072 MiB usable on cx23/,
+        );
     });
 
     it("reservations never exceed usable RAM nor any limit, whatever the workload", () => {
         const base = defaultWorkload();
         fc.assert(
-            fc.property(fc.array(fc.integer({ min: 32, max: 8192 }), { minLength: SERVICE_NAMES.length, maxLength: SERVICE_NAMES.length }), fc.integer({ min: 2, max: 64 }), (mems, ramGb) => {
-                const w = Object.fromEntries(SERVICE_NAMES.map((n, i) => [n, { ...base[n], memoryMb: mems[i] ?? 32 }])) as Workload;
-                const plan = planMemory(w, ramGb, 1024);
-                const reserved = SERVICE_NAMES.reduce((s, n) => s + plan.reservationsMb[n] * w[n].replicas, 0);
-                expect(reserved).toBeLessThanOrEqual(Math.max(plan.usableMb, 0));
-                for (const n of SERVICE_NAMES) expect(plan.reservationsMb[n]).toBeLessThanOrEqual(w[n].memoryMb);
-            }),
+            fc.property(
+                fc.array(fc.integer({ min: 32, max: 8192 }), {
+                    minLength: SERVICE_NAMES.length,
+                    maxLength: SERVICE_NAMES.length,
+                }),
+                fc.integer({ min: 2, max: 64 }),
+                (mems, ramGb) => {
+                    const w = Object.fromEntries(
+                        SERVICE_NAMES.map((n, i) => [n, { ...base[n], memoryMb: mems[i] ?? 32 }]),
+                    ) as Workload;
+                    const plan = planMemory(w, ramGb, 1024);
+                    const reserved = SERVICE_NAMES.reduce(
+                        (s, n) => s + plan.reservationsMb[n] * w[n].replicas,
+                        0,
+                    );
+                    expect(reserved).toBeLessThanOrEqual(Math.max(plan.usableMb, 0));
+                    for (const n of SERVICE_NAMES)
+                        expect(plan.reservationsMb[n]).toBeLessThanOrEqual(w[n].memoryMb);
+                },
+            ),
         );
     });
 });

@@ -15,7 +15,11 @@ export interface CliResult {
 const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
 
 export function planCli(args: readonly string[]): CliResult {
-    const r = spawnSync(process.execPath, [TSX, join(ROOT, "tools/plan/cli.ts"), ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync(process.execPath, [TSX, join(ROOT, "tools/plan/cli.ts"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 120_000,
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -9,7 +9,11 @@ export function shippedStack(stack: string): LoadedStackFile {
 }
 
 /** A copy of a shipped stack's raw config with some keys set (JSON-encoded) or removed. */
-export function withValues(base: LoadedStackFile, set: Record<string, unknown>, remove: string[] = []): LoadedStackFile {
+export function withValues(
+    base: LoadedStackFile,
+    set: Record<string, unknown>,
+    remove: string[] = [],
+): LoadedStackFile {
     const values: Record<string, string> = { ...base.values };
     for (const [k, v] of Object.entries(set)) values[k] = typeof v === "string" ? v : JSON.stringify(v);
     for (const k of remove) delete values[k];

@@ -36,7 +36,9 @@ export function requireTool(name: string): string {
         return execFileSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).trim();
     } catch {
         const pkg = PACKAGES[name] ?? name;
-        throw new Error(`required tool '${name}' is not installed: run 'apt-get install -y ${pkg}' (bash .ci/run does this)`);
+        throw new Error(
+            `required tool '${name}' is not installed: run 'apt-get install -y ${pkg}' (bash .ci/run does this)`,
+        );
     }
 }
 
@@ -46,7 +48,11 @@ export interface ToolResult {
 }
 
 /** Runs a tool and returns its exit status with stdout and stderr joined, for assertion messages. */
-export function runTool(name: string, args: readonly string[], opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): ToolResult {
+export function runTool(
+    name: string,
+    args: readonly string[],
+    opts: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): ToolResult {
     const bin = requireTool(name);
     const r: SpawnSyncReturns<string> = spawnSync(bin, args, {
         cwd: opts.cwd,

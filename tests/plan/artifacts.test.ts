@@ -19,7 +19,12 @@ function phase1Files(): RenderedFile[] {
         workload: c.workload,
         reservationsMb: planMemory(c.workload, 8, 1024).reservationsMb,
         hostnames: { app: "app.example.com", api: "api.example.com" },
-        postgres: { database: "app", user: "app", volumeDevice: "/dev/disk/by-id/scsi-0HC_Volume_1", mountPoint: "/mnt/postgres" },
+        postgres: {
+            database: "app",
+            user: "app",
+            volumeDevice: "/dev/disk/by-id/scsi-0HC_Volume_1",
+            mountPoint: "/mnt/postgres",
+        },
         backup,
         secrets: {
             postgresPassword: secret("p"),
@@ -66,8 +71,17 @@ describe("reading files back from user data", () => {
     });
 
     it("reads container uploads and ignores resources that ship nothing", () => {
-        const uploads = [{ file: "/etc/caddy/caddy.json", content: "{}" }, { file: "/etc/x.sh", contentBase64: Buffer.from("echo").toString("base64") }];
-        expect(artifactsOf("docker:index/container:Container", "proxy", { uploads }).map((a) => [a.target, a.kind, a.content])).toEqual([
+        const uploads = [
+            { file: "/etc/caddy/caddy.json", content: "{}" },
+            { file: "/etc/x.sh", contentBase64: Buffer.from("echo").toString("base64") },
+        ];
+        expect(
+            artifactsOf("docker:index/container:Container", "proxy", { uploads }).map((a) => [
+                a.target,
+                a.kind,
+                a.content,
+            ]),
+        ).toEqual([
             ["/etc/caddy/caddy.json", "caddy", "{}"],
             ["/etc/x.sh", "shell", "echo"],
         ]);

@@ -7,7 +7,9 @@ import { planCli, tempStackFile } from "../helpers/planCli";
 import { ROOT } from "../helpers/stackFiles";
 
 const P = "phase-stacks";
-const phase1 = (parse(readFileSync(join(ROOT, "Pulumi.phase1.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const phase1 = (
+    parse(readFileSync(join(ROOT, "Pulumi.phase1.yaml"), "utf8")) as { config: Record<string, unknown> }
+).config;
 
 function withoutKey(config: Record<string, unknown>, key: string): Record<string, unknown> {
     return Object.fromEntries(Object.entries(config).filter(([k]) => k !== key));
@@ -27,7 +29,10 @@ describe("npm run plan", () => {
             criticalPath: { seconds: number };
         };
         expect(plan).toMatchObject({ stack: "phase1", phase: "phase1" });
-        for (const r of plan.resources) expect(Object.keys(r)).toEqual(expect.arrayContaining(["urn", "type", "name", "dependencies", "protect", "inputs"]));
+        for (const r of plan.resources)
+            expect(Object.keys(r)).toEqual(
+                expect.arrayContaining(["urn", "type", "name", "dependencies", "protect", "inputs"]),
+            );
         expect(plan.cost.monthlyEur).toBeGreaterThan(0);
         expect(plan.cost.lines.length).toBeGreaterThan(3);
         expect(Array.isArray(plan.policy.violations)).toBe(true);
@@ -40,16 +45,38 @@ describe("npm run plan", () => {
         const r = planCli(["phase1"]);
         expect(r.status).toBe(0);
         expect(r.stdout).toMatch(/^Offline plan of phase-stacks\/phase1 \(phase1\)/);
-        expect(r.stdout).toMatch(/Monthly cost: EUR \d+\.\d\d \(seed budget EUR 25.85; within budget\), sized for 0-100 active users/);
+        expect(r.stdout).toMatch(
+            /Monthly cost: EUR \d+\.\d\d \(seed budget EUR 25.85; within budget\), sized for 0-100 active users/,
+        );
         expect(r.stdout).toMatch(/Critical path: ~\d+(\.\d)? s/);
     });
 
     it.each<[string, Record<string, unknown>, string, RegExp]>([
-        ["a wrong type", { ...phase1, [`${P}:servers`]: { app: { type: 33 } } }, `${P}:servers.app.type`, /pulumi config set --path 'servers.app.type' <value> --stack phase1/],
-        ["an unknown key", { ...phase1, [`${P}:sever`]: "x" }, `${P}:sever`, /pulumi config rm --path 'sever' --stack phase1/],
-        ["an unknown server type", { ...phase1, [`${P}:servers`]: { app: { type: "cx32" } } }, `${P}:servers.app.type`, /expected one of/],
+        [
+            "a wrong type",
+            { ...phase1, [`${P}:servers`]: { app: { type: 33 } } },
+            `${P}:servers.app.type`,
+            /pulumi config set --path 'servers.app.type' <value> --stack phase1/,
+        ],
+        [
+            "an unknown key",
+            { ...phase1, [`${P}:sever`]: "x" },
+            `${P}:sever`,
+            /pulumi config rm --path 'sever' --stack phase1/,
+        ],
+        [
+            "an unknown server type",
+            { ...phase1, [`${P}:servers`]: { app: { type: "cx32" } } },
+            `${P}:servers.app.type`,
+            /expected one of/,
+        ],
         ["an unknown location", { ...phase1, [`${P}:location`]: "fra1" }, `${P}:location`, /expected one of/],
-        ["a missing secret", withoutKey(phase1, "hcloud:token"), "hcloud:token", /pulumi config set --secret hcloud:token <value> --stack phase1/],
+        [
+            "a missing secret",
+            withoutKey(phase1, "hcloud:token"),
+            "hcloud:token",
+            /pulumi config set --secret hcloud:token <value> --stack phase1/,
+        ],
     ])("exits 2 on %s, naming the key and the fix, without a stack trace", (_case, config, key, fix) => {
         const r = planCli(["--stack-file", tempStackFile("phase1", config)]);
         expect(r.status).toBe(2);

@@ -14,52 +14,93 @@ const input = <T>(r: PlanResource, key: string) => r.inputs[key] as T;
 describe("dev plan", () => {
     it("runs every phase-1 service, workers twice, on the local engine with no cloud resource", () => {
         expect(containers.map((c) => c.name).sort()).toEqual(
-            ["api", "crawler", "frontend", "grafana", "meilisearch", "node-exporter", "postgres", "prometheus", "proxy", "redis", "worker-1", "worker-2"].map((n) => `local-${n}`),
+            [
+                "api",
+                "crawler",
+                "frontend",
+                "grafana",
+                "meilisearch",
+                "node-exporter",
+                "postgres",
+                "prometheus",
+                "proxy",
+                "redis",
+                "worker-1",
+                "worker-2",
+            ].map((n) => `local-${n}`),
         );
         expect(plan.resources.filter((r) => /^(hcloud|cloudflare):/.test(r.type))).toEqual([]);
         expect(plan.cost.monthlyEur).toBe(0);
     });
 
-    it.each(["user", "readOnly", "capabilities", "securityOpts", "memory"])("every container sets %s to the sandboxed value", (field) => {
-        for (const c of containers) {
-            const v = c.inputs[field];
-            if (field === "user") expect(String(v), c.name).toMatch(/^[1-9]\d*:\d+$/);
-            if (field === "readOnly") expect(v, c.name).toBe(true);
-            if (field === "capabilities") expect((v as { drops: string[] }).drops, c.name).toEqual(["ALL"]);
-            if (field === "securityOpts") expect(v, c.name).toEqual(["no-new-privileges:true"]);
-            if (field === "memory") expect(input<number>(c, "memorySwap"), c.name).toBe(v);
-        }
-    });
+    it.each(["user", "readOnly", "capabilities", "securityOpts", "memory"])(
+        "every container sets %s to the sandboxed value",
+        (field) => {
+            for (const c of containers) {
+                const v = c.inputs[field];
+                if (field === "user") expect(String(v), c.name).toMatch(/^[1-9]\d*:\d+$/);
+                if (field === "readOnly") expect(v, c.name).toBe(true);
+                if (field === "capabilities")
+                    expect((v as { drops: string[] }).drops, c.name).toEqual(["ALL"]);
+                if (field === "securityOpts") expect(v, c.name).toEqual(["no-new-privileges:true"]);
+                if (field === "memory") expect(input<number>(c, "memorySwap"), c.name).toBe(v);
+            }
+        },
+    );
 
     it("publishes only the proxy and Grafana, on loopback", () => {
-        const published = containers.flatMap((c) => input<{ ip: string; external: number }[] | undefined>(c, "ports")?.map((p) => `${c.name} ${p.ip}:${p.external}`) ?? []);
+        const published = containers.flatMap(
+            (c) =>
+                input<{ ip: string; external: number }[] | undefined>(c, "ports")?.map(
+                    (p) => `${c.name} ${p.ip}:${p.external}`,
+                ) ?? [],
+        );
         expect(published.sort()).toEqual(["local-grafana 127.0.0.1:3000", "local-proxy 127.0.0.1:8080"]);
     });
 
     it("protects exactly the volumes that hold data", () => {
-        const protectedVolumes = plan.resources.filter((r) => r.type === "docker:index/volume:Volume" && r.protect).map((r) => r.name);
+        const protectedVolumes = plan.resources
+            .filter((r) => r.type === "docker:index/volume:Volume" && r.protect)
+            .map((r) => r.name);
         expect(protectedVolumes.sort()).toEqual(["local-postgres-data", "local-redis-data"]);
     });
 
     it("keeps credentials out of environments: secrets arrive as 0400 files, masked in the plan", () => {
-        for (const c of containers) for (const e of input<string[]>(c, "envs")) expect(e, c.name).not.toMatch(/PASSWORD=|secret:/);
+        for (const c of containers)
+            for (const e of input<string[]>(c, "envs")) expect(e, c.name).not.toMatch(/PASSWORD=|secret:/);
         const postgres = containers.find((c) => c.name === "local-postgres");
-        const uploads = postgres ? input<{ file: string; content: string; permissions: string }[]>(postgres, "uploads") : [];
-        expect(uploads).toEqual([{ file: "/run/secrets/postgres-password", content: expect.stringMatching(/^\[secret:/) as string, owner: "70", group: "70", permissions: "0400" }]);
+        const uploads = postgres
+            ? input<{ file: string; content: string; permissions: string }[]>(postgres, "uploads")
+            : [];
+        expect(uploads).toEqual([
+            {
+                file: "/run/secrets/postgres-password",
+                content: expect.stringMatching(/^\[secret:/) as string,
+                owner: "70",
+                group: "70",
+                permissions: "0400",
+            },
+        ]);
     });
 
     it("puts the data services on the internal network only", () => {
-        const internal = plan.resources.filter((r) => r.type === "docker:index/network:Network" && r.inputs["internal"] === true).map((r) => r.inputs["name"]);
+        const internal = plan.resources
+            .filter((r) => r.type === "docker:index/network:Network" && r.inputs["internal"] === true)
+            .map((r) => r.inputs["name"]);
         expect(internal.sort()).toEqual(["dev-data", "dev-monitoring"]);
         for (const name of ["local-postgres", "local-redis", "local-meilisearch"]) {
             const c = containers.find((x) => x.name === name);
-            expect(c && input<{ name: string }[]>(c, "networksAdvanced").map((n) => n.name), name).toEqual(["dev-data"]);
+            expect(c && input<{ name: string }[]>(c, "networksAdvanced").map((n) => n.name), name).toEqual([
+                "dev-data",
+            ]);
         }
     });
 
     it("starts containers after the ones they reach", () => {
         const urn = (n: string) => containers.find((c) => c.name === n)?.urn;
-        expect(containers.find((c) => c.name === "local-api")?.dependencies).toEqual(expect.arrayContaining([urn("local-postgres"), urn("local-redis"), urn("local-meilisearch")]));
+        expect(containers.find((c) => c.name === "local-api")?.dependencies).toEqual(
+            expect.arrayContaining([urn("local-postgres"), urn("local-redis"), urn("local-meilisearch")]),
+        );
     });
 
     it("has no mandatory policy violation", () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { criticalPath } from "../../tools/plan/graph";
 
-const node = (urn: string, type: string, dependencies: string[] = [], custom = true) => ({ urn, type, custom, dependencies });
+const node = (urn: string, type: string, dependencies: string[] = [], custom = true) => ({
+    urn,
+    type,
+    custom,
+    dependencies,
+});
 
 describe("critical path", () => {
     it("follows the slowest chain and ignores components", () => {

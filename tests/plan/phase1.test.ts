@@ -21,10 +21,18 @@ function one(type: string): PlanResource {
 describe("phase1 plan", () => {
     it("has one cx33 app server that keeps its state across config changes", () => {
         const server = one("hcloud:index/server:Server");
-        expect(server.inputs).toMatchObject({ serverType: "cx33", image: "ubuntu-24.04", backups: true, deleteProtection: true, rebuildProtection: true });
+        expect(server.inputs).toMatchObject({
+            serverType: "cx33",
+            image: "ubuntu-24.04",
+            backups: true,
+            deleteProtection: true,
+            rebuildProtection: true,
+        });
         expect(server.inputs["labels"]).toMatchObject({ role: "app", stateful: "true" });
         expect(server.protect).toBe(true);
-        expect(server.ignoreChanges).toEqual(expect.arrayContaining(["userData", "sshKeys", "image", "location"]));
+        expect(server.ignoreChanges).toEqual(
+            expect.arrayContaining(["userData", "sshKeys", "image", "location"]),
+        );
         expect(String(server.inputs["userData"])).toMatch(/^\[secret:[0-9a-f]{12}\]$/);
     });
 
@@ -34,38 +42,71 @@ describe("phase1 plan", () => {
         expect(volume.inputs).toMatchObject({ size: 40, format: "ext4", deleteProtection: true });
         expect(volume.ignoreChanges).toEqual(expect.arrayContaining(["location", "format"]));
         const attachment = one("hcloud:index/volumeAttachment:VolumeAttachment");
-        expect(attachment.dependencies).toEqual(expect.arrayContaining([volume.urn, one("hcloud:index/server:Server").urn]));
+        expect(attachment.dependencies).toEqual(
+            expect.arrayContaining([volume.urn, one("hcloud:index/server:Server").urn]),
+        );
     });
 
     it("opens SSH to admin ranges and 80/443 to Cloudflare only, nothing else inbound", () => {
-        const rules = one("hcloud:index/firewall:Firewall").inputs["rules"] as { direction: string; port: string; sourceIps: string[] }[];
-        expect(rules.map((r) => [r.direction, r.port])).toEqual([["in", "22"], ["in", "80"], ["in", "443"]]);
+        const rules = one("hcloud:index/firewall:Firewall").inputs["rules"] as {
+            direction: string;
+            port: string;
+            sourceIps: string[];
+        }[];
+        expect(rules.map((r) => [r.direction, r.port])).toEqual([
+            ["in", "22"],
+            ["in", "80"],
+            ["in", "443"],
+        ]);
         expect(rules[0]?.sourceIps).toEqual(["203.0.113.0/24", "2001:db8:1234::/48"]);
         expect(rules[1]?.sourceIps).toEqual([...CLOUDFLARE_RANGES]);
         expect(rules[2]?.sourceIps).toEqual([...CLOUDFLARE_RANGES]);
-        expect(one("hcloud:index/server:Server").dependencies).toContain(one("hcloud:index/firewall:Firewall").urn);
+        expect(one("hcloud:index/server:Server").dependencies).toContain(
+            one("hcloud:index/firewall:Firewall").urn,
+        );
     });
 
     it("publishes the app and API hostnames as proxied A and AAAA records to the server", () => {
         const records = ofType("cloudflare:index/dnsRecord:DnsRecord").map((r) => r.inputs);
-        expect(records.map((r) => `${String(r["type"])} ${String(r["name"])}`).sort()).toEqual(["A api.example.com", "A app.example.com", "AAAA api.example.com", "AAAA app.example.com"]);
+        expect(records.map((r) => `${String(r["type"])} ${String(r["name"])}`).sort()).toEqual([
+            "A api.example.com",
+            "A app.example.com",
+            "AAAA api.example.com",
+            "AAAA app.example.com",
+        ]);
         for (const r of records) expect(r).toMatchObject({ proxied: true, ttl: 1 });
         expect(records.find((r) => r["type"] === "A")?.["content"]).toMatch(/^203\.0\.113\.\d+$/);
     });
 
     it("sets the zone to SSL strict, TLS >= 1.2, always HTTPS and HSTS", () => {
-        const settings = Object.fromEntries(ofType("cloudflare:index/zoneSetting:ZoneSetting").map((r) => [r.inputs["settingId"], r.inputs["value"]]));
+        const settings = Object.fromEntries(
+            ofType("cloudflare:index/zoneSetting:ZoneSetting").map((r) => [
+                String(r.inputs["settingId"]),
+                r.inputs["value"],
+            ]),
+        );
         expect(settings).toEqual({
             ssl: "strict",
             min_tls_version: "1.2",
             always_use_https: "on",
-            security_header: { strictTransportSecurity: { enabled: true, maxAge: 31_536_000, includeSubdomains: true, nosniff: true, preload: false } },
+            security_header: {
+                strictTransportSecurity: {
+                    enabled: true,
+                    maxAge: 31_536_000,
+                    includeSubdomains: true,
+                    nosniff: true,
+                    preload: false,
+                },
+            },
         });
     });
 
     it("issues the Origin CA certificate from a @pulumi/tls CSR for both hostnames", () => {
         const cert = one("cloudflare:index/originCaCertificate:OriginCaCertificate");
-        expect(cert.inputs).toMatchObject({ hostnames: ["app.example.com", "api.example.com"], requestType: "origin-rsa" });
+        expect(cert.inputs).toMatchObject({
+            hostnames: ["app.example.com", "api.example.com"],
+            requestType: "origin-rsa",
+        });
         expect(cert.dependencies).toContain(one("tls:index/certRequest:CertRequest").urn);
         expect(one("hcloud:index/server:Server").dependencies).toContain(cert.urn);
     });
@@ -79,7 +120,9 @@ describe("phase1 plan", () => {
         expect(plan.cost.monthlyEur).toBeGreaterThan(10);
         expect(plan.cost.monthlyEur).toBeLessThan(25.85);
         expect(plan.cost.withinBudget).toBe(true);
-        expect(plan.cost.lines.map((l) => l.item)).toEqual(expect.arrayContaining(["server cx33", "backups (20% of cx33)", "volume 40 GB"]));
+        expect(plan.cost.lines.map((l) => l.item)).toEqual(
+            expect.arrayContaining(["server cx33", "backups (20% of cx33)", "volume 40 GB"]),
+        );
     });
 
     it("parents every custom resource to a component, named after it", () => {
@@ -93,7 +136,17 @@ describe("phase1 plan", () => {
 
     it("ships the app server's files, each labelled", () => {
         const kinds = new Set(plan.artifacts.map((a) => a.kind));
-        for (const k of ["cloud-config", "compose", "caddy", "prometheus-config", "shell", "systemd", "sshd", "docker-daemon"]) expect(kinds, k).toContain(k);
+        for (const k of [
+            "cloud-config",
+            "compose",
+            "caddy",
+            "prometheus-config",
+            "shell",
+            "systemd",
+            "sshd",
+            "docker-daemon",
+        ])
+            expect(kinds, k).toContain(k);
     });
 
     it("finds the critical path through the server", () => {

@@ -12,7 +12,9 @@ import { planCli, tempStackFile } from "../helpers/planCli";
 import { ROOT } from "../helpers/stackFiles";
 
 const P = "phase-stacks";
-const base = (parse(readFileSync(join(ROOT, "Pulumi.phase1.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+const base = (
+    parse(readFileSync(join(ROOT, "Pulumi.phase1.yaml"), "utf8")) as { config: Record<string, unknown> }
+).config;
 
 function planResources(config: Record<string, unknown>): DiffResource[] {
     const r = planCli([`--stack-file`, tempStackFile("phase1", config), "--json"]);
@@ -25,12 +27,18 @@ const EDITS: Record<string, Record<string, unknown>> = {
     "new OS image, extra SSH key and admin range": {
         [`${P}:servers`]: { app: { type: "cx33", image: "debian-12" } },
         [`${P}:admin`]: {
-            sshPublicKeys: [...((base[`${P}:admin`] as { sshPublicKeys: string[] }).sshPublicKeys), "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq second@example.com"],
+            sshPublicKeys: [
+                ...(base[`${P}:admin`] as { sshPublicKeys: string[] }).sshPublicKeys,
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq second@example.com",
+            ],
             sshAllowedCidrs: ["198.51.100.0/24"],
         },
     },
     "new application images and memory sizes": {
-        [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:3.0.0", memoryMb: 768 }, worker: { replicas: 1 } },
+        [`${P}:workloadOverrides`]: {
+            api: { image: "ghcr.io/acme/api:3.0.0", memoryMb: 768 },
+            worker: { replicas: 1 },
+        },
     },
     "another location, a bigger volume and a larger server type": {
         [`${P}:location`]: "hel1",
@@ -40,7 +48,11 @@ const EDITS: Record<string, Record<string, unknown>> = {
     },
     "new hostnames and backup bucket": {
         [`${P}:edge`]: { zone: "example.org", zoneId: "fedcba9876543210fedcba9876543210", appHost: "www" },
-        [`${P}:backup`]: { endpoint: "https://hel1.your-objectstorage.com", bucket: "other-bucket", retentionDays: 14 },
+        [`${P}:backup`]: {
+            endpoint: "https://hel1.your-objectstorage.com",
+            bucket: "other-bucket",
+            retentionDays: 14,
+        },
     },
 };
 
@@ -52,7 +64,10 @@ beforeAll(() => {
 describe("stateful resources across config changes", () => {
     it("the phase1 plan has stateful resources, all protected", () => {
         const stateful = before.filter((r) => STATEFUL_TYPES.includes(r.type));
-        expect(stateful.map((r) => r.type).sort()).toEqual(["hcloud:index/server:Server", "hcloud:index/volume:Volume"]);
+        expect(stateful.map((r) => r.type).sort()).toEqual([
+            "hcloud:index/server:Server",
+            "hcloud:index/volume:Volume",
+        ]);
         for (const r of stateful) expect(r.protect, r.urn).toBe(true);
     });
 
@@ -62,9 +77,16 @@ describe("stateful resources across config changes", () => {
     });
 
     it("the same check catches a replacement once ignoreChanges is gone (the guard is what protects)", () => {
-        const after = planResources({ ...base, ...EDITS["new application images and memory sizes"] }).map((r) => ({ ...r, ignoreChanges: [] }));
+        const after = planResources({ ...base, ...EDITS["new application images and memory sizes"] }).map(
+            (r) => ({ ...r, ignoreChanges: [] }),
+        );
         expect(statefulChanges(before, after)).toEqual([
-            { urn: expect.stringContaining("hcloud:index/server:Server") as string, op: "replace", inputs: ["userData"], protect: true },
+            {
+                urn: expect.stringContaining("hcloud:index/server:Server") as string,
+                op: "replace",
+                inputs: ["userData"],
+                protect: true,
+            },
         ]);
     });
 });

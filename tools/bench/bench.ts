@@ -18,7 +18,10 @@ interface Sample {
 
 function sample(stack: string): Sample {
     const started = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [TSX, join(__dirname, "planOnce.ts"), stack], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, [TSX, join(__dirname, "planOnce.ts"), stack], {
+        cwd: ROOT,
+        encoding: "utf8",
+    });
     const wallMs = Math.round(Number(process.hrtime.bigint() - started) / 1e6);
     if (r.status !== 0) throw new Error(`plan of ${stack} failed: ${r.stderr}`);
     const parsed = JSON.parse(r.stdout) as { planMs: number; maxRssMb: number; resources: number };

@@ -10,7 +10,12 @@ async function main(): Promise<void> {
     const started = process.hrtime.bigint();
     const plan = await runPlan(readStackFile(join(ROOT, `Pulumi.${stack}.yaml`), join(ROOT, "Pulumi.yaml")));
     const planMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const result = { stack, resources: plan.resources.length, planMs: Math.round(planMs), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    const result = {
+        stack,
+        resources: plan.resources.length,
+        planMs: Math.round(planMs),
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
     process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

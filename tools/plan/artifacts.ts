@@ -65,7 +65,12 @@ function decode(entry: WriteFile): string {
 
 export function cloudConfigArtifacts(machine: string, userData: string): Artifact[] {
     const doc = parse(userData) as { write_files?: WriteFile[] } | null;
-    const files = (doc?.write_files ?? []).map((f) => ({ machine, target: String(f.path), kind: kindOfPath(String(f.path)), content: decode(f) }));
+    const files = (doc?.write_files ?? []).map((f) => ({
+        machine,
+        target: String(f.path),
+        kind: kindOfPath(String(f.path)),
+        content: decode(f),
+    }));
     return [{ machine, target: "user-data", kind: "cloud-config", content: userData }, ...files];
 }
 
@@ -79,14 +84,17 @@ export function uploadArtifacts(machine: string, uploads: readonly Upload[]): Ar
     return uploads.map((u) => {
         const target = String(u.file);
         const base64 = typeof u.contentBase64 === "string" ? u.contentBase64 : "";
-        const content = typeof u.content === "string" ? u.content : Buffer.from(base64, "base64").toString("utf8");
+        const content =
+            typeof u.content === "string" ? u.content : Buffer.from(base64, "base64").toString("utf8");
         return { machine, target, kind: kindOfPath(target), content };
     });
 }
 
 /** Artifacts of one recorded resource, by its type. */
 export function artifactsOf(type: string, name: string, props: Record<string, unknown>): Artifact[] {
-    if (type === "hcloud:index/server:Server" && typeof props["userData"] === "string") return cloudConfigArtifacts(name, props["userData"]);
-    if (type === "docker:index/container:Container" && Array.isArray(props["uploads"])) return uploadArtifacts(name, props["uploads"] as Upload[]);
+    if (type === "hcloud:index/server:Server" && typeof props["userData"] === "string")
+        return cloudConfigArtifacts(name, props["userData"]);
+    if (type === "docker:index/container:Container" && Array.isArray(props["uploads"]))
+        return uploadArtifacts(name, props["uploads"] as Upload[]);
     return [];
 }

@@ -38,7 +38,12 @@ function toJson(plan: Plan, written: readonly string[]): unknown {
         resources: plan.resources,
         cost: plan.cost,
         policy: plan.policy,
-        artifacts: plan.artifacts.map((a, i) => ({ path: written[i] ?? join(a.machine, a.target), kind: a.kind, machine: a.machine, target: a.target })),
+        artifacts: plan.artifacts.map((a, i) => ({
+            path: written[i] ?? join(a.machine, a.target),
+            kind: a.kind,
+            machine: a.machine,
+            target: a.target,
+        })),
         criticalPath: plan.criticalPath,
         outputs: plan.outputs,
     };
@@ -49,13 +54,19 @@ async function main(): Promise<void> {
     try {
         args = parseArgs({
             allowPositionals: true,
-            options: { json: { type: "boolean", default: false }, markdown: { type: "boolean", default: false }, out: { type: "string" }, "stack-file": { type: "string" } },
+            options: {
+                json: { type: "boolean", default: false },
+                markdown: { type: "boolean", default: false },
+                out: { type: "string" },
+                "stack-file": { type: "string" },
+            },
         });
     } catch (e) {
         fail(2, `${(e as Error).message}\n${USAGE}`);
     }
     const [stackArg, ...extra] = args.positionals;
-    const stackFile = args.values["stack-file"] ?? (stackArg ? join(ROOT, `Pulumi.${stackArg}.yaml`) : undefined);
+    const stackFile =
+        args.values["stack-file"] ?? (stackArg ? join(ROOT, `Pulumi.${stackArg}.yaml`) : undefined);
     if (!stackFile || extra.length > 0) fail(2, USAGE);
 
     let plan: Plan;
@@ -67,7 +78,11 @@ async function main(): Promise<void> {
         throw e;
     }
     const written = args.values.out ? writeArtifacts(plan, resolve(args.values.out)) : [];
-    const text = args.values.json ? JSON.stringify(toJson(plan, written), null, 2) : args.values.markdown ? renderMarkdown(plan) : renderReport(plan, written);
+    const text = args.values.json
+        ? JSON.stringify(toJson(plan, written), null, 2)
+        : args.values.markdown
+          ? renderMarkdown(plan)
+          : renderReport(plan, written);
     process.stdout.write(`${text}\n`);
     process.exitCode = plan.policy.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }

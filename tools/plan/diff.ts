@@ -22,10 +22,18 @@ export interface StatefulChange {
 }
 
 function at(obj: Readonly<Record<string, unknown>>, path: string): unknown {
-    return path.split(".").reduce<unknown>((v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined), obj);
+    return path
+        .split(".")
+        .reduce<unknown>(
+            (v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+            obj,
+        );
 }
 
-export function statefulChanges(before: readonly DiffResource[], after: readonly DiffResource[]): StatefulChange[] {
+export function statefulChanges(
+    before: readonly DiffResource[],
+    after: readonly DiffResource[],
+): StatefulChange[] {
     const next = new Map(after.map((r) => [r.urn, r]));
     const changes: StatefulChange[] = [];
     for (const old of before) {
@@ -37,8 +45,11 @@ export function statefulChanges(before: readonly DiffResource[], after: readonly
             continue;
         }
         // The engine keeps the old value of an ignored input, so it cannot force a replacement.
-        const changed = forcing.filter((p) => !now.ignoreChanges.includes(p) && !isDeepStrictEqual(at(old.inputs, p), at(now.inputs, p)));
-        if (changed.length) changes.push({ urn: old.urn, op: "replace", inputs: changed, protect: now.protect });
+        const changed = forcing.filter(
+            (p) => !now.ignoreChanges.includes(p) && !isDeepStrictEqual(at(old.inputs, p), at(now.inputs, p)),
+        );
+        if (changed.length)
+            changes.push({ urn: old.urn, op: "replace", inputs: changed, protect: now.protect });
     }
     return changes;
 }

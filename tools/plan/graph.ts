@@ -36,12 +36,18 @@ export function criticalPath(nodes: readonly GraphNode[]): CriticalPath {
         }
         visiting.delete(urn);
         const own = createSeconds(node);
-        const result = { seconds: Math.round((longest.seconds + own) * 10) / 10, path: own > 0 ? [...longest.path, urn] : longest.path };
+        const result = {
+            seconds: Math.round((longest.seconds + own) * 10) / 10,
+            path: own > 0 ? [...longest.path, urn] : longest.path,
+        };
         memo.set(urn, result);
         return result;
     };
-    return nodes.reduce<CriticalPath>((best, n) => {
-        const p = finish(n.urn);
-        return p.seconds > best.seconds ? p : best;
-    }, { seconds: 0, path: [] });
+    return nodes.reduce<CriticalPath>(
+        (best, n) => {
+            const p = finish(n.urn);
+            return p.seconds > best.seconds ? p : best;
+        },
+        { seconds: 0, path: [] },
+    );
 }

@@ -48,7 +48,8 @@ export function decodeWire(v: unknown, mask: boolean): unknown {
     const o = v as Record<string, unknown>;
     const sig = o[SIG_KEY];
     if (sig === SECRET_SIG) return mask ? masked(o["value"]) : decodeWire(o["value"], mask);
-    if (sig === OUTPUT_SIG) return o["secret"] === true && mask ? masked(o["value"]) : decodeWire(o["value"], mask);
+    if (sig === OUTPUT_SIG)
+        return o["secret"] === true && mask ? masked(o["value"]) : decodeWire(o["value"], mask);
     if (sig === RESOURCE_SIG) return o["urn"];
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeWire(x, mask)]));
 }

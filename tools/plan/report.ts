@@ -17,8 +17,13 @@ function tree(resources: readonly PlanResource[]): string[] {
     const lines: string[] = [];
     const walk = (parent: string | undefined, depth: number): void => {
         for (const r of children.get(parent) ?? []) {
-            const flags = [r.protect ? "protect" : "", r.ignoreChanges.length ? `ignoreChanges: ${r.ignoreChanges.join(",")}` : ""].filter(Boolean);
-            lines.push(`${"  ".repeat(depth)}${shortType(r.type)}  ${r.name}${flags.length ? `  [${flags.join("; ")}]` : ""}`);
+            const flags = [
+                r.protect ? "protect" : "",
+                r.ignoreChanges.length ? `ignoreChanges: ${r.ignoreChanges.join(",")}` : "",
+            ].filter(Boolean);
+            lines.push(
+                `${"  ".repeat(depth)}${shortType(r.type)}  ${r.name}${flags.length ? `  [${flags.join("; ")}]` : ""}`,
+            );
             walk(r.urn, depth + 1);
         }
     };
@@ -29,9 +34,17 @@ function tree(resources: readonly PlanResource[]): string[] {
 export function renderReport(plan: Plan, written: readonly string[]): string {
     const { cost } = plan;
     const budget = formatRange(cost.budgetEur, "EUR ");
-    const out: string[] = [`Offline plan of ${plan.project}/${plan.stack} (${plan.phase}): ${plan.resources.length} resources`, "", "Resources:", ...tree(plan.resources)];
+    const out: string[] = [
+        `Offline plan of ${plan.project}/${plan.stack} (${plan.phase}): ${plan.resources.length} resources`,
+        "",
+        "Resources:",
+        ...tree(plan.resources),
+    ];
 
-    out.push("", `Monthly cost: ${eur(cost.monthlyEur)} (seed budget ${budget}; ${cost.withinBudget ? "within budget" : "OVER BUDGET"}), sized for ${formatRange(cost.users)} active users`);
+    out.push(
+        "",
+        `Monthly cost: ${eur(cost.monthlyEur)} (seed budget ${budget}; ${cost.withinBudget ? "within budget" : "OVER BUDGET"}), sized for ${formatRange(cost.users)} active users`,
+    );
     for (const l of cost.lines) {
         const flag = l.basis === "quoted" ? "" : `  (${l.basis} price)`;
         out.push(`  ${eur(l.monthlyEur).padStart(11)}  ${l.resource}: ${l.item}${flag}`);
@@ -39,10 +52,17 @@ export function renderReport(plan: Plan, written: readonly string[]): string {
     if (cost.unpriced.length) out.push(`  not in the catalog (priced at 0): ${cost.unpriced.join(", ")}`);
 
     const cp = plan.criticalPath;
-    out.push("", `Critical path: ~${cp.seconds} s to create`, ...cp.path.map((urn) => `  ${urn.split("::").pop() ?? urn}`));
+    out.push(
+        "",
+        `Critical path: ~${cp.seconds} s to create`,
+        ...cp.path.map((urn) => `  ${urn.split("::").pop() ?? urn}`),
+    );
 
     const v = plan.policy.violations;
-    out.push("", `Policy: ${v.length === 0 ? "no violations" : `${v.filter((x) => x.level === "mandatory").length} mandatory, ${v.filter((x) => x.level === "advisory").length} advisory`}`);
+    out.push(
+        "",
+        `Policy: ${v.length === 0 ? "no violations" : `${v.filter((x) => x.level === "mandatory").length} mandatory, ${v.filter((x) => x.level === "advisory").length} advisory`}`,
+    );
     for (const x of v) out.push(`  [${x.level}] ${x.policy} ${x.name ?? x.urn ?? ""}: ${x.message}`);
 
     out.push("", `Files shipped to machines: ${plan.artifacts.length}`);
@@ -69,7 +89,8 @@ export function renderMarkdown(plan: Plan): string {
     ];
     if (plan.policy.violations.length) {
         out.push("", "| level | policy | resource | message |", "|---|---|---|---|");
-        for (const v of plan.policy.violations) out.push(`| ${v.level} | ${v.policy} | ${v.name ?? ""} | ${v.message.replace(/\|/g, "\\|")} |`);
+        for (const v of plan.policy.violations)
+            out.push(`| ${v.level} | ${v.policy} | ${v.name ?? ""} | ${v.message.replace(/\|/g, "\\|")} |`);
     }
     return out.join("\n");
 }

@@ -59,7 +59,9 @@ export interface Plan {
 }
 
 /** Resolves the program's outputs, masking the secret ones for the report. */
-async function resolveOutputs(raw: Record<string, unknown>): Promise<{ plain: Record<string, unknown>; masked: Record<string, unknown> }> {
+async function resolveOutputs(
+    raw: Record<string, unknown>,
+): Promise<{ plain: Record<string, unknown>; masked: Record<string, unknown> }> {
     const plain: Record<string, unknown> = {};
     const masked: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw)) {
@@ -113,7 +115,10 @@ export async function runPlan(file: LoadedStackFile): Promise<Plan> {
     }
 
     const custom = recorded.filter((r) => r.custom);
-    const cost = priceResources(custom.map((r) => ({ type: r.type, name: r.name, props: r.props })), externalCostsOf(outputs.plain));
+    const cost = priceResources(
+        custom.map((r) => ({ type: r.type, name: r.name, props: r.props })),
+        externalCostsOf(outputs.plain),
+    );
     const spec = PHASE_SPECS[phase];
     const violations = evaluatePolicies(
         recorded.map((r) => ({

@@ -19,7 +19,9 @@ function readYaml(path: string): unknown {
     try {
         text = readFileSync(path, "utf8");
     } catch {
-        throw new StackFileError(`cannot read ${path}: check the path (stack files are named Pulumi.<stack>.yaml)`);
+        throw new StackFileError(
+            `cannot read ${path}: check the path (stack files are named Pulumi.<stack>.yaml)`,
+        );
     }
     try {
         return parse(text);
@@ -63,16 +65,21 @@ export interface LoadedStackFile extends RawConfig {
     readonly projectDir: string;
 }
 
-export function readStackFile(stackFile: string, projectFile = join(dirname(stackFile), "Pulumi.yaml")): LoadedStackFile {
+export function readStackFile(
+    stackFile: string,
+    projectFile = join(dirname(stackFile), "Pulumi.yaml"),
+): LoadedStackFile {
     const project = readYaml(projectFile);
     if (!isRecord(project) || typeof project["name"] !== "string") {
         throw new StackFileError(`${projectFile} has no project name: it must start with 'name: <project>'`);
     }
     const name = project["name"];
     const stackDoc = readYaml(stackFile) ?? {};
-    if (!isRecord(stackDoc)) throw new StackFileError(`${stackFile} must be a YAML mapping with a 'config:' key`);
+    if (!isRecord(stackDoc))
+        throw new StackFileError(`${stackFile} must be a YAML mapping with a 'config:' key`);
     const stackConfig = stackDoc["config"] ?? {};
-    if (!isRecord(stackConfig)) throw new StackFileError(`${stackFile}: 'config' must be a mapping of key: value`);
+    if (!isRecord(stackConfig))
+        throw new StackFileError(`${stackFile}: 'config' must be a mapping of key: value`);
 
     const values = projectValues(project, name);
     const secretKeys = new Set<string>();
@@ -85,5 +92,11 @@ export function readStackFile(stackFile: string, projectFile = join(dirname(stac
             values[full] = encode(value);
         }
     }
-    return { project: name, stack: stackNameOf(stackFile), values, secretKeys, projectDir: dirname(projectFile) };
+    return {
+        project: name,
+        stack: stackNameOf(stackFile),
+        values,
+        secretKeys,
+        projectDir: dirname(projectFile),
+    };
 }
