@@ -5,7 +5,7 @@
  */
 import type { ServiceName, Workload } from "../workload/services";
 import { SECRETS_DIR, type RenderedFile } from "./artifact";
-import { renderBackup } from "./backup";
+import { renderBackup, type BackupTarget } from "./backup";
 import { renderCaddyConfig } from "./caddy";
 import { renderCloudConfig } from "./cloudConfig";
 import { renderCompose } from "./compose";
@@ -33,14 +33,7 @@ export interface AppHostSpec {
         readonly volumeDevice: string;
         readonly mountPoint: string;
     };
-    readonly backup: {
-        readonly endpoint: string;
-        readonly bucket: string;
-        readonly region: string;
-        readonly prefix: string;
-        readonly retentionDays: number;
-        readonly onCalendar: string;
-    };
+    readonly backup: BackupTarget;
     readonly secrets: AppHostSecrets;
 }
 

@@ -22,6 +22,12 @@ export interface BackupSpec {
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
+/** Where and how often backups go: the part of BackupSpec a stack's config decides. */
+export type BackupTarget = Pick<
+    BackupSpec,
+    "endpoint" | "bucket" | "region" | "prefix" | "retentionDays" | "onCalendar"
+>;
+
 /** rclone reads a remote named `backup` from RCLONE_CONFIG_BACKUP_* variables, so no rclone.conf exists. */
 export const RCLONE_REMOTE = "backup";
 
