@@ -5,7 +5,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "plan-out/**", "**/*.mjs"] },
+    { ignores: ["node_modules/**", "bin/**", "plan-out/**", "**/*.mjs", "**/*.cjs"] },
     eslint.configs.recommended,
     ...tseslint.configs.recommendedTypeChecked,
     {
