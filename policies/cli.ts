@@ -139,7 +139,12 @@ interface StackVerdict {
     stack: string;
     violations: Violation[];
     error?: string;
+    /** Why nothing was judged: the phase's topology is not built yet (the plan's exit code 4). */
+    skipped?: string;
 }
+
+/** The offline plan's exit code for a phase whose config is valid but whose topology is not built yet. */
+const PLAN_NOT_BUILT = 4;
 
 function planStack(stack: string): StackVerdict {
     const run = spawnSync("npx", ["tsx", "tools/plan/cli.ts", stack, "--json"], {
@@ -147,6 +152,7 @@ function planStack(stack: string): StackVerdict {
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
     });
+    if (run.status === PLAN_NOT_BUILT) return { stack, violations: [], skipped: run.stderr.trim() };
     if (run.status !== 0 && run.status !== 1) {
         const said = `${run.stderr}\n${run.stdout}`
             .split("\n")
@@ -188,7 +194,12 @@ function runPlans(json: boolean): number {
     if (json) console.log(JSON.stringify({ stacks: verdicts }, null, 2));
     else {
         for (const v of verdicts) {
-            console.log(v.error ? `${v.stack}: ERROR ${v.error}` : `${v.stack}: ${summary(v.violations)}`);
+            const verdict = v.error
+                ? `ERROR ${v.error}`
+                : v.skipped
+                  ? `skipped: ${v.skipped}`
+                  : summary(v.violations);
+            console.log(`${v.stack}: ${verdict}`);
             if (v.violations.length) console.log(table(v.violations));
         }
     }

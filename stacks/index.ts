@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { cloudConfig, readStackConfig } from "./config";
 import { devStack } from "./dev";
+import { TopologyNotBuiltError } from "./notBuilt";
 import { phase1Stack } from "./phase1";
 
 export function main(): Record<string, unknown> {
@@ -16,9 +17,6 @@ export function main(): Record<string, unknown> {
         case "phase1":
             return phase1Stack(cloudConfig(config), stack);
         default:
-            throw new pulumi.RunError(
-                `${stack}: the ${config.phase} topology is not built yet; its configuration is valid. ` +
-                    `Plan or deploy dev or phase1 meanwhile.`,
-            );
+            throw new TopologyNotBuiltError(stack, config.phase);
     }
 }

@@ -97,9 +97,22 @@ describe("npm run plan", () => {
         expect(planCli(["phase1", "--colour"]).stderr).toMatch(/usage: npm run plan/);
     });
 
-    it("exits 3 for a phase whose topology is not built yet", () => {
-        const r = planCli(["phase2"]);
+    it("exits 4 for a phase whose topology is not built yet", () => {
+        const r = planCli(["phase5"]);
+        expect(r.status).toBe(4);
+        expect(r.stderr).toBe("phase5: the phase5 topology is not built yet; its configuration is valid.\n");
+    });
+
+    it("exits 3 when the stack's program fails, with its message and no stack trace", () => {
+        const r = planCli([
+            "--stack-file",
+            tempStackFile("phase1", {
+                ...phase1,
+                [`${P}:workloadOverrides`]: { proxy: { image: "nginx:1.27" } },
+            }),
+        ]);
         expect(r.status).toBe(3);
-        expect(r.stderr).toMatch(/phase2 topology is not built yet; its configuration is valid/);
+        expect(r.stderr).toMatch(/the stack program failed: .*workload.proxy.image must be a Caddy image/);
+        expect(r.stderr).not.toMatch(/\n\s+at /);
     });
 });

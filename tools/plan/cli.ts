@@ -3,13 +3,13 @@
  *
  * Runs the stack's program offline (Pulumi runtime with mocks) and reports resources, cost, policy verdicts,
  * shipped files and the critical path. Exit codes: 0 ok, 1 mandatory policy violation, 2 invalid config or
- * arguments, 3 the stack's program failed.
+ * arguments, 3 the stack's program failed, 4 the phase's topology is not built yet (its config is valid).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { renderMarkdown, renderReport } from "./report";
-import { InvalidConfigError, ProgramError, runPlan, type Plan } from "./run";
+import { InvalidConfigError, NotBuiltError, ProgramError, runPlan, type Plan } from "./run";
 import { readStackFile, StackFileError } from "./stackFile";
 
 const USAGE = "usage: npm run plan -- <stack> [--json | --markdown] [--out DIR] [--stack-file PATH]";
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     } catch (e) {
         if (e instanceof InvalidConfigError || e instanceof StackFileError) fail(2, e.message);
         if (e instanceof ProgramError) fail(3, `the stack program failed: ${e.message}`);
+        if (e instanceof NotBuiltError) fail(4, e.message);
         throw e;
     }
     const written = args.values.out ? writeArtifacts(plan, resolve(args.values.out)) : [];

@@ -10,6 +10,7 @@ import { priceResources, type CostLine, type ExternalCost } from "../../core/cos
 import { PHASE_SPECS, type Phase } from "../../core/phases";
 import { evaluatePolicies, type Violation } from "../../policies/evaluate";
 import { main } from "../../stacks";
+import { TopologyNotBuiltError } from "../../stacks/notBuilt";
 import { artifactsOf, type Artifact } from "./artifacts";
 import { criticalPath, type CriticalPath } from "./graph";
 import { PlanMocks } from "./mocks";
@@ -26,6 +27,9 @@ export class InvalidConfigError extends Error {
 }
 
 export class ProgramError extends Error {}
+
+/** The stack's phase has valid config but no topology yet: nothing to plan, distinct from a failure. */
+export class NotBuiltError extends Error {}
 
 export interface PlanResource {
     readonly urn: string;
@@ -111,6 +115,7 @@ export async function runPlan(file: LoadedStackFile): Promise<Plan> {
         outputs = await resolveOutputs(raw);
         await pulumi.runtime.disconnect();
     } catch (e) {
+        if (e instanceof TopologyNotBuiltError) throw new NotBuiltError(e.message);
         throw new ProgramError(e instanceof Error ? e.message : String(e));
     }
 
