@@ -3,7 +3,9 @@
  * Caddy, monitoring, Postgres on its Volume with daily off-site dumps, and the host hardening, as the files it
  * gets and the cloud-config (user data) that writes them at first boot.
  */
+import type { Phase } from "../phases";
 import type { ServiceName, Workload } from "../workload/services";
+import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "./alertRules";
 import { SECRETS_DIR, type RenderedFile } from "./artifact";
 import { renderBackup, type BackupTarget } from "./backup";
 import { renderCaddyConfig } from "./caddy";
@@ -23,6 +25,8 @@ import { renderSecretFiles } from "./secrets";
 
 export interface AppHostSpec {
     readonly stack: string;
+    /** The phase whose scaling alerts this host's Prometheus evaluates; this is the phase-1 host by default. */
+    readonly phase?: Phase;
     readonly workload: Workload;
     /** docker `mem_reservation` per service, MiB. */
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
@@ -118,8 +122,16 @@ export function renderAppHost(spec: AppHostSpec): {
         { path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" },
         {
             path: HOST_PATHS.prometheusConfig,
-            content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement)),
+            content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement), [
+                RULE_FILES_GLOB,
+            ]),
             kind: "prometheus-config",
+            permissions: "0644",
+        },
+        {
+            path: `${RULES_DIRS.host}/${SCALING_RULES_FILE}`,
+            content: renderAlertRules(spec.phase ?? "phase1"),
+            kind: "prometheus-rules",
             permissions: "0644",
         },
         {

@@ -6,6 +6,7 @@
 import { toYaml } from "./yaml";
 import { SERVICE_NAMES, type ServiceName, type Workload } from "../workload/services";
 import { CADDY_ADMIN_LISTEN, CADDY_COMMAND } from "./caddy";
+import { RULES_DIRS } from "./alertRules";
 import { CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS } from "./paths";
 import { instanceHosts, isLocal, serviceEndpoint, serviceHost, type HostPlacement } from "./placement";
 
@@ -264,6 +265,7 @@ function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown
             return {
                 volumes: [
                     bind(HOST_PATHS.prometheusConfig, CONTAINER_PATHS.prometheusConfig),
+                    bind(RULES_DIRS.host, RULES_DIRS.container),
                     "prometheus-data:/prometheus",
                 ],
             };
@@ -303,8 +305,20 @@ function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown
     }
 }
 
+/** `ports` for a service other hosts reach: its port on the host's private address only. */
+function publishedPorts(name: ServiceName, spec: ComposeSpec): string[] {
+    const address = spec.placement.published?.[name];
+    if (address === undefined) return [];
+    const port = spec.workload[name].port;
+    if (port === undefined)
+        throw new Error(`workload.${name}.port is not set, but ${name} is published on ${address}`);
+    return [`${address}:${port}:${port}`];
+}
+
 function networksOf(name: ServiceName, spec: ComposeSpec, aliased: boolean): unknown {
-    const needsEgress = REACHES[name].some((t) => !isLocal(spec.placement, t));
+    // Docker publishes no port of a container that is only on internal networks.
+    const needsEgress =
+        REACHES[name].some((t) => !isLocal(spec.placement, t)) || publishedPorts(name, spec).length > 0;
     const names = new Set<NetworkName>([
         ...PROFILES[name].networks,
         ...(needsEgress ? (["edge"] as const) : []),
@@ -333,6 +347,9 @@ function service(name: ServiceName, spec: ComposeSpec, aliased: boolean): Record
             `reservation for ${name} is ${reservation} MiB; it must be > 0 and at most memoryMb (${s.memoryMb})`,
         );
     const own = specifics(name, spec);
+    const published = publishedPorts(name, spec);
+    if (published.length > 0)
+        own["ports"] = [...((own["ports"] as string[] | undefined) ?? []), ...published];
     const hc = healthcheck(name, spec);
     const deps = dependsOn(name, spec);
     return {

@@ -4,6 +4,7 @@
  * must answer to `serviceHost(name)` (or `instanceHosts` for copies) on their network, as compose services do.
  */
 import type { ServiceName, Workload } from "../workload/services";
+import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "./alertRules";
 import type { RenderedFile } from "./artifact";
 import { renderCaddyConfig } from "./caddy";
 import { renderGrafanaDatasources } from "./grafana";
@@ -49,8 +50,16 @@ export function renderDevStack(spec: DevStackSpec): DevStackFiles {
         prometheus: [
             {
                 path: CONTAINER_PATHS.prometheusConfig,
-                content: renderPrometheusConfig("dev", workloadScrapeJobs(workload, placement)),
+                content: renderPrometheusConfig("dev", workloadScrapeJobs(workload, placement), [
+                    RULE_FILES_GLOB,
+                ]),
                 kind: "prometheus-config",
+                permissions: "0644",
+            },
+            {
+                path: `${RULES_DIRS.container}/${SCALING_RULES_FILE}`,
+                content: renderAlertRules("dev"),
+                kind: "prometheus-rules",
                 permissions: "0644",
             },
         ],

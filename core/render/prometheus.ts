@@ -26,9 +26,15 @@ export function workloadScrapeJobs(workload: Workload, placement: HostPlacement)
     ];
 }
 
-export function buildPrometheusConfig(stack: string, jobs: readonly ScrapeJob[]): object {
+/** `ruleFiles`: rule files as the Prometheus process sees them (container paths). */
+export function buildPrometheusConfig(
+    stack: string,
+    jobs: readonly ScrapeJob[],
+    ruleFiles: readonly string[] = [],
+): object {
     return {
         global: { scrape_interval: "15s", evaluation_interval: "15s", external_labels: { stack } },
+        ...(ruleFiles.length > 0 ? { rule_files: [...ruleFiles] } : {}),
         scrape_configs: jobs.map((j) => ({
             job_name: j.job,
             ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
@@ -37,6 +43,10 @@ export function buildPrometheusConfig(stack: string, jobs: readonly ScrapeJob[])
     };
 }
 
-export function renderPrometheusConfig(stack: string, jobs: readonly ScrapeJob[]): string {
-    return toYaml(buildPrometheusConfig(stack, jobs));
+export function renderPrometheusConfig(
+    stack: string,
+    jobs: readonly ScrapeJob[],
+    ruleFiles: readonly string[] = [],
+): string {
+    return toYaml(buildPrometheusConfig(stack, jobs, ruleFiles));
 }

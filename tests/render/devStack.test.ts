@@ -13,17 +13,20 @@ afterAll(() => removeDir(root));
 const file = (path: string) => dev.files.find((f) => f.path === path)!;
 
 describe("dev stack files", () => {
-    it("gives the proxy, Prometheus and Grafana containers one file each, at the paths the images read", () => {
+    it("gives the proxy, Prometheus (plus its scaling rules) and Grafana their files, at the paths the images read", () => {
         expect(
             Object.fromEntries(
                 Object.entries(dev.byService).map(([s, fs]) => [s, fs.map((f) => [f.path, f.kind])]),
             ),
         ).toEqual({
             proxy: [["/etc/caddy/caddy.json", "caddy"]],
-            prometheus: [["/etc/prometheus/prometheus.yml", "prometheus-config"]],
+            prometheus: [
+                ["/etc/prometheus/prometheus.yml", "prometheus-config"],
+                ["/etc/prometheus/rules/scaling.rules.yml", "prometheus-rules"],
+            ],
             grafana: [["/etc/grafana/provisioning/datasources/phase-stacks.yaml", "grafana"]],
         });
-        expect(dev.files).toHaveLength(3);
+        expect(dev.files).toHaveLength(4);
         expect(dev.files.every((f) => !f.secret)).toBe(true);
     });
 
