@@ -1,7 +1,7 @@
 /** /etc/docker/daemon.json for the app host (CIS Docker Benchmark section 2 items noted inline). */
 import type { RenderedFile } from "./artifact";
 
-function buildDockerDaemonConfig(): Record<string, unknown> {
+export function buildDockerDaemonConfig(): Record<string, unknown> {
     return {
         "log-driver": "json-file",
         "log-opts": { "max-size": "10m", "max-file": "3" },
