@@ -15,6 +15,8 @@ export interface HostPlacement {
     readonly local: readonly ServiceName[];
     /** Services that run elsewhere, by the address this host reaches them at. */
     readonly remote: Readonly<Partial<Record<ServiceName, Endpoint>>>;
+    /** Local services other hosts reach, by the (private) address their port is published on. */
+    readonly published?: Readonly<Partial<Record<ServiceName, string>>>;
 }
 
 export const ALL_LOCAL: HostPlacement = { local: SERVICE_NAMES, remote: {} };

@@ -6,6 +6,7 @@ export interface SystemdUnit {
     readonly Unit: IniSection;
     readonly Service?: IniSection;
     readonly Timer?: IniSection;
+    readonly Socket?: IniSection;
     readonly Install?: IniSection;
 }
 
