@@ -7,6 +7,8 @@ import { cloudConfig, readStackConfig } from "./config";
 import { devStack } from "./dev";
 import { TopologyNotBuiltError } from "./notBuilt";
 import { phase1Stack } from "./phase1";
+import { phase2Stack } from "./phase2";
+import { phase3Stack } from "./phase3";
 
 export function main(): Record<string, unknown> {
     const config = readStackConfig();
@@ -16,6 +18,10 @@ export function main(): Record<string, unknown> {
             return devStack(config, stack);
         case "phase1":
             return phase1Stack(cloudConfig(config), stack);
+        case "phase2":
+            return phase2Stack(cloudConfig(config), stack);
+        case "phase3":
+            return phase3Stack(cloudConfig(config), stack);
         default:
             throw new TopologyNotBuiltError(stack, config.phase);
     }

@@ -13,6 +13,7 @@ import {
     SERVER_TYPE_NAMES,
     type LocationName,
 } from "../catalog/hetzner";
+import { Agents, agentsIssues } from "../capacity/config";
 import { PHASES, PHASE_SPECS } from "../phases";
 import { SERVICE_NAMES, ServiceSpec, Workload } from "../workload/services";
 import { isWorldWide, parseCidr } from "./net";
@@ -50,6 +51,65 @@ export const ServerSpec = z
     .object({
         type: ServerTypeEnum,
         image: z.string().min(1).default("ubuntu-24.04"),
+    })
+    .strict();
+
+/** A server role of phases 2-3 that runs several copies (the phase-3 backends). */
+export const FleetServerSpec = ServerSpec.extend({
+    count: z.number().int().min(1).max(10).default(2),
+}).strict();
+
+export const Servers = z
+    .object({
+        /** phase 1: the one server; phase 2: the app server; phase 3: the backends' type when `backend` is unset. */
+        app: ServerSpec,
+        /** phase 2: the data server (Postgres, PgBouncer, Redis, Meilisearch, backups). */
+        data: ServerSpec.optional(),
+        /** phase 3: the load-balanced backend servers (proxy, API, workers). */
+        backend: FleetServerSpec.optional(),
+        /** phase 3: the frontend server. */
+        frontend: ServerSpec.optional(),
+        /** phase 3: every database node (the primary and each replica; any of them may be promoted). */
+        database: ServerSpec.optional(),
+        /** phase 3 with `loadBalancer.kind: haproxy`: the HAProxy server. */
+        lb: ServerSpec.optional(),
+    })
+    .strict();
+
+/** The private network of phases 2+; private networks cannot span network zones. */
+export const Network = z
+    .object({
+        ipRange: z
+            .string()
+            .regex(/^10\.\d{1,3}\.0\.0\/16$/, "must be a private /16 such as 10.0.0.0/16")
+            .default("10.0.0.0/16"),
+        subnet: z
+            .string()
+            .regex(/^10\.\d{1,3}\.\d{1,3}\.0\/24$/, "must be a /24 inside ipRange, such as 10.0.1.0/24")
+            .default("10.0.1.0/24"),
+    })
+    .strict()
+    .refine((n) => n.subnet.split(".")[1] === n.ipRange.split(".")[1], {
+        message: "subnet must lie inside ipRange",
+        path: ["subnet"],
+    });
+
+/** Phase 3's load balancer: Hetzner's (lb11, health-checked private targets) or an HAProxy server as the seed draws it. */
+export const LoadBalancerConfig = z
+    .object({
+        kind: z.enum(["hetzner", "haproxy"]).default("hetzner"),
+        type: z.enum(["lb11", "lb21", "lb31"]).default("lb11"),
+    })
+    .strict();
+
+/** The database tier's streaming replication (phase 3). */
+export const Replication = z
+    .object({
+        replicas: z.number().int().min(1).max(3).default(1),
+        /** Commits wait for one replica: no committed row is lost on failover, at the price of write latency. */
+        synchronous: z.boolean().default(false),
+        /** Caps the WAL a dead replica's slot may pin (max_slot_wal_keep_size). */
+        maxSlotWalKeepSizeGb: z.number().int().min(1).max(1000).default(20),
     })
     .strict();
 
@@ -131,12 +191,17 @@ export const StackConfigSchema = z
         fallbackLocations: z.array(LocationEnum).default([]),
         admin: Admin.optional(),
         edge: Edge.optional(),
-        servers: z.object({ app: ServerSpec }).strict().optional(),
+        servers: Servers.optional(),
+        network: Network.default(Network.parse({})),
+        loadBalancer: LoadBalancerConfig.default(LoadBalancerConfig.parse({})),
+        replication: Replication.default(Replication.parse({})),
         postgres: Postgres.default(Postgres.parse({})),
         backup: Backup.optional(),
         workload: Workload,
         workloadOverrides: WorkloadOverrides.default({}),
         memory: Memory.default(Memory.parse({})),
+        /** Agent-container host pools (ClawHQ); a stack without them runs none. */
+        agents: Agents.optional(),
     })
     .strict()
     .superRefine((c, ctx) => {
@@ -144,6 +209,11 @@ export const StackConfigSchema = z
         for (const key of ["admin", "edge", "servers", "backup"] as const) {
             if (c[key] === undefined)
                 ctx.addIssue({ code: "custom", path: [key], message: `is required for ${c.phase}` });
+        }
+        if (c.agents) {
+            const where = [c.location, ...c.fallbackLocations];
+            for (const issue of agentsIssues(c.agents, where, c.memory.systemReserveMb))
+                ctx.addIssue({ code: "custom", ...issue });
         }
         const zone = LOCATIONS[c.location].networkZone;
         c.fallbackLocations.forEach((l, i) => {
@@ -155,6 +225,18 @@ export const StackConfigSchema = z
                 });
             }
         });
+        const needs: Partial<Record<string, readonly (keyof z.infer<typeof Servers>)[]>> = {
+            phase2: ["data"],
+            phase3: ["frontend", "database", ...(c.loadBalancer.kind === "haproxy" ? (["lb"] as const) : [])],
+        };
+        for (const role of needs[c.phase] ?? []) {
+            if (c.servers && c.servers[role] === undefined)
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["servers", role],
+                    message: `is required for ${c.phase}`,
+                });
+        }
         const app = c.servers?.app;
         const type = app && SERVER_TYPES[app.type as keyof typeof SERVER_TYPES];
         if (type) {

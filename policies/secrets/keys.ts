@@ -106,7 +106,10 @@ const REFERENCE = /^(\$[{(A-Za-z_]|\{\{|%\{)/;
 const NOT_SECRET_VALUE =
     /^(true|false|yes|no|on|off|null|none|nil|required|optional|disabled|enabled|-?\d+(\.\d+)?[a-z]{0,3})$/i;
 
-/** True when a value is not a literal secret: empty, a placeholder, a variable or command reference, a path, a flag or a number. */
+/** systemd `LoadCredential=ID:PATH`: the unit reads the secret from that file, the line itself holds none. */
+const SYSTEMD_CREDENTIAL_REF = /^[A-Za-z0-9._-]+:\/[^\s:]+$/;
+
+/** True when a value is not a literal secret: empty, a placeholder, a variable or command reference, a path (or a systemd credential's ID:PATH), a flag or a number. */
 export function isNonSecretValue(value: string): boolean {
     const v = value.trim();
     return (
@@ -117,6 +120,7 @@ export function isNonSecretValue(value: string): boolean {
         v.startsWith("/") ||
         v.startsWith("./") ||
         v.startsWith("~/") ||
-        v.startsWith("file:")
+        v.startsWith("file:") ||
+        SYSTEMD_CREDENTIAL_REF.test(v)
     );
 }
