@@ -15,14 +15,39 @@ export interface PhaseSpec {
     /** The seed's monthly budget in EUR: `max` undefined means "EUR min+". */
     readonly budgetEur: { readonly min: number; readonly max?: number };
     readonly revenueTargetEur: { readonly min: number; readonly max?: number };
+    /** The seed's cost per user in EUR (Chrono "Cost Analysis by Phase"), as printed there. */
+    readonly costPerUserEur?: { readonly min: number; readonly max: number };
     /** Backup cadence and retention (Chrono "Backup Strategy"). */
     readonly backups: {
         readonly every: "none" | "daily" | "hourly" | "continuous";
         readonly retentionDays: number;
     };
+    /**
+     * ClawHQ prices its agent hosts apart from the rest ("Agent containers on a single $48/mo Hetzner VPS"), so a
+     * stack's budget is the Chrono budget plus this line, which only agent-pool resources may spend.
+     */
+    readonly agentPoolBudgetEur?: AgentPoolBudget;
     /** Recovery objectives in minutes (Chrono "Disaster Recovery"). */
     readonly rtoMinutes?: number;
     readonly rpoMinutes?: number;
+}
+
+export interface AgentPoolBudget {
+    readonly usd: number;
+    readonly eur: number;
+    /** The seed's words the figure comes from. */
+    readonly seed: string;
+}
+
+/** The rate seed dollar figures are converted at: USD per EUR, dated; re-check before relying on it. */
+export const USD_PER_EUR = {
+    rate: 1.0411,
+    date: "2025-02-28",
+    source: "ECB euro reference rate of 2025-02-28 (as quoted by eurodripusa.net)",
+} as const;
+
+function agentPoolBudget(usd: number, seed: string): AgentPoolBudget {
+    return { usd, eur: Math.round((usd / USD_PER_EUR.rate) * 100) / 100, seed };
 }
 
 export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
@@ -39,7 +64,12 @@ export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
         seeds: { chrono: "Phase 1", clawhq: "Tier 1" },
         users: { min: 0, max: 100 },
         budgetEur: { min: 25.85, max: 25.85 },
+        agentPoolBudgetEur: agentPoolBudget(
+            48,
+            "ClawHQ Tier 1: a single $48/mo Hetzner VPS (8 vCPU, 16GB RAM)",
+        ),
         revenueTargetEur: { min: 0, max: 500 },
+        costPerUserEur: { min: 0.26, max: 2.58 },
         backups: { every: "daily", retentionDays: 7 },
         rtoMinutes: 240,
         rpoMinutes: 1440,
@@ -49,7 +79,12 @@ export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
         seeds: { chrono: "Phase 2", clawhq: "Tier 2" },
         users: { min: 100, max: 500 },
         budgetEur: { min: 31.9, max: 31.9 },
+        agentPoolBudgetEur: agentPoolBudget(
+            96,
+            "ClawHQ Tier 2: ~200 containers across 2 VPS nodes (two of Tier 1's $48/mo VPS)",
+        ),
         revenueTargetEur: { min: 500, max: 2000 },
+        costPerUserEur: { min: 0.06, max: 0.32 },
         backups: { every: "daily", retentionDays: 7 },
         rtoMinutes: 240,
         rpoMinutes: 1440,
@@ -60,6 +95,7 @@ export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
         users: { min: 500, max: 2000 },
         budgetEur: { min: 65.35, max: 65.35 },
         revenueTargetEur: { min: 2000, max: 5000 },
+        costPerUserEur: { min: 0.03, max: 0.13 },
         backups: { every: "hourly", retentionDays: 30 },
         rtoMinutes: 60,
         rpoMinutes: 60,
@@ -70,6 +106,7 @@ export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
         users: { min: 2000, max: 10000 },
         budgetEur: { min: 150, max: 200 },
         revenueTargetEur: { min: 5000, max: 15000 },
+        costPerUserEur: { min: 0.02, max: 0.1 },
         backups: { every: "hourly", retentionDays: 30 },
         rtoMinutes: 60,
         rpoMinutes: 60,
@@ -80,11 +117,19 @@ export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
         users: { min: 10000 },
         budgetEur: { min: 200 },
         revenueTargetEur: { min: 15000 },
+        costPerUserEur: { min: 0.02, max: 0.05 },
         backups: { every: "continuous", retentionDays: 90 },
         rtoMinutes: 15,
         rpoMinutes: 5,
     },
 };
+
+/** What a stack of the phase may cost a month: the seed budget plus its agent-pool line, if any. */
+export function stackBudgetEur(phase: Phase): { readonly min: number; readonly max?: number } {
+    const { budgetEur: b, agentPoolBudgetEur: agents } = PHASE_SPECS[phase];
+    const add = (n: number) => Math.round((n + (agents?.eur ?? 0)) * 100) / 100;
+    return b.max === undefined ? { min: add(b.min) } : { min: add(b.min), max: add(b.max) };
+}
 
 export function formatRange(r: { readonly min: number; readonly max?: number }, unit = ""): string {
     if (r.max === undefined) return `${unit}${r.min}+`;

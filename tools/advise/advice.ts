@@ -1,0 +1,77 @@
+/** The advisor's answer as one document: the decision, the cost now and after, and the runbook per hop. */
+import type { Decision, TriggerMet } from "../../core/scaling/evaluate";
+import type { ProductionPhase } from "../../core/scaling/matrix";
+import { buildRunbook, type RunbookStep } from "../../core/scaling/runbook";
+import type { MonthlyCost } from "../costs/planCost";
+
+export interface Advice {
+    readonly currentPhase: ProductionPhase;
+    readonly recommendedPhase: ProductionPhase;
+    readonly migrate: boolean;
+    readonly minTriggers: number;
+    /** The triggers of the transition out of the current phase that hold. */
+    readonly triggersMet: readonly TriggerMet[];
+    readonly transitions: Decision["transitions"];
+    readonly monthlyCostEur: { readonly current: MonthlyCost; readonly recommended: MonthlyCost };
+    /** One runbook per hop, in order: `from`/`to` say which migration each step belongs to. */
+    readonly runbook: readonly (RunbookStep & {
+        readonly from: ProductionPhase;
+        readonly to: ProductionPhase;
+    })[];
+}
+
+export function buildAdvice(
+    decision: Decision,
+    costs: { readonly current: MonthlyCost; readonly recommended: MonthlyCost },
+): Advice {
+    const hops = decision.transitions.filter((t) => t.migrate);
+    return {
+        currentPhase: decision.currentPhase,
+        recommendedPhase: decision.recommendedPhase,
+        migrate: decision.migrate,
+        minTriggers: decision.minTriggers,
+        triggersMet: decision.transitions[0]?.triggersMet ?? [],
+        transitions: decision.transitions,
+        monthlyCostEur: costs,
+        runbook: hops.flatMap((h) =>
+            buildRunbook(h.from, h.to).map((s) => ({ from: h.from, to: h.to, ...s })),
+        ),
+    };
+}
+
+const money = (c: MonthlyCost): string =>
+    `EUR ${c.eur.toFixed(2)}${c.openEnded ? "+" : c.maxEur !== undefined ? `-${c.maxEur.toFixed(2)}` : ""} (${c.source === "plan" ? "offline plan" : `seed figure: ${c.note ?? "no plan"}`})`;
+
+export function renderAdvice(a: Advice): string {
+    const lines: string[] = [];
+    lines.push(
+        a.migrate
+            ? `MIGRATE: ${a.currentPhase} -> ${a.recommendedPhase}`
+            : `STAY in ${a.currentPhase}${a.currentPhase === "phase5" ? " (the last phase)" : ""}`,
+    );
+    for (const t of a.transitions) {
+        lines.push(
+            "",
+            `${t.from} -> ${t.to}: ${t.triggersMet.length} of 9 triggers hold (migrate at ${a.minTriggers} or more)`,
+        );
+        for (const m of t.triggersMet)
+            lines.push(`  - ${m.metric} ${m.value} > ${m.threshold} (over by ${m.overByPct}%)`);
+    }
+    lines.push(
+        "",
+        `Monthly cost now (${a.currentPhase}): ${money(a.monthlyCostEur.current)}`,
+        `Monthly cost after (${a.recommendedPhase}): ${money(a.monthlyCostEur.recommended)}`,
+    );
+    if (a.runbook.length > 0) {
+        lines.push("", "Runbook:");
+        let hop = "";
+        for (const s of a.runbook) {
+            if (`${s.from}${s.to}` !== hop) {
+                hop = `${s.from}${s.to}`;
+                lines.push("", `== ${s.from} -> ${s.to} ==`);
+            }
+            lines.push(`[${s.stage}] ${s.title}`, ...s.commands.map((c) => `    ${c}`));
+        }
+    }
+    return lines.join("\n");
+}
