@@ -1,6 +1,7 @@
 /** The advisor's answer as one document: the decision, the cost now and after, and the runbook per hop. */
 import type { Decision, TriggerMet } from "../../core/scaling/evaluate";
 import type { ProductionPhase } from "../../core/scaling/matrix";
+import type { Measurements } from "../../core/scaling/metrics";
 import { buildRunbook, type RunbookStep } from "../../core/scaling/runbook";
 import type { MonthlyCost } from "../costs/planCost";
 
@@ -9,6 +10,8 @@ export interface Advice {
     readonly recommendedPhase: ProductionPhase;
     readonly migrate: boolean;
     readonly minTriggers: number;
+    /** The measurements the decision was made on (as read from the file or from Prometheus). */
+    readonly measurements: Measurements;
     /** The triggers of the transition out of the current phase that hold. */
     readonly triggersMet: readonly TriggerMet[];
     readonly transitions: Decision["transitions"];
@@ -22,6 +25,7 @@ export interface Advice {
 
 export function buildAdvice(
     decision: Decision,
+    measurements: Measurements,
     costs: { readonly current: MonthlyCost; readonly recommended: MonthlyCost },
 ): Advice {
     const hops = decision.transitions.filter((t) => t.migrate);
@@ -30,6 +34,7 @@ export function buildAdvice(
         recommendedPhase: decision.recommendedPhase,
         migrate: decision.migrate,
         minTriggers: decision.minTriggers,
+        measurements,
         triggersMet: decision.transitions[0]?.triggersMet ?? [],
         transitions: decision.transitions,
         monthlyCostEur: costs,

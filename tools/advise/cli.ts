@@ -9,8 +9,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { checkMinTriggers, decide } from "../../core/scaling/evaluate";
-import { DEFAULT_MIN_TRIGGERS } from "../../core/scaling/matrix";
-import { MetricsError, parseMetrics, type MetricsInput } from "../../core/scaling/metrics";
+import { DEFAULT_MIN_TRIGGERS, METRIC_INPUT_KEYS } from "../../core/scaling/matrix";
+import { MetricsError, parseMetrics, type Measurements, type MetricsInput } from "../../core/scaling/metrics";
 import { planCost } from "../costs/planCost";
 import { buildAdvice, renderAdvice } from "./advice";
 import { fetchMeasurements, PrometheusError } from "./prometheus";
@@ -79,7 +79,11 @@ async function main(): Promise<number> {
     // Both plans run at once, each in its own process.
     const current = planCost(decision.currentPhase);
     const recommended = decision.migrate ? planCost(decision.recommendedPhase) : current;
-    const advice = buildAdvice(decision, { current: await current, recommended: await recommended });
+    const measurements = Object.fromEntries(METRIC_INPUT_KEYS.map((k) => [k, input[k]])) as Measurements;
+    const advice = buildAdvice(decision, measurements, {
+        current: await current,
+        recommended: await recommended,
+    });
     process.stdout.write(`${args.values.json ? JSON.stringify(advice, null, 2) : renderAdvice(advice)}\n`);
     return 0;
 }

@@ -64,8 +64,17 @@ async function query(base: string, key: MetricInputKey): Promise<number> {
 }
 
 export async function fetchMeasurements(base: string): Promise<Measurements> {
-    const values = await Promise.all(METRIC_INPUT_KEYS.map(async (k) => [k, await query(base, k)] as const));
-    const raw: Record<string, number> = Object.fromEntries(values);
+    const settled = await Promise.allSettled(METRIC_INPUT_KEYS.map((k) => query(base, k)));
+    const failed = settled.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+    const fatal = failed.find((e) => !(e instanceof MetricsError));
+    if (fatal) throw fatal;
+    if (failed.length > 0)
+        throw new MetricsError(
+            `Missing metrics in Prometheus at ${base} (${failed.length}):\n${failed.map((e) => `  - ${e.message}`).join("\n")}`,
+        );
+    const raw: Record<string, number> = Object.fromEntries(
+        METRIC_INPUT_KEYS.map((k, i) => [k, (settled[i] as PromiseFulfilledResult<number>).value]),
+    );
     // Counts arrive as floats (sums of gauges); the matrix compares whole users and scrapes.
     raw["activeUsers"] = Math.round(raw["activeUsers"]!);
     raw["concurrentScrapes"] = Math.round(raw["concurrentScrapes"]!);

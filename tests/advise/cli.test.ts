@@ -1,0 +1,126 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { PHASE_SPECS } from "../../core/phases";
+import { RUNBOOK_STAGES } from "../../core/scaling/runbook";
+import { ROOT } from "../helpers/stackFiles";
+import { removeDir, tempDir } from "../render/fixtures";
+
+const dir = tempDir("advise");
+afterAll(() => removeDir(dir));
+
+function advise(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/advise/cli.ts"), ...args],
+        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
+    );
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function metricsFile(name: string, value: unknown): string {
+    const path = join(dir, name);
+    writeFileSync(path, typeof value === "string" ? value : JSON.stringify(value));
+    return path;
+}
+
+const PHASE1_BUSY = {
+    currentPhase: "phase1",
+    cpuAvg7dPct: 72,
+    memoryUsedGb: 6.5,
+    memoryUsedPct: 81,
+    activeUsers: 140,
+    concurrentScrapes: 8,
+    databaseSizeGb: 12,
+    apiRequestsPerMin: 90,
+    revenueEurPerMonth: 650,
+    p95ResponseMs: 1200,
+    errorRatePct: 0.4,
+};
+
+interface Cost {
+    source: string;
+    eur: number;
+    note?: string;
+}
+
+describe("npm run advise -- METRICS.json", () => {
+    it("--json: migrate phase1 -> phase2 on four triggers, with both costs and the runbook", () => {
+        const r = advise([metricsFile("busy.json", PHASE1_BUSY), "--json"]);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const a = JSON.parse(r.stdout) as {
+            currentPhase: string;
+            recommendedPhase: string;
+            migrate: boolean;
+            triggersMet: { metric: string; value: number; threshold: number }[];
+            monthlyCostEur: { current: Cost; recommended: Cost };
+            runbook: { stage: string; commands: string[] }[];
+        };
+        expect(a).toMatchObject({ currentPhase: "phase1", recommendedPhase: "phase2", migrate: true });
+        expect(a.triggersMet).toEqual([
+            expect.objectContaining({ metric: "cpuAvg7dPct", value: 72, threshold: 70 }),
+            expect.objectContaining({ metric: "memoryUsedGb", value: 6.5, threshold: 6 }),
+            expect.objectContaining({ metric: "activeUsers", value: 140, threshold: 100 }),
+            expect.objectContaining({ metric: "revenueEurPerMonth", value: 650, threshold: 500 }),
+        ]);
+        // Phase 1 always plans; phase 2 plans once its topology is built, else the seed's figure, marked.
+        expect(a.monthlyCostEur.current.source).toBe("plan");
+        expect(a.monthlyCostEur.current.eur).toBeGreaterThan(0);
+        const after = a.monthlyCostEur.recommended;
+        if (after.source === "seed") {
+            expect(after.eur).toBe(PHASE_SPECS.phase2.budgetEur.min);
+            expect(after.note).toBeTruthy();
+        } else expect(after.eur).toBeGreaterThan(0);
+        expect([...new Set(a.runbook.map((s) => s.stage))]).toEqual([...RUNBOOK_STAGES]);
+    });
+
+    it("prints the decision, the triggers and the costs as text", () => {
+        const r = advise([metricsFile("quiet.json", { ...PHASE1_BUSY, currentPhase: "phase5" })]);
+        expect(r.status).toBe(0);
+        expect(r.stdout).toMatch(/^STAY in phase5 \(the last phase\)/);
+        expect(r.stdout).toMatch(
+            /Monthly cost now \(phase5\): EUR 200\.00\+ \(seed figure: |Monthly cost now \(phase5\): EUR [\d.]+ \(offline plan\)/,
+        );
+    });
+
+    it.each([
+        [
+            "a missing key",
+            (() => {
+                const m: Record<string, unknown> = { ...PHASE1_BUSY };
+                delete m["p95ResponseMs"];
+                return m;
+            })(),
+            /- p95ResponseMs: is missing/,
+        ],
+        [
+            "a malformed value",
+            { ...PHASE1_BUSY, errorRatePct: "0.4%" },
+            /- errorRatePct: Invalid input: expected number/,
+        ],
+        [
+            "an unknown phase",
+            { ...PHASE1_BUSY, currentPhase: "phase0" },
+            /- currentPhase: must be one of phase1/,
+        ],
+        ["broken JSON", '{"currentPhase": ', /is not valid JSON/],
+    ])("exits 2 on %s, naming it, without a stack trace", (_, value, message) => {
+        const r = advise([metricsFile("bad.json", value)]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toMatch(/^\s+at /m);
+        expect(r.stdout).toBe("");
+    });
+
+    it("exits 2 on bad arguments", () => {
+        expect(advise([]).status).toBe(2);
+        const min = advise([metricsFile("ok.json", PHASE1_BUSY), "--min-triggers", "0"]);
+        expect(min.status).toBe(2);
+        expect(min.stderr).toContain("--min-triggers '0'");
+        const both = advise([metricsFile("ok.json", PHASE1_BUSY), "--prometheus", "http://127.0.0.1:9"]);
+        expect(both.status).toBe(2);
+        expect(both.stderr).toContain("either METRICS.json or --prometheus");
+    });
+});

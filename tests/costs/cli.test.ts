@@ -1,0 +1,59 @@
+import { afterAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { PHASE_SPECS, PHASES } from "../../core/phases";
+import type { CostRow } from "../../tools/costs/table";
+import { ROOT } from "../helpers/stackFiles";
+import { removeDir, tempDir } from "../render/fixtures";
+import { xmllint } from "./xmllint";
+
+const dir = tempDir("costs");
+afterAll(() => removeDir(dir));
+
+function costs(args: readonly string[]) {
+    return spawnSync(
+        process.execPath,
+        [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/costs/cli.ts"), ...args],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 180_000,
+        },
+    );
+}
+
+describe("npm run costs", () => {
+    it("--json: every phase priced from its plan or, marked, from the seed; the chart written and well-formed", () => {
+        const svg = join(dir, "chart", "costs.svg");
+        const r = costs(["--json", "--svg", svg]);
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const out = JSON.parse(r.stdout) as { rows: CostRow[]; svg: string };
+        expect(out.rows.map((row) => row.stack)).toEqual([...PHASES]);
+        for (const row of out.rows) {
+            if (row.cost.source === "seed") {
+                expect(row.cost.eur, row.stack).toBe(PHASE_SPECS[row.stack].budgetEur.min);
+                expect(row.cost.note, row.stack).toBeTruthy();
+            } else
+                expect(row.differenceEur, row.stack).toBeCloseTo(
+                    row.cost.eur - PHASE_SPECS[row.stack].budgetEur.min,
+                    2,
+                );
+        }
+        // dev and phase1 are built: they are always priced from their plans.
+        expect(out.rows.slice(0, 2).map((row) => [row.cost.source, row.cost.eur > 0])).toEqual([
+            ["plan", false],
+            ["plan", true],
+        ]);
+        expect(out.svg).toBe(svg);
+        expect(existsSync(svg)).toBe(true);
+        expect(xmllint(["--noout", svg]).status).toBe(0);
+    });
+
+    it("rejects unknown arguments with exit 2", () => {
+        const r = costs(["--bogus"]);
+        expect(r.status).toBe(2);
+        expect(r.stderr).toContain("usage: npm run costs");
+    });
+});
