@@ -3,7 +3,7 @@
  * where the seed's figure stands in), the seed's figure as a black mark (a bar for a range), and the users
  * the phase is sized for on a log scale.
  */
-import type { CostRow } from "./table";
+import { formatCost, type CostRow } from "./table";
 import { el, type XmlElement } from "./svg";
 
 const W = 760;
@@ -17,13 +17,15 @@ const FONT = { "font-family": "sans-serif", "font-size": 11 };
 /** Users the phase is sized for: the top of its range, or its floor when open-ended. */
 const capacity = (r: CostRow): number => r.users.max ?? r.users.min;
 
-function niceCeil(n: number): number {
-    const step = 50;
-    return Math.max(step, Math.ceil(n / step) * step);
+/** Tick steps that print as round numbers; the axis has four of them. */
+const STEPS = [5, 10, 15, 20, 25, 30, 40, 50, 60, 75, 100, 125, 150, 200, 250, 300, 400, 500, 750, 1000];
+
+function axisTop(max: number): number {
+    return 4 * (STEPS.find((s) => 4 * s >= max) ?? Math.ceil(max / 4000) * 1000);
 }
 
 export function buildCostChart(rows: readonly CostRow[]): XmlElement {
-    const top = niceCeil(
+    const top = axisTop(
         Math.max(
             ...rows.flatMap((r) => [
                 r.cost.maxEur ?? r.cost.eur,
@@ -68,7 +70,7 @@ export function buildCostChart(rows: readonly CostRow[]): XmlElement {
                     stroke: COLORS.plan,
                     "stroke-dasharray": seed ? "4 3" : "none",
                 },
-                [el("title", {}, [`${r.stack}: EUR ${r.cost.eur.toFixed(2)} per month (${r.cost.source})`])],
+                [el("title", {}, [`${r.stack}: EUR ${formatCost(r.cost)} per month (${r.cost.source})`])],
             ),
             el(
                 "rect",
@@ -86,7 +88,7 @@ export function buildCostChart(rows: readonly CostRow[]): XmlElement {
                 ],
             ),
             el("text", { x: x(i), y: M.top + PLOT_H - h - 6, "text-anchor": "middle", ...FONT }, [
-                r.cost.eur.toFixed(2),
+                formatCost(r.cost),
             ]),
             el("text", { x: x(i), y: H - M.bottom + 18, "text-anchor": "middle", ...FONT }, [r.stack]),
         ]);

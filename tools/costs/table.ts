@@ -42,7 +42,8 @@ const eur = (n: number): string => n.toFixed(2);
 const eur3 = (n: number | undefined): string =>
     n === undefined ? "-" : n < 0.1 ? n.toFixed(3) : n.toFixed(2);
 
-function ours(c: MonthlyCost): string {
+/** Our figure: the plan's total, or the seed's as the seed writes it (a range, or "200+"). */
+export function formatCost(c: MonthlyCost): string {
     if (c.source === "plan") return eur(c.eur);
     return c.openEnded
         ? `${eur(c.eur)}+`
@@ -82,7 +83,7 @@ export function renderCostTable(rows: readonly CostRow[]): string {
     const body = rows.map((r) => [
         r.stack,
         formatRange(r.users),
-        ours(r.cost),
+        formatCost(r.cost),
         r.cost.source,
         `${eur3(r.perUserEur.atMaxUsers)} to ${eur3(r.perUserEur.atMinUsers)}`,
         formatRange(r.seed.monthlyEur),
