@@ -4,6 +4,7 @@
  *   Cloudflare (proxied DNS, SSL strict, HSTS, static cache) ──443──▶ firewall ──▶ app server (cx33)
  *     app server: Caddy ▸ API, frontend, workers, crawler ▸ Postgres (on a protected volume), Redis,
  *                 Meilisearch ▸ Prometheus, Grafana, node exporter ▸ daily pg_dump to S3
+ *   app server ──mTLS 2376──▶ agent host pool (ClawHQ Tier 1: one cx43, ~50 free-tier containers, warm pool)
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
@@ -19,6 +20,7 @@ import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
 import { hetznerLabels } from "../components/labels";
 import { ServiceCredentials } from "../components/secrets/serviceCredentials";
+import { agentPools } from "../components/agents/pools";
 import type { CloudStackConfig } from "./config";
 
 export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
@@ -104,7 +106,22 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
         hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
     });
 
+    const agents =
+        c.agents &&
+        agentPools({
+            stack,
+            agents: c.agents,
+            systemReserveMb: c.memory.systemReserveMb,
+            osImage: app.image,
+            locations: [c.location, ...c.fallbackLocations],
+            sshKeyIds: sshKeys.ids,
+            sshAllowedCidrs: c.admin.sshAllowedCidrs,
+            apiServerAddresses: [server.ipv4Address, server.ipv6Address],
+        });
+
     return {
+        // The pool manager's contract; the client key is its own output so only it is secret.
+        ...(agents ? { agentPools: agents.contract, agentClientKeyPem: agents.clientKeyPem } : {}),
         appIpv4: server.ipv4Address,
         appIpv6: server.ipv6Address,
         urls: [`https://${hostnames.app}`, `https://${hostnames.api}`],

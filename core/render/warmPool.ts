@@ -22,8 +22,8 @@ export const WARM_POOL_UNITS = {
 } as const;
 
 /** Labels every pool container and network carries; the pool manager filters on them too. */
-export const POOL_LABEL = "phase-stacks.pool=agents";
-export const TIER_LABEL_KEY = "phase-stacks.tier";
+export const POOL_LABEL = "phase-stacks/pool=agents";
+export const TIER_LABEL_KEY = "phase-stacks/tier";
 /** Names of unclaimed containers: `<prefix><tier>-<random>`. */
 export const WARM_NAME_PREFIX = "phase-stacks-warm-";
 /** uid:gid agents run as: not root, above the 10000 that kube-score and Checkov CKV_K8S_40 ask for. */

@@ -5,10 +5,20 @@
 import { z } from "zod";
 import { priceResources, round2 } from "../../core/cost/model";
 import { PHASE_SPECS, PHASES, formatRange } from "../../core/phases";
+import { stringMap } from "../lib/read";
 import { PACK_FRAMEWORK, stackPolicy, type Judged } from "../lib/policy";
 
 const Budget = z.strictObject({ min: z.number().min(0), max: z.number().min(0).optional() });
 const SEED_BUDGETS = Object.fromEntries(PHASES.map((p) => [p, { ...PHASE_SPECS[p].budgetEur }]));
+const AGENT_POOL_BUDGETS = Object.fromEntries(
+    PHASES.flatMap((p) => {
+        const line = PHASE_SPECS[p].agentPoolBudgetEur;
+        return line ? [[p, line.eur]] : [];
+    }),
+);
+
+/** Agent-pool resources (hcloud `role=agent` label) spend the ClawHQ agent line, not the phase budget. */
+const isAgentPool = (r: Judged) => stringMap(r.props["labels"])["role"] === "agent";
 
 function cost(resources: readonly Judged[], externalEur: number) {
     const report = priceResources(resources.map((r) => ({ type: r.type, name: r.name, props: r.props })));
@@ -22,7 +32,7 @@ function cost(resources: readonly Judged[], externalEur: number) {
 export const monthlyBudget = stackPolicy({
     name: "stack-monthly-budget",
     description:
-        "The stack's monthly cost (catalog prices, plus configured external costs) is at most its phase budget times the tolerance.",
+        "The stack's monthly cost (catalog prices, plus configured external costs) is at most its phase budget times the tolerance; agent-pool resources are held to the phase's ClawHQ agent-pool line instead.",
     concern: "caps",
     level: "mandatory",
     severity: "medium",
@@ -43,13 +53,33 @@ export const monthlyBudget = stackPolicy({
             .record(z.string(), z.number().min(0))
             .default({})
             .describe("Monthly EUR per stack for services that are not resources (added to the cost)."),
+        agentPoolBudgets: z
+            .record(z.string(), z.number().min(0))
+            .default(AGENT_POOL_BUDGETS)
+            .describe(
+                "Monthly EUR per stack for agent-pool resources (label role=agent), judged apart from budgets; from the ClawHQ seed.",
+            ),
     }),
     judge: (resources, config, ctx) => {
         const budget = ctx.phase === undefined ? undefined : config.budgets[ctx.phase];
         if (budget?.max === undefined || ctx.phase === undefined) return [];
-        const c = cost(resources, config.externalEur[ctx.phase] ?? 0);
+        const agentLine = config.agentPoolBudgets[ctx.phase] ?? 0;
+        const agents = agentLine > 0 ? resources.filter(isAgentPool) : [];
+        const c = cost(
+            resources.filter((r) => !agents.includes(r)),
+            config.externalEur[ctx.phase] ?? 0,
+        );
         const ceiling = round2(budget.max * config.tolerance);
         const problems = [];
+        const a = cost(agents, 0);
+        const agentCeiling = round2(agentLine * config.tolerance);
+        if (a.eur > agentCeiling) {
+            problems.push({
+                field: "agent pool monthly cost",
+                problem: `is EUR ${a.eur}, above the ${ctx.phase} agent-pool budget of EUR ${agentLine} (ceiling EUR ${agentCeiling} at tolerance ${config.tolerance}); largest: ${a.top.join(", ")}`,
+                fix: "size the pools for fewer active users or smaller server types, or raise agentPoolBudgets in the pack config",
+            });
+        }
         if (c.unpriced.length) {
             problems.push({
                 field: "monthly cost",

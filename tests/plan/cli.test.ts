@@ -46,7 +46,7 @@ describe("npm run plan", () => {
         expect(r.status).toBe(0);
         expect(r.stdout).toMatch(/^Offline plan of phase-stacks\/phase1 \(phase1\)/);
         expect(r.stdout).toMatch(
-            /Monthly cost: EUR \d+\.\d\d \(seed budget EUR 25.85; within budget\), sized for 0-100 active users/,
+            /Monthly cost: EUR \d+\.\d\d \(seed budget EUR 71.96; within budget\), sized for 0-100 active users/,
         );
         expect(r.stdout).toMatch(/Critical path: ~\d+(\.\d)? s/);
     });

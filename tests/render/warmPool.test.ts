@@ -84,7 +84,7 @@ function pass(overrides: Record<string, string> = {}) {
 const warm = () => readState().containers.filter((c) => c.name.startsWith(`${WARM_NAME_PREFIX}free-`));
 const runs = () => calls().filter((c) => c[0] === "run");
 
-const POOL_LABELS = { "phase-stacks.pool": "agents", "phase-stacks.tier": "free" };
+const POOL_LABELS = { "phase-stacks/pool": "agents", "phase-stacks/tier": "free" };
 
 /** A node already holding `claimedCount` claimed and `warmCount` warm containers of the pool, image pulled. */
 function node(claimedCount: number, warmCount = 0): void {
@@ -140,8 +140,8 @@ describe("warm-pool keeper against a recording docker", () => {
             expect(flagValues(args, "--tmpfs")[0]).toMatch(/^\/tmp:rw,noexec,nosuid,nodev,size=64m$/);
             expect(args).toContain("--read-only");
             expect(flagValues(args, "--label")).toEqual([
-                "phase-stacks.pool=agents",
-                "phase-stacks.tier=free",
+                "phase-stacks/pool=agents",
+                "phase-stacks/tier=free",
             ]);
             for (const forbidden of [
                 "--privileged",

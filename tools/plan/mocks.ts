@@ -22,6 +22,8 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         switch (type) {
             case "hcloud:index/server:Server":
                 return { ipv4Address: `203.0.113.${n}`, ipv6Address: `2001:db8::${n}`, status: "running" };
+            case "hcloud:index/primaryIp:PrimaryIp":
+                return { ipAddress: `192.0.2.${n}` };
             case "hcloud:index/loadBalancer:LoadBalancer":
                 return { ipv4: `198.51.100.${n}`, ipv6: `2001:db8:1::${n}` };
             case "hcloud:index/volume:Volume":

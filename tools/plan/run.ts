@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../core/config/load";
 import type { ConfigProblem } from "../../core/config/problems";
 import { priceResources, type CostLine, type ExternalCost } from "../../core/cost/model";
-import { PHASE_SPECS, type Phase } from "../../core/phases";
+import { PHASE_SPECS, stackBudgetEur, type Phase } from "../../core/phases";
 import { evaluatePolicies, type Violation } from "../../policies/evaluate";
 import { main } from "../../stacks";
 import { TopologyNotBuiltError } from "../../stacks/notBuilt";
@@ -125,6 +125,7 @@ export async function runPlan(file: LoadedStackFile): Promise<Plan> {
         externalCostsOf(outputs.plain),
     );
     const spec = PHASE_SPECS[phase];
+    const budget = stackBudgetEur(phase);
     const violations = evaluatePolicies(
         recorded.map((r) => ({
             type: r.type,
@@ -149,8 +150,9 @@ export async function runPlan(file: LoadedStackFile): Promise<Plan> {
         resources: recorded.map(view),
         cost: {
             ...cost,
-            budgetEur: spec.budgetEur,
-            withinBudget: spec.budgetEur.max === undefined || cost.monthlyEur <= spec.budgetEur.max,
+            // The seed budget plus the phase's ClawHQ agent-pool line (core/phases.ts).
+            budgetEur: budget,
+            withinBudget: budget.max === undefined || cost.monthlyEur <= budget.max,
             users: spec.users,
         },
         policy: { violations },

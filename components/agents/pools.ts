@@ -1,0 +1,97 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { AgentsConfig } from "../../core/capacity/config";
+import { planAgentPools } from "../../core/capacity/pools";
+import { DOCKER_TLS_PORT } from "../../core/render/dockerTls";
+import { availableLocation } from "../hetzner/location";
+import { hetznerLabels } from "../labels";
+import { AgentHostPool, type AgentPoolLimits } from "./agentHostPool";
+import { DockerTlsAuthority } from "./dockerTls";
+
+export interface AgentPoolsArgs {
+    readonly stack: string;
+    readonly agents: AgentsConfig;
+    readonly systemReserveMb: number;
+    readonly osImage: string;
+    /** Locations in order of preference; each pool takes the first where its server type is sold now. */
+    readonly locations: readonly string[];
+    readonly sshKeyIds: pulumi.Input<string[]>;
+    readonly sshAllowedCidrs: readonly string[];
+    /** Addresses of the servers running the API (the pool manager): IPv4 or IPv6, without a prefix. */
+    readonly apiServerAddresses: pulumi.Input<pulumi.Input<string>[]>;
+    /** Private addresses for the nodes, in pool order, when the phase has a private network. */
+    readonly network?: { readonly subnetId: pulumi.Input<string>; readonly ips: readonly string[] };
+}
+
+/** The pool contract the application's pool manager reads from the stack outputs (no secret inside). */
+export interface AgentPoolsContract {
+    readonly dockerTlsPort: number;
+    readonly caCertPem: pulumi.Output<string>;
+    readonly clientCertPem: pulumi.Output<string>;
+    readonly pools: {
+        readonly name: string;
+        readonly activeUsers: number;
+        readonly limits: AgentPoolLimits;
+        readonly nodes: number;
+        readonly endpoints: pulumi.Output<string[]>;
+    }[];
+}
+
+export interface AgentPoolsOutput {
+    readonly contract: AgentPoolsContract;
+    /** The pool manager's mTLS client key: a secret output of its own. */
+    readonly clientKeyPem: pulumi.Output<string>;
+}
+
+const asCidr = (ip: string) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`);
+
+/**
+ * Every agent pool of a stack, sized by the seed's formula from `agents`, sharing one Docker TLS authority.
+ * Returns undefined when the stack configures no agents.
+ */
+export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
+    const plans = planAgentPools(args.agents, args.systemReserveMb);
+    if (plans.length === 0) return undefined;
+    const tls = new DockerTlsAuthority("agents-tls", { organization: `phase-stacks ${args.stack}` });
+    const sources = pulumi
+        .output(args.apiServerAddresses)
+        .apply((ips) => [...ips.map(asCidr), ...args.agents.dockerApiAllowedCidrs]);
+    let nextIp = 0;
+    const pools = plans.map((p) => {
+        const ips = args.network?.ips.slice(nextIp, nextIp + p.plan.totalNodes);
+        nextIp += p.plan.totalNodes;
+        const pool = new AgentHostPool(p.name, {
+            tier: p.tier,
+            customer: p.customer,
+            nodes: p.plan.totalNodes,
+            serverType: p.plan.serverType,
+            osImage: args.osImage,
+            agentImage: args.agents.image,
+            maxContainersPerNode: p.plan.containersPerNode,
+            systemReserveMb: args.systemReserveMb,
+            keeperIntervalSeconds: args.agents.keeperIntervalSeconds,
+            location: availableLocation(p.plan.serverType, args.locations),
+            sshKeyIds: args.sshKeyIds,
+            sshAllowedCidrs: args.sshAllowedCidrs,
+            dockerApiSources: sources,
+            tls,
+            ...(args.network && ips ? { network: { subnetId: args.network.subnetId, ips } } : {}),
+            labels: hetznerLabels(args.stack, "agent"),
+        });
+        return {
+            name: p.name,
+            activeUsers: p.activeUsers,
+            limits: pool.limits,
+            nodes: p.plan.totalNodes,
+            endpoints: pool.endpoints,
+        };
+    });
+    return {
+        contract: {
+            dockerTlsPort: DOCKER_TLS_PORT,
+            caCertPem: tls.caCertPem,
+            clientCertPem: tls.clientCertPem,
+            pools,
+        },
+        clientKeyPem: pulumi.secret(tls.clientKeyPem),
+    };
+}
