@@ -94,6 +94,11 @@ export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
         seeds: { chrono: "Phase 3", clawhq: "Tier 2/3" },
         users: { min: 500, max: 2000 },
         budgetEur: { min: 65.35, max: 65.35 },
+        // Sized for the ~200 containers of Tier 2, which the seed prices as two of its $48 VPS.
+        agentPoolBudgetEur: agentPoolBudget(
+            96,
+            "ClawHQ Tier 2: ~200 containers across 2 VPS nodes (two of Tier 1's $48/mo VPS)",
+        ),
         revenueTargetEur: { min: 2000, max: 5000 },
         costPerUserEur: { min: 0.03, max: 0.13 },
         backups: { every: "hourly", retentionDays: 30 },

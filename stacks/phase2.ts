@@ -23,6 +23,7 @@ import { FleetServer } from "../components/fleet/fleetServer";
 import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
+import { agentPools } from "../components/agents/pools";
 import { hetznerLabels } from "../components/labels";
 import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
@@ -200,7 +201,23 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
         hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
     });
 
+    // ClawHQ agent hosts on the private network; the API servers reach their Docker API there, over mTLS.
+    const agents =
+        c.agents &&
+        agentPools({
+            stack,
+            agents: c.agents,
+            systemReserveMb: c.memory.systemReserveMb,
+            osImage: c.servers.app.image,
+            locations: [c.location, ...c.fallbackLocations],
+            sshKeyIds: sshKeys.ids,
+            sshAllowedCidrs: c.admin.sshAllowedCidrs,
+            apiServerAddresses: [appIp],
+            network: { subnetId: network.subnetId, subnetCidr: c.network.subnet },
+        });
+
     return {
+        ...(agents ? { agentPools: agents.contract, agentClientKeyPem: agents.clientKeyPem } : {}),
         appIpv4: appServer.ipv4Address,
         dataIpv4: dataNode.server.ipv4Address,
         privateAddresses: { app: appIp, data: dataIp },

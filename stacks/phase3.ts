@@ -39,6 +39,7 @@ import { SpreadGroup } from "../components/fleet/spreadGroup";
 import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
+import { agentPools } from "../components/agents/pools";
 import { hetznerLabels } from "../components/labels";
 import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
@@ -337,7 +338,23 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
         hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
     });
 
+    // ClawHQ agent hosts on the private network; the API servers reach their Docker API there, over mTLS.
+    const agents =
+        c.agents &&
+        agentPools({
+            stack,
+            agents: c.agents,
+            systemReserveMb: c.memory.systemReserveMb,
+            osImage: c.servers.app.image,
+            locations: [c.location, ...c.fallbackLocations],
+            sshKeyIds: sshKeys.ids,
+            sshAllowedCidrs: c.admin.sshAllowedCidrs,
+            apiServerAddresses: backendIps,
+            network: { subnetId: network.subnetId, subnetCidr: c.network.subnet },
+        });
+
     return {
+        ...(agents ? { agentPools: agents.contract, agentClientKeyPem: agents.clientKeyPem } : {}),
         entryIpv4: entry.ipv4,
         loadBalancer: c.loadBalancer.kind,
         privateAddresses: {

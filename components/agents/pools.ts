@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentsConfig } from "../../core/capacity/config";
+import { agentHostIps } from "../../core/capacity/addresses";
 import { planAgentPools } from "../../core/capacity/pools";
 import { DOCKER_TLS_PORT } from "../../core/render/dockerTls";
 import { availableLocation } from "../hetzner/location";
@@ -16,10 +17,14 @@ export interface AgentPoolsArgs {
     readonly locations: readonly string[];
     readonly sshKeyIds: pulumi.Input<string[]>;
     readonly sshAllowedCidrs: readonly string[];
-    /** Addresses of the servers running the API (the pool manager): IPv4 or IPv6, without a prefix. */
+    /**
+     * Addresses of the servers running the API (the pool manager): IPv4 or IPv6, without a prefix. With a private
+     * network, give their private addresses: the pool manager dials the nodes there (Hetzner firewalls do not
+     * filter private traffic), and the public 2376 stays closed to everyone.
+     */
     readonly apiServerAddresses: pulumi.Input<pulumi.Input<string>[]>;
-    /** Private addresses for the nodes, in pool order, when the phase has a private network. */
-    readonly network?: { readonly subnetId: pulumi.Input<string>; readonly ips: readonly string[] };
+    /** The phase's private network: nodes join it from .150 of the subnet, in pool order. */
+    readonly network?: { readonly subnetId: pulumi.Input<string>; readonly subnetCidr: string };
 }
 
 /** The pool contract the application's pool manager reads from the stack outputs (no secret inside). */
@@ -55,9 +60,15 @@ export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
     const sources = pulumi
         .output(args.apiServerAddresses)
         .apply((ips) => [...ips.map(asCidr), ...args.agents.dockerApiAllowedCidrs]);
+    const allIps = args.network
+        ? agentHostIps(
+              args.network.subnetCidr,
+              plans.reduce((n, p) => n + p.plan.totalNodes, 0),
+          )
+        : [];
     let nextIp = 0;
     const pools = plans.map((p) => {
-        const ips = args.network?.ips.slice(nextIp, nextIp + p.plan.totalNodes);
+        const ips = allIps.slice(nextIp, nextIp + p.plan.totalNodes);
         nextIp += p.plan.totalNodes;
         const pool = new AgentHostPool(p.name, {
             tier: p.tier,
@@ -74,7 +85,7 @@ export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
             sshAllowedCidrs: args.sshAllowedCidrs,
             dockerApiSources: sources,
             tls,
-            ...(args.network && ips ? { network: { subnetId: args.network.subnetId, ips } } : {}),
+            ...(args.network ? { network: { subnetId: args.network.subnetId, ips } } : {}),
             labels: hetznerLabels(args.stack, "agent"),
         });
         return {
