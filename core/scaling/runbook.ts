@@ -19,15 +19,18 @@ export interface RunbookStep {
 }
 
 /**
- * Stack outputs holding the public address of each stack's app host and of its Postgres primary's host
- * (phases 1 and 2 export them today; phases 3-5 are expected to keep the names).
+ * Where each stack's outputs say its hosts are: the public addresses of an app host and of the Postgres
+ * primary's host (to SSH to), and the jq path, within `privateAddresses`, of the address replicas stream from.
+ * Phases 1 and 2 export these today; phases 3-5 must export `appIpv4` and `dataIpv4` too.
  */
-const HOST_OUTPUTS: Readonly<Record<ProductionPhase, { readonly app: string; readonly db: string }>> = {
+const HOST_OUTPUTS: Readonly<
+    Record<ProductionPhase, { readonly app: string; readonly db: string; readonly dbPrivate?: string }>
+> = {
     phase1: { app: "appIpv4", db: "appIpv4" },
-    phase2: { app: "appIpv4", db: "dataIpv4" },
-    phase3: { app: "appIpv4", db: "dataIpv4" },
-    phase4: { app: "appIpv4", db: "dataIpv4" },
-    phase5: { app: "appIpv4", db: "dataIpv4" },
+    phase2: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".data" },
+    phase3: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".writer" },
+    phase4: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".writer" },
+    phase5: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".writer" },
 };
 
 /**
@@ -79,10 +82,10 @@ function hostVars(from: ScalablePhase, to: ProductionPhase): string[] {
         `export SOURCE_APP=${out(from, "app")} SOURCE_DB=${out(from, "db")}`,
         `export TARGET_APP=${out(to, "app")} TARGET_DB=${out(to, "db")}`,
         `export PGDATABASE=$(pulumi config get --path postgres.database --stack ${from}) PGUSER=$(pulumi config get --path postgres.user --stack ${from})`,
-        ...(DOCKER_POSTGRES.includes(from)
+        ...(HOST_OUTPUTS[from].dbPrivate === undefined
             ? []
             : [
-                  `export SOURCE_DB_PRIVATE=$(pulumi stack output privateAddresses --stack ${from} --json | jq -r .data)`,
+                  `export SOURCE_DB_PRIVATE=$(pulumi stack output privateAddresses --stack ${from} --json | jq -r ${HOST_OUTPUTS[from].dbPrivate})`,
               ]),
     ];
 }

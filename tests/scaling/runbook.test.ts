@@ -60,6 +60,12 @@ describe.each(SCALABLE_PHASES)("the runbook out of %s", (from) => {
             expect(t1).toContain("pg_restore");
         } else {
             expect(t1).toContain("pg_basebackup");
+            const vars = steps
+                .flatMap((s) => s.commands)
+                .find((c) => c.startsWith("export SOURCE_DB_PRIVATE="));
+            expect(vars, "the replica's source address is looked up").toMatch(
+                /privateAddresses --stack phase\d --json \| jq -r \./,
+            );
             expect(t1).toContain("pg_create_physical_replication_slot");
         }
         const cutover = steps
