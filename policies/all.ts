@@ -1,4 +1,5 @@
 /** Every policy of the pack, grouped by concern. Side-effect free: tests, the CLI and the offline plan import it. */
+import { agentPoolHostLimits } from "./caps/agentPool";
 import { dockerResourceLimits } from "./caps/docker";
 import { monthlyBudget, openEndedBudget } from "./caps/budget";
 import { k8sResourceLimits } from "./caps/pods";
@@ -35,6 +36,7 @@ export const policies: readonly PackPolicy[] = [
     serverCount,
     monthlyBudget,
     openEndedBudget,
+    agentPoolHostLimits,
     noWorldSensitivePorts,
     noPlainDockerApi,
     webOnlyFromCloudflare,

@@ -160,7 +160,14 @@ export class AgentHostPool extends pulumi.ComponentResource {
                     ...(args.network && privateIp
                         ? { networks: [{ subnetId: args.network.subnetId, ip: privateIp, aliasIps: [] }] }
                         : {}),
-                    labels,
+                    // The limits as plain labels: the policy pack judges them even while user data is unknown.
+                    labels: {
+                        ...labels,
+                        "memory-mb": String(this.limits.memoryMb),
+                        "cpu-shares": String(this.limits.cpuShares),
+                        "pids-limit": String(this.limits.pidsLimit),
+                        "max-containers": String(this.limits.maxPerNode),
+                    },
                 },
                 { parent: this, ignoreChanges: ["userData", "sshKeys", "image", "location"] },
             );

@@ -1,4 +1,6 @@
 /** Tables for the resource-cap policies: container and pod limits, tenant guards, server types and counts, budget. */
+import { renderAgentHost } from "../../../core/render/agentHost";
+import { agentPoolHostLimits } from "../../caps/agentPool";
 import { dockerResourceLimits } from "../../caps/docker";
 import { monthlyBudget, openEndedBudget } from "../../caps/budget";
 import { k8sResourceLimits } from "../../caps/pods";
@@ -399,6 +401,11 @@ export const CAPS_TABLES: PolicyTable[] = [
                 expect: "monthly cost is EUR 30.03, above the phase1 budget of EUR 25.85 (ceiling EUR 25.85 at tolerance 1)",
             },
             {
+                name: "agent hosts over the phase's agent-pool line",
+                change: (_, all) => all.push(agentHost("cx53"), agentHost("cx53"), agentHost("cx53")),
+                expect: "agent pool monthly cost is EUR 65.22, above the phase1 agent-pool budget of EUR 46.11",
+            },
+            {
                 name: "an unpriced type",
                 change: setServerType("cx99"),
                 expect: "cannot be proven within budget: the catalog has no price for cx99",
@@ -422,6 +429,10 @@ export const CAPS_TABLES: PolicyTable[] = [
                 stack: "dev",
             },
             { name: "a stack without a budget", change: setServerType("ccx43"), stack: "staging" },
+            {
+                name: "agent hosts within the phase's ClawHQ agent-pool line (EUR 46.11)",
+                change: (_, all) => all.push(agentHost("cx53"), agentHost("cx53")),
+            },
         ],
     },
     {
@@ -437,4 +448,128 @@ export const CAPS_TABLES: PolicyTable[] = [
         ],
         passing: [{ name: "phase4, which has a ceiling", change: () => undefined, stack: "phase4" }],
     },
+    {
+        policy: agentPoolHostLimits,
+        baseline: () => [agentHost("cx43", agentUserData())],
+        broken: [
+            {
+                name: "a memory limit above the tier",
+                change: agentLabels({ "memory-mb": "512" }),
+                expect: 'labels["memory-mb"] is 512 MB, above the free maximum of 256 MB',
+            },
+            {
+                name: "CPU shares above the tier",
+                change: agentLabels({ "cpu-shares": "1024" }),
+                expect: 'labels["cpu-shares"] is 1024, above the free maximum of 256',
+            },
+            {
+                name: "more containers than the RAM holds",
+                change: agentLabels({ "max-containers": "61" }),
+                expect: "(16640 MiB) exceed the server's 16384 MiB",
+            },
+            {
+                name: "a missing limit",
+                change: agentLabels({ "pids-limit": undefined }),
+                expect: 'labels["pids-limit"] is missing',
+            },
+            {
+                name: "an unknown tier",
+                change: agentLabels({ tier: "gold" }),
+                expect: 'labels["tier"] is "gold", not a configured tier',
+            },
+            {
+                name: "a keeper that does not match the labels",
+                change: agentLabels({ "memory-mb": "128" }),
+                expect: 'MEMORY_MB is "256" but the host\'s memory-mb label says "128"',
+            },
+            {
+                name: "a keeper without a read-only root",
+                change: editUserData((u) => u.replace("--read-only ", "")),
+                expect: "starts containers without --read-only",
+            },
+            {
+                name: "a keeper that adds capabilities",
+                change: editUserData((u) =>
+                    u.replace("--cap-drop ALL", "--cap-drop ALL --cap-add SYS_ADMIN"),
+                ),
+                expect: "starts containers with --cap-add",
+            },
+            {
+                name: "dockerd without client certificates",
+                change: editUserData((u) => u.replace('"tlsverify": true', '"tlsverify": false')),
+                expect: "lets dockerd accept API clients without a CA-signed certificate",
+                id: "CIS Docker Benchmark 2.7",
+            },
+            {
+                name: "dockerd without user namespaces",
+                change: editUserData((u) => u.replace('"userns-remap": "default"', '"userns-remap": ""')),
+                expect: "does not remap user namespaces",
+                id: "CIS Docker Benchmark 2.9",
+            },
+        ],
+        passing: [
+            {
+                name: "user data unknown at preview (labels judged alone)",
+                change: editUserData(() => undefined),
+            },
+            {
+                name: "a server that is not an agent host",
+                change: agentLabels({ role: "app", "memory-mb": "9999" }),
+            },
+        ],
+    },
 ];
+
+/** An agent host as AgentHostPool labels it (free tier, 50 per node on a 16 GB cx43). */
+function agentHost(serverType: string, userData?: string) {
+    return res(T.hcloudServer, `agent-${serverType}`, {
+        serverType,
+        location: "nbg1",
+        labels: {
+            role: "agent",
+            tier: "free",
+            "memory-mb": "256",
+            "cpu-shares": "256",
+            "pids-limit": "512",
+            "max-containers": "50",
+        },
+        ...(userData === undefined ? {} : { userData }),
+    });
+}
+
+function agentUserData(): string {
+    const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    return renderAgentHost({
+        pool: {
+            tier: "free",
+            image: "ghcr.io/example/agent:1.0.0",
+            maxContainers: 50,
+            nodeMemoryMb: 16384,
+            systemReserveMb: 1024,
+            intervalSeconds: 15,
+        },
+        tls: {
+            caCertPem: cert,
+            serverCertPem: cert,
+            serverKeyPem: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+        },
+    }).cloudConfig;
+}
+
+function agentLabels(values: Record<string, string | undefined>): Change {
+    return (p) => {
+        const labels = p["labels"] as Record<string, string | undefined>;
+        for (const [k, v] of Object.entries(values)) {
+            if (v === undefined) delete labels[k];
+            else labels[k] = v;
+        }
+    };
+}
+
+function editUserData(edit: (userData: string) => string | undefined): Change {
+    return (p) => {
+        const next = edit(String(p["userData"]));
+        if (next === undefined) delete p["userData"];
+        else p["userData"] = next;
+    };
+}
