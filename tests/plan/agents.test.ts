@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planCli, tempStackFile } from "../helpers/planCli";
 import { ROOT, shippedStack } from "../helpers/stackFiles";
+import { statefulChanges, type DiffResource } from "../../tools/plan/diff";
 import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
 
 let plan: Plan;
@@ -189,5 +190,39 @@ describe("a larger agents config", () => {
                 ),
             ]),
         );
+    });
+});
+
+describe("config edits on a running pool", () => {
+    const P = "phase-stacks";
+    const base = (
+        parse(readFileSync(join(ROOT, "Pulumi.phase1.yaml"), "utf8")) as { config: Record<string, unknown> }
+    ).config;
+    const agents = base[`${P}:agents`] as Record<string, unknown>;
+    const planOf = (config: Record<string, unknown>): DiffResource[] => {
+        const r = planCli(["--stack-file", tempStackFile("phase1", config), "--json"]);
+        if (r.status !== 0) throw new Error(`plan exited ${r.status}: ${r.stderr}`);
+        return (JSON.parse(r.stdout) as { resources: DiffResource[] }).resources;
+    };
+    const onAgents = (changes: ReturnType<typeof statefulChanges>) =>
+        changes.filter((c) => c.urn.includes("::agents-"));
+
+    it("a new agent image, SSH key and more users add nodes but never delete or replace a running one", () => {
+        const before = planOf(base);
+        const after = planOf({
+            ...base,
+            [`${P}:agents`]: {
+                ...agents,
+                image: "ghcr.io/example/agent:9.9.9",
+                tiers: { free: { activeUsers: 100 } },
+            },
+            [`${P}:admin`]: {
+                ...(base[`${P}:admin`] as Record<string, unknown>),
+                sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq second@example.com"],
+            },
+        });
+        expect(onAgents(statefulChanges(before, after))).toEqual([]);
+        const nodes = (rs: DiffResource[]) => rs.filter((r) => /::agents-free-node-\d+$/.test(r.urn)).length;
+        expect([nodes(before), nodes(after)]).toEqual([1, 2]);
     });
 });
