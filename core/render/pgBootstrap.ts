@@ -90,6 +90,8 @@ export function renderPrimaryInit(s: PrimaryInitSpec): string {
             "done",
             `"$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$pg_socket_dir" -p "$pg_port" -U postgres -d postgres \\`,
             `    -v app_user=${shellQuote(s.appUser)} -v database=${shellQuote(s.database)} -v repl_user=${shellQuote(s.replicationUser)} <<'SQL'`,
+            "-- Bootstrap runs before any replica exists: its commits must not wait for a synchronous standby.",
+            "SET synchronous_commit = local;",
             "SELECT pg_is_in_recovery() AS in_recovery \\gset",
             "\\if :in_recovery",
             "\\echo 'a replica: roles and slots come from the primary'",

@@ -24,6 +24,8 @@ export function renderPgHba(spec: PgHbaSpec): string {
             throw new Error(`pg_hba: ${field} '${v}' is not an identifier`);
     const rows: string[][] = [
         ["local", "all", "postgres", "", "peer"],
+        // The base backup timer runs pg_basebackup as the local superuser.
+        ["local", "replication", "postgres", "", "peer"],
         ...spec.allowedCidrs.flatMap((c) => [
             ["host", spec.database, spec.appUser, c, "scram-sha-256"],
             ["host", "replication", spec.replicationUser, c, "scram-sha-256"],

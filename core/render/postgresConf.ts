@@ -60,8 +60,9 @@ export function renderPostgresConf(spec: PostgresConfSpec): string {
         ["work_mem", pgQuote(`${Math.max(4, Math.floor(spec.memoryMb / spec.maxConnections / 4))}MB`)],
         ["maintenance_work_mem", pgQuote(`${Math.max(64, Math.floor(spec.memoryMb / 16))}MB`)],
         ["wal_level", "replica"],
-        ["max_wal_senders", spec.replicaNames.length + 4],
-        ["max_replication_slots", spec.replicaNames.length + 4],
+        // Fixed headroom, not the replica count: a standby or a restore needs at least the value its source ran with.
+        ["max_wal_senders", Math.max(10, spec.replicaNames.length + 4)],
+        ["max_replication_slots", Math.max(10, spec.replicaNames.length + 4)],
         ["max_slot_wal_keep_size", pgQuote(`${spec.maxSlotWalKeepSizeGb}GB`)],
         ["wal_keep_size", pgQuote("256MB")],
         // Lets pg_rewind turn a failed primary into a replica of the new one without a full re-clone.

@@ -1,0 +1,169 @@
+/**
+ * Helpers for the real-server tests: loopback only, fixed ports from 55400 up, every process and temp dir
+ * registered so `cleanup()` removes them even when a test fails. Postgres refuses to run as root, so its
+ * commands run with the `postgres` user's uid when the tests run as root, as CI does.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import {
+    chmodSync,
+    chownSync,
+    closeSync,
+    existsSync,
+    mkdtempSync,
+    openSync,
+    readFileSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requireTool } from "../helpers/tools";
+
+export const PG_BIN = "/usr/lib/postgresql/15/bin";
+
+const processes: ChildProcess[] = [];
+const dirs: string[] = [];
+
+const isRoot = process.getuid?.() === 0;
+
+function postgresIds(): { uid: number; gid: number } {
+    const id = (flag: string) =>
+        Number(spawnSync("id", [flag, "postgres"], { encoding: "utf8" }).stdout.trim());
+    return { uid: id("-u"), gid: id("-g") };
+}
+
+/** A temp dir the postgres user owns (when root), removed by cleanup(). */
+export function tempDir(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), `phase-stacks-${prefix}-`));
+    dirs.push(dir);
+    if (isRoot) {
+        const { uid, gid } = postgresIds();
+        chownSync(dir, uid, gid);
+    }
+    chmodSync(dir, 0o700);
+    return dir;
+}
+
+/** Writes a file the postgres user can read (and owns, when root). */
+export function writeOwned(path: string, content: string, mode = 0o600): string {
+    writeFileSync(path, content, { mode });
+    if (isRoot) {
+        const { uid, gid } = postgresIds();
+        chownSync(path, uid, gid);
+    }
+    return path;
+}
+
+/** Marks argv to run as the postgres user (when we are root): spawned with its uid, so a kill reaches the server itself. */
+export function asPostgres(argv: readonly string[]): string[] {
+    return isRoot ? [AS_POSTGRES, ...argv] : [...argv];
+}
+
+const AS_POSTGRES = "\0postgres";
+
+function spawnArgs(argv: readonly string[]): {
+    cmd: string;
+    args: string[];
+    ids: { uid?: number; gid?: number };
+} {
+    const [first, ...rest] = argv;
+    if (first !== AS_POSTGRES) return { cmd: first as string, args: rest, ids: {} };
+    const [cmd, ...args] = rest;
+    // HOME and the cwd must be somewhere the postgres user may enter.
+    return { cmd: cmd as string, args, ids: postgresIds() };
+}
+
+export interface RunResult {
+    readonly status: number | null;
+    readonly output: string;
+}
+
+export function run(
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+    timeoutMs = 60_000,
+    input?: string,
+): RunResult {
+    const { cmd, args, ids } = spawnArgs(argv);
+    const r = spawnSync(cmd, args, {
+        ...ids,
+        cwd: tmpdir(),
+        env: { ...process.env, HOME: tmpdir(), ...env },
+        input,
+        encoding: "utf8",
+        timeout: timeoutMs,
+    });
+    return {
+        status: r.status,
+        output: `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`,
+    };
+}
+
+export function runOk(argv: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): string {
+    const r = run(argv, env, timeoutMs);
+    if (r.status !== 0)
+        throw new Error(
+            `${argv.filter((a) => a !== AS_POSTGRES).join(" ")} exited ${r.status}:\n${r.output}`,
+        );
+    return r.output;
+}
+
+/**
+ * Starts a long-running process with its output in a file, not a pipe: the tests block the event loop in
+ * spawnSync, and a server whose stderr pipe fills up would hang on its next log line.
+ */
+export function start(
+    argv: readonly string[],
+    env: NodeJS.ProcessEnv = {},
+): ChildProcess & { log: () => string } {
+    const { cmd, args, ids } = spawnArgs(argv);
+    requireTool(cmd);
+    const logDir = mkdtempSync(join(tmpdir(), "phase-stacks-log-"));
+    dirs.push(logDir);
+    const logFile = join(logDir, "output.log");
+    const fd = openSync(logFile, "a");
+    const child = spawn(cmd, args, {
+        ...ids,
+        cwd: tmpdir(),
+        env: { ...process.env, HOME: tmpdir(), ...env },
+        stdio: ["ignore", fd, fd],
+    });
+    closeSync(fd);
+    processes.push(child);
+    return Object.assign(child, { log: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : "") });
+}
+
+export function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    return new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill(signal);
+    });
+}
+
+export async function cleanup(): Promise<void> {
+    await Promise.all(processes.splice(0).map((p) => Promise.race([stop(p, "SIGKILL"), sleep(5000)])));
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls until `probe` returns a value (not undefined) or the deadline passes. */
+export async function waitFor<T>(
+    what: string,
+    probe: () => T | undefined | Promise<T | undefined>,
+    timeoutMs: number,
+): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const v = await probe();
+        if (v !== undefined) return v;
+        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+        await sleep(100);
+    }
+}
+
+/** Writes a rendered script where the postgres user can run it. */
+export function script(dir: string, name: string, content: string): string {
+    return writeOwned(join(dir, name), content, 0o755);
+}
