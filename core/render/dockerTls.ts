@@ -21,6 +21,9 @@ export const DOCKER_TLS_PATHS = {
     dropIn: `${UNIT_DIR}/docker.service.d/10-phase-stacks-tls.conf`,
 } as const;
 
+/** Where dockerd carves the per-agent networks from. */
+export const AGENT_NETWORK_POOL = { base: "172.20.0.0/14", size: 28 } as const;
+
 export interface DockerTlsMaterial {
     readonly caCertPem: string;
     readonly serverCertPem: string;
@@ -41,6 +44,9 @@ export function buildAgentDaemonConfig(): Record<string, unknown> {
         "userns-remap": "default",
         // 2.2: agent containers get a network each; nothing should talk across the default bridge either.
         icc: false,
+        // Docker's default pools hold about 31 bridge networks; a node runs one network per agent. /28 networks
+        // from a /14 outside the private network's 10.0.0.0/8 give 16,384.
+        "default-address-pools": [AGENT_NETWORK_POOL],
     };
 }
 

@@ -10,6 +10,7 @@ import { SECRETS_DIR } from "../../core/render/artifact";
 import { renderAgentHost, type AgentHostSpec } from "../../core/render/agentHost";
 import { DOCKER_TLS_PATHS } from "../../core/render/dockerTls";
 import { WARM_POOL_UNITS } from "../../core/render/warmPool";
+import { containersByMemory } from "../../core/capacity/memory";
 import { runTool } from "../helpers/tools";
 import { fileAt, originCert, removeDir, tempDir, writeFilesOf, writeTree } from "./fixtures";
 
@@ -112,6 +113,15 @@ describe("agent docker daemon", () => {
         const keyMod = modulus(["rsa", "-noout", "-modulus", "-in", join(root, DOCKER_TLS_PATHS.key)]);
         expect(certMod).toMatch(/^Modulus=/);
         expect(certMod).toBe(keyMod);
+    });
+
+    it("has room for a network per agent: more /28s than any node's containers, outside 10.0.0.0/8", () => {
+        const pools = daemon["default-address-pools"] as { base: string; size: number }[];
+        expect(pools).toHaveLength(1);
+        const [base, prefix] = (pools[0]?.base ?? "").split("/");
+        const networks = 2 ** ((pools[0]?.size ?? 0) - Number(prefix));
+        expect(networks).toBeGreaterThanOrEqual(containersByMemory(64, 256, 0));
+        expect(base?.startsWith("10.")).toBe(false);
     });
 
     it("drops dockerd's -H fd:// so daemon.json's hosts apply (dockerd refuses both)", () => {
