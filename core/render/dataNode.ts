@@ -86,6 +86,9 @@ export interface DataNodeSpec {
     readonly secrets: DataNodeSecrets;
 }
 
+/** Sentinel declares a primary down after 5 s without an answer, then elects a leader to fail over. */
+export const SENTINEL_TIMING = { downAfterMs: 5000, failoverTimeoutMs: 60000 } as const;
+
 /** A daemon's config that it rewrites itself: copied from the secrets directory on first start only. */
 function seedCopy(src: string, dst: string, user: string): string[] {
     return [
@@ -113,8 +116,7 @@ export function renderSentinelFiles(spec: {
                 dir: state,
                 primary: { host: spec.primaryIp, port: spec.redisPort },
                 quorum: spec.quorum,
-                downAfterMs: 5000,
-                failoverTimeoutMs: 60000,
+                ...SENTINEL_TIMING,
                 password: spec.password,
             }),
             "sentinel-conf",
