@@ -226,3 +226,30 @@ describe("config edits on a running pool", () => {
         expect([nodes(before), nodes(after)]).toEqual([1, 2]);
     });
 });
+
+describe.each([
+    ["phase2", 2, ["10.0.1.10/32"]],
+    ["phase3", 6, ["10.0.1.30/32", "10.0.1.31/32"]],
+])("%s agent pool", (stack, nodes, apiSources) => {
+    const r = planCli([stack, "--json"]);
+    const p = JSON.parse(r.stdout) as Plan;
+
+    it(`has ${nodes} cx43 hosts on the private network from .150, behind the API servers' private addresses`, () => {
+        expect(r.status, r.stderr).toBe(0);
+        const servers = agentServers(p);
+        expect(servers.map((s) => s.inputs["serverType"])).toEqual(Array(nodes).fill("cx43"));
+        expect(servers.map((s) => (s.inputs["networks"] as { ip: string }[])[0]?.ip)).toEqual(
+            Array.from({ length: nodes }, (_, i) => `10.0.1.${150 + i}`),
+        );
+        const rules = ofType(p, "hcloud:index/firewall:Firewall").find(
+            (f) => f.name === "agents-free-firewall",
+        )?.inputs["rules"] as Rule[];
+        expect(rules.find((x) => x.port === "2376")?.sourceIps).toEqual(apiSources);
+        const contract = p.outputs["agentPools"] as { pools: { endpoints: string[] }[] };
+        expect(contract.pools[0]?.endpoints).toEqual(
+            Array.from({ length: nodes }, (_, i) => `tcp://10.0.1.${150 + i}:2376`),
+        );
+        expect(ofType(p, "tls:index/locallySignedCert:LocallySignedCert")).not.toHaveLength(0);
+        expect(p.policy.violations.filter((v) => v.level === "mandatory")).toEqual([]);
+    });
+});
