@@ -42,11 +42,17 @@ export function envSetting(name: string, value: string | number, variable = name
 }
 const env = envSetting;
 
-const common = (p: PgNodePaths) => [
-    ...env("PGDATA", p.pgData),
-    ...env("PG_BIN", p.pgBin),
-    ...env("PG_SOCKET_DIR", p.socketDir),
-    ...env("PG_PORT", p.port),
+type PathSetting = "pgData" | "pgBin" | "socketDir" | "port";
+const SETTING_NAMES: Readonly<Record<PathSetting, string>> = {
+    pgData: "PGDATA",
+    pgBin: "PG_BIN",
+    socketDir: "PG_SOCKET_DIR",
+    port: "PG_PORT",
+};
+
+/** The settings a script uses (and only those: shellcheck flags the rest), then its log function. */
+const common = (p: PgNodePaths, used: readonly PathSetting[]) => [
+    ...used.flatMap((k) => env(SETTING_NAMES[k], p[k])),
     "log() { printf 'phase-stacks-postgres: %s\\n' \"$*\"; }",
 ];
 
@@ -55,7 +61,7 @@ export function renderPrimaryPrepare(p: PgNodePaths): string {
     return bashScript(
         ["Creates the primary's data directory with initdb unless it already holds a cluster."],
         [
-            ...common(p),
+            ...common(p, ["pgData", "pgBin"]),
             'if [[ -s "$pgdata/PG_VERSION" ]]; then log "data directory $pgdata exists"; exit 0; fi',
             "# Checksums catch storage corruption; scram for every password; the local superuser by peer only.",
             '"$pg_bin/initdb" -D "$pgdata" -U postgres --data-checksums --auth-local=peer --auth-host=scram-sha-256',
@@ -80,7 +86,7 @@ export function renderPrimaryInit(s: PrimaryInitSpec): string {
             "Passwords are read from their files by psql itself, so they never appear in a command line.",
         ],
         [
-            ...common(s),
+            ...common(s, ["pgBin", "socketDir", "port"]),
             ...env("APP_PASSWORD_FILE", s.appPasswordFile),
             ...env("REPLICATION_PASSWORD_FILE", s.replicationPasswordFile),
             'export APP_PASSWORD_FILE="$app_password_file" REPLICATION_PASSWORD_FILE="$replication_password_file"',
@@ -125,7 +131,7 @@ export function renderReplicaClone(s: ReplicaCloneSpec): string {
             "pg_basebackup -R writes standby.signal and primary_conninfo; the slot is created by the primary's init.",
         ],
         [
-            ...common(s),
+            ...common(s, ["pgData", "pgBin"]),
             ...env("PRIMARY_HOST", s.primaryHost),
             ...env("PRIMARY_PORT", s.primaryPort),
             ...env("PGPASSFILE", s.passFile),

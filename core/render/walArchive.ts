@@ -47,18 +47,25 @@ function dirs(spec: PitrSpec): { wal: string; base: string; redis: string } {
     return { wal: `${pg}/wal`, base: `${pg}/base`, redis: `${pg.replace(/\/postgres$/, "")}/redis` };
 }
 
-const envPreamble = (spec: PitrSpec) => {
+type Setting = "wal" | "base" | "redis" | "pg";
+
+/** The env file and the settings a script uses (and only those: shellcheck flags the rest). */
+const envPreamble = (spec: PitrSpec, used: readonly Setting[]) => {
     const d = dirs(spec);
     return [
         ...envSetting("PHASE_STACKS_BACKUP_ENV", SECRET_PATHS.backupEnv, "env_file"),
         "# shellcheck source=/dev/null",
         '. "$env_file"',
-        ...envSetting("PHASE_STACKS_WAL_DIR", d.wal, "wal_dir"),
-        ...envSetting("PHASE_STACKS_BASE_DIR", d.base, "base_dir"),
-        ...envSetting("PHASE_STACKS_REDIS_DIR", d.redis, "redis_dir"),
-        ...envSetting("PG_BIN", spec.pgBin),
-        ...envSetting("PG_SOCKET_DIR", spec.socketDir),
-        ...envSetting("PG_PORT", spec.port),
+        ...(used.includes("wal") ? envSetting("PHASE_STACKS_WAL_DIR", d.wal, "wal_dir") : []),
+        ...(used.includes("base") ? envSetting("PHASE_STACKS_BASE_DIR", d.base, "base_dir") : []),
+        ...(used.includes("redis") ? envSetting("PHASE_STACKS_REDIS_DIR", d.redis, "redis_dir") : []),
+        ...(used.includes("pg")
+            ? [
+                  ...envSetting("PG_BIN", spec.pgBin),
+                  ...envSetting("PG_SOCKET_DIR", spec.socketDir),
+                  ...envSetting("PG_PORT", spec.port),
+              ]
+            : []),
         "log() { printf 'phase-stacks-backup: %s\\n' \"$*\"; }",
         'fail() { log "FAILED: $*" >&2; exit 1; }',
     ];
@@ -71,7 +78,7 @@ export function renderWalArchive(spec: PitrSpec): string {
             "--immutable refuses to overwrite a segment with different content, as Postgres requires.",
         ],
         [
-            ...envPreamble(spec),
+            ...envPreamble(spec, ["wal"]),
             '[[ $# -eq 2 ]] || fail "usage: wal-archive.sh <path> <file>"',
             'rclone copyto --immutable "$1" "$wal_dir/$2"',
         ],
@@ -85,7 +92,7 @@ export function renderWalFetch(spec: PitrSpec): string {
             "A non-zero exit tells Postgres the archive has no more segments.",
         ],
         [
-            ...envPreamble(spec),
+            ...envPreamble(spec, ["wal"]),
             '[[ $# -eq 2 ]] || fail "usage: wal-fetch.sh <file> <path>"',
             'rclone copyto "$wal_dir/$1" "$2" 2>/dev/null',
         ],
@@ -102,7 +109,7 @@ export function renderBaseBackup(spec: PitrSpec): string {
             "Does nothing on a replica, so the same timer can run on every node and follows a failover.",
         ],
         [
-            ...envPreamble(spec),
+            ...envPreamble(spec, ["wal", "base", "pg"]),
             `readonly retention_days=${days}`,
             'in_recovery="$("$pg_bin/psql" -XAtq -h "$pg_socket_dir" -p "$pg_port" -U postgres -d postgres -c "SELECT pg_is_in_recovery()")" || fail "postgres is not answering"',
             'if [[ "$in_recovery" == t ]]; then log "a replica: the primary takes the base backups"; exit 0; fi',
@@ -126,7 +133,7 @@ export function renderRedisSnapshot(spec: PitrSpec): string {
     return bashScript(
         ["Copies a fresh Redis RDB snapshot to object storage (redis-cli --rdb asks the server for one)."],
         [
-            ...envPreamble(spec),
+            ...envPreamble(spec, ["redis"]),
             ...envSetting("REDIS_PORT", spec.redis.port),
             'readonly redis_password_file="${REDIS_PASSWORD_FILE:?the unit sets it}"',
             'REDISCLI_AUTH="$(cat "$redis_password_file")"',
@@ -150,7 +157,7 @@ export function renderRestore(spec: PitrSpec): string {
             "afterwards: it replays the WAL, then promotes itself. Run as the postgres user.",
         ],
         [
-            ...envPreamble(spec),
+            ...envPreamble(spec, ["base"]),
             ...envSetting("PHASE_STACKS_WAL_FETCH", PITR_PATHS.walFetch, "wal_fetch"),
             '[[ $# -ge 1 ]] || fail "usage: restore-pitr.sh <empty-data-dir> [stamp|latest]"',
             'target="$1"',
