@@ -1,0 +1,207 @@
+/**
+ * The phase-3 plan: a load balancer in front of two backends and a frontend, a database primary and replica
+ * behind per-role internal load balancers, three Sentinels on three hosts; within the seed's budget, free of
+ * mandatory policy violations, with the database tier untouched by config edits. Both load balancer kinds.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { statefulChanges } from "../../tools/plan/diff";
+import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
+import { shippedStack, withValues } from "../helpers/stackFiles";
+import { isStateful, SERVER, splitStackCost } from "./splitStacks";
+
+const P = "phase-stacks";
+const base = shippedStack("phase3");
+let plan: Plan;
+let haproxy: Plan;
+beforeAll(async () => {
+    // One after the other: the Pulumi runtime the plan runs on is process-global.
+    plan = await runPlan(base);
+    haproxy = await runPlan(withValues(base, { [`${P}:loadBalancer`]: { kind: "haproxy" } }));
+}, 60_000);
+
+const ofType = (p: Plan, type: string) => p.resources.filter((r) => r.type === type);
+const named = (p: Plan, name: string) => p.resources.find((r) => r.name === name) as PlanResource;
+const file = (machine: string, target: string) =>
+    plan.artifacts.find((a) => a.machine === machine && a.target === target)?.content ?? "";
+const LB = "hcloud:index/loadBalancer:LoadBalancer";
+
+describe("phase3 plan", () => {
+    it("runs the seed's fleet: 2 backends and a frontend (cx23), a primary and a replica (cx33), spread", () => {
+        const servers = ofType(plan, SERVER).filter((s) => !s.name.startsWith("agents-"));
+        expect(servers.map((s) => [s.name, s.inputs["serverType"]]).sort()).toEqual([
+            ["backend-1-server", "cx23"],
+            ["backend-2-server", "cx23"],
+            ["db-primary-host-server", "cx33"],
+            ["db-replica1-host-server", "cx33"],
+            ["frontend-server", "cx23"],
+        ]);
+        const groups = ofType(plan, "hcloud:index/placementGroup:PlacementGroup").filter(
+            (g) => g.inputs["type"] === "spread",
+        );
+        expect(groups.length).toBeGreaterThanOrEqual(2);
+        for (const name of ["db-primary-host-server", "db-replica1-host-server"]) {
+            const s = named(plan, name);
+            expect(s.protect, name).toBe(true);
+            expect(s.inputs, name).toMatchObject({ backups: true, deleteProtection: true });
+            expect(s.inputs["placementGroupId"]).toBeDefined();
+        }
+        expect(named(plan, "backend-1-server").protect).toBe(false);
+    });
+
+    it("fronts the backends with an lb11 whose HTTPS health check targets them by label at private addresses", () => {
+        const lb = named(plan, "web-lb");
+        expect(lb.inputs).toMatchObject({ loadBalancerType: "lb11", algorithm: { type: "round_robin" } });
+        expect(named(plan, "web-network").inputs).toMatchObject({
+            enablePublicInterface: true,
+            ip: "10.0.1.2",
+        });
+        expect(named(plan, "web-targets").inputs).toMatchObject({
+            type: "label_selector",
+            labelSelector: "stack=phase3,role=backend",
+            usePrivateIp: true,
+        });
+        expect(named(plan, "web-service-443").inputs).toMatchObject({
+            protocol: "tcp",
+            listenPort: 443,
+            healthCheck: {
+                protocol: "http",
+                port: 443,
+                http: { path: "/health", domain: "api.example.com", tls: true },
+            },
+        });
+    });
+
+    it("gives the data tier writer and reader endpoints that only the node holding the role passes", () => {
+        for (const role of ["writer", "reader"]) {
+            expect(named(plan, `db-${role}-network`).inputs).toMatchObject({ enablePublicInterface: false });
+            expect(named(plan, `db-${role}-targets`).inputs).toMatchObject({
+                labelSelector: "stack=phase3,role=database",
+                usePrivateIp: true,
+            });
+        }
+        const check = (name: string) =>
+            named(plan, name).inputs["healthCheck"] as { port: number; http: { path: string } };
+        expect(
+            [
+                check("db-writer-service-6432"),
+                check("db-writer-service-6379"),
+                check("db-reader-service-6432"),
+            ].map((c) => [c.port, c.http.path]),
+        ).toEqual([
+            [8008, "/primary"],
+            [8008, "/redis-primary"],
+            [8008, "/replica"],
+        ]);
+        // The backends reach Postgres (PgBouncer) and Redis through the writer endpoint, so a promotion needs no change on them.
+        expect(file("backend-1-server", "/opt/phase-stacks/compose.yaml")).not.toMatch(/^ {2}postgres:/m);
+    });
+
+    it("streams to the replica over a slot with capped WAL, scram, from the private subnet only", () => {
+        const primaryConf = file("db-primary-host-server", "/etc/phase-stacks/postgresql.conf");
+        expect(primaryConf).toContain("max_slot_wal_keep_size = '20GB'");
+        expect(primaryConf).toContain("password_encryption = 'scram-sha-256'");
+        expect(file("db-replica1-host-server", "/etc/phase-stacks/postgresql.conf")).toContain(
+            "cluster_name = 'replica1'",
+        );
+        expect(file("db-primary-host-server", "/opt/phase-stacks/bin/postgres-primary-init.sh")).toContain(
+            "ARRAY['replica1']",
+        );
+        const clone = file("db-replica1-host-server", "/opt/phase-stacks/bin/postgres-prepare.sh");
+        expect(clone).toContain("primary_host_default='10.0.1.100'");
+        expect(clone).toMatch(/pg_basebackup .*-S 'replica1' -R/s);
+        expect(file("db-replica1-host-server", "/etc/phase-stacks/pg_hba.conf")).toMatch(
+            /host +replication +replicator +10\.0\.1\.0\/24 +scram-sha-256/,
+        );
+    });
+
+    it("runs three Sentinels on three different hosts, all watching the primary", () => {
+        const sentinels = plan.artifacts.filter((a) => a.kind === "sentinel-conf");
+        expect(new Set(sentinels.map((s) => s.machine)).size).toBe(3);
+        for (const s of sentinels)
+            expect(s.content).toContain("sentinel monitor phase-stacks 10.0.1.100 6379 2");
+    });
+
+    it("backs up hourly with the phase's 30-day retention", () => {
+        expect(
+            file("db-primary-host-server", "/etc/systemd/system/phase-stacks-data-backup.timer"),
+        ).toContain("OnCalendar=*-*-* *:05:00");
+        expect(file("db-primary-host-server", "/opt/phase-stacks/bin/base-backup.sh")).toContain(
+            "readonly retention_days=30",
+        );
+    });
+
+    it("with loadBalancer.kind haproxy, runs the seed's HAProxy server (CPX21 is now cpx22) behind the origin firewall", () => {
+        expect(
+            ofType(haproxy, LB)
+                .map((l) => l.name)
+                .sort(),
+        ).toEqual(["db-reader-lb", "db-writer-lb"]);
+        expect(named(haproxy, "web-server").inputs["serverType"]).toBe("cpx22");
+        const cfg = haproxy.artifacts.find((a) => a.kind === "haproxy")?.content ?? "";
+        expect(cfg).toMatch(
+            /server backend-1 10\.0\.1\.30:443 check\n {4}server backend-2 10\.0\.1\.31:443 check/,
+        );
+        const rules = named(haproxy, "web-firewall").inputs["rules"] as { port: string }[];
+        expect(rules.map((r) => r.port)).toEqual(["22", "80", "443"]);
+    });
+
+    it("costs less than the seed's EUR 65.35 either way (without the ClawHQ agent pools), with no mandatory violation", () => {
+        for (const p of [plan, haproxy]) {
+            expect(splitStackCost(p)).toBeLessThanOrEqual(65.35);
+            expect(p.cost.unpriced).toEqual([]);
+            expect(p.policy.violations.filter((v) => v.level === "mandatory")).toEqual([]);
+        }
+    });
+});
+
+const EDITS: Record<string, Record<string, unknown>> = {
+    "three backends, synchronous replication, HAProxy": {
+        [`${P}:servers`]: {
+            app: { type: "cx23" },
+            backend: { type: "cx23", count: 3 },
+            frontend: { type: "cx23" },
+            database: { type: "cx33" },
+            lb: { type: "cpx22" },
+        },
+        [`${P}:replication`]: { replicas: 1, synchronous: true },
+        [`${P}:loadBalancer`]: { kind: "haproxy" },
+    },
+    "a second replica, bigger database servers and volumes": {
+        [`${P}:servers`]: { app: { type: "cx23" }, frontend: { type: "cx23" }, database: { type: "cx43" } },
+        [`${P}:replication`]: { replicas: 2 },
+        [`${P}:postgres`]: { volumeGb: 100 },
+    },
+    "new image, SSH keys, hostnames and application images": {
+        [`${P}:servers`]: {
+            app: { type: "cx23", image: "debian-12" },
+            frontend: { type: "cx23", image: "debian-12" },
+            database: { type: "cx33", image: "debian-12" },
+        },
+        [`${P}:admin`]: {
+            sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq second@example.com"],
+            sshAllowedCidrs: ["198.51.100.0/24"],
+        },
+        [`${P}:edge`]: { zone: "example.org", zoneId: "fedcba9876543210fedcba9876543210" },
+        [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:3.0.0" } },
+    },
+};
+
+describe("phase3 database tier across config edits", () => {
+    it.each(Object.keys(EDITS))(
+        "%s: no database node or volume is deleted or replaced",
+        async (edit) => {
+            const before = plan.resources.filter(isStateful);
+            expect(before.map((r) => r.name)).toEqual(
+                expect.arrayContaining([
+                    "db-primary-host-server",
+                    "db-replica1-host-server",
+                    "db-primary-postgres-volume",
+                    "db-replica1-postgres-volume",
+                ]),
+            );
+            const after = await runPlan(withValues(base, EDITS[edit] ?? {}));
+            expect(statefulChanges(before, after.resources)).toEqual([]);
+        },
+        60_000,
+    );
+});
