@@ -12,7 +12,13 @@ import type { BackupTarget } from "./backup";
 import { renderBackupEnv } from "./backup";
 import { renderVolumeMount } from "./dataVolume";
 import { SCRIPTS_DIR, SECRET_PATHS } from "./paths";
-import { renderPgPass, renderPrimaryInit, renderPrimaryPrepare, renderReplicaClone } from "./pgBootstrap";
+import {
+    renderPgPass,
+    renderPrimaryInit,
+    renderPrimaryPrepare,
+    renderPromote,
+    renderReplicaClone,
+} from "./pgBootstrap";
 import { renderPgbouncerConfig, renderPgbouncerUserlist } from "./pgbouncer";
 import { renderPgHba } from "./pgHba";
 import { renderPostgresConf } from "./postgresConf";
@@ -34,6 +40,7 @@ export const DATA_PATHS = {
     pgbouncerIni: `${CONFIG_DIR}/pgbouncer.ini`,
     prepare: `${SCRIPTS_DIR}/postgres-prepare.sh`,
     primaryInit: `${SCRIPTS_DIR}/postgres-primary-init.sh`,
+    promote: `${SCRIPTS_DIR}/postgres-promote.sh`,
     createCluster: "/etc/postgresql-common/createcluster.conf",
 } as const;
 
@@ -231,6 +238,7 @@ export function renderDataNode(spec: DataNodeSpec): {
             kind: "shell",
             permissions: "0755",
         },
+        { path: DATA_PATHS.promote, content: renderPromote(paths), kind: "shell", permissions: "0755" },
         {
             path: DATA_PATHS.pgbouncerIni,
             content: renderPgbouncerConfig({

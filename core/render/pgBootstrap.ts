@@ -155,6 +155,24 @@ export function renderReplicaClone(s: ReplicaCloneSpec): string {
     );
 }
 
+/** Run as the postgres user on a replica, by an operator, once the primary is lost and fenced. */
+export function renderPromote(p: PgNodePaths): string {
+    return bashScript(
+        [
+            "Promotes this replica to primary. First fence the old primary (power it off, or `systemctl disable --now",
+            "phase-stacks-postgres` on it): a primary that comes back would take writes too. The writer endpoint's",
+            "/primary health check then moves clients here. The old primary rejoins only as a fresh clone (empty its PGDATA).",
+        ],
+        [
+            ...common(p, ["pgBin", "socketDir", "port"]),
+            'sql() { "$pg_bin/psql" -XAtq -h "$pg_socket_dir" -p "$pg_port" -U postgres -d postgres -c "$1"; }',
+            'if [[ "$(sql "SELECT pg_is_in_recovery()")" != t ]]; then log "FAILED: this node is not a replica" >&2; exit 1; fi',
+            'if [[ "$(sql "SELECT pg_promote(true, 60)")" != t ]]; then log "FAILED: promotion did not finish in 60 s" >&2; exit 1; fi',
+            'log "OK: this node is the primary now"',
+        ],
+    );
+}
+
 /** A libpq password file line; `*` matches any host so the same file works for the primary's successor. */
 export function renderPgPass(user: string, password: string): string {
     if (/[\r\n]/.test(password)) throw new Error("the replication password must be one line");

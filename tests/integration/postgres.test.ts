@@ -9,6 +9,7 @@ import {
     renderPgPass,
     renderPrimaryInit,
     renderPrimaryPrepare,
+    renderPromote,
     renderReplicaClone,
 } from "../../core/render/pgBootstrap";
 import { renderPgHba } from "../../core/render/pgHba";
@@ -368,7 +369,19 @@ describe("Postgres primary and replica from the rendered configs", () => {
         // Immediate shutdown: no checkpoint, no goodbye to the replica, as in a crash.
         runOk(asPostgres([`${PG_BIN}/pg_ctl`, "stop", "-D", join(root, "primary"), "-m", "immediate"]), env);
         await stop(primary);
-        expect(superSql(REPLICA_PORT, "SELECT pg_promote(true, 30)")).toBe("t");
+        // The operator's promote script, as rendered for the database nodes.
+        const promote = script(
+            bin,
+            "promote.sh",
+            renderPromote({
+                pgData: join(root, "replica"),
+                pgBin: PG_BIN,
+                socketDir: root,
+                port: REPLICA_PORT,
+            }),
+        );
+        expect(runOk(asPostgres([promote]), env)).toContain("OK: this node is the primary now");
+        expect(run(asPostgres([promote]), env).output).toContain("FAILED: this node is not a replica");
         await waitFor(
             "writes on the promoted replica",
             () => (appSql(REPLICA_PORT, "INSERT INTO orders VALUES (201)").status === 0 ? true : undefined),
