@@ -99,7 +99,8 @@ export const SENTINEL_TIMING = { downAfterMs: 5000, failoverTimeoutMs: 60000 } a
 /** A daemon's config that it rewrites itself: copied from the secrets directory on first start only. */
 function seedCopy(src: string, dst: string, user: string): string[] {
     return [
-        `+/usr/bin/cp -n ${src} ${dst}`,
+        // "-": coreutils 9.2 made `cp -n` exit 1 when the copy already exists, which is the normal case here.
+        `-+/usr/bin/cp -n ${src} ${dst}`,
         `+/usr/bin/chown ${user}:${user} ${dst}`,
         `+/usr/bin/chmod 0600 ${dst}`,
     ];
