@@ -30,7 +30,7 @@ export function renderAgentHost(spec: AgentHostSpec): {
 } {
     const files: RenderedFile[] = [
         ...renderDockerTls(spec.tls),
-        ...renderMetadataBlock(),
+        ...renderMetadataBlock({ isolateContainers: true }),
         ...renderWarmPool(spec.pool),
         ...renderHardening(),
     ];

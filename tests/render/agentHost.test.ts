@@ -11,7 +11,8 @@ import { renderAgentHost, type AgentHostSpec } from "../../core/render/agentHost
 import { DOCKER_TLS_PATHS } from "../../core/render/dockerTls";
 import { WARM_POOL_UNITS } from "../../core/render/warmPool";
 import { containersByMemory } from "../../core/capacity/memory";
-import { runTool } from "../helpers/tools";
+import { CONTAINER_DENIED_RANGES } from "../../core/render/metadataBlock";
+import { requireTool, runTool } from "../helpers/tools";
 import { fileAt, originCert, removeDir, tempDir, writeFilesOf, writeTree } from "./fixtures";
 
 const cert = originCert();
@@ -142,6 +143,29 @@ describe("agent host scripts", () => {
         const r = runTool("shellcheck", ["--severity=style", "--shell=bash", join(root, path)]);
         expect(r.output).toBe("");
         expect(r.status).toBe(0);
+    });
+
+    it("refuses new connections from agent containers to private and link-local ranges (real iptables, private namespace)", () => {
+        requireTool("iptables");
+        const script = join(root, "/opt/phase-stacks/bin/block-metadata-service.sh");
+        const r = runTool("unshare", [
+            "--map-root-user",
+            "--net",
+            "bash",
+            "-c",
+            `bash ${script} && bash ${script} && iptables -w -S DOCKER-USER`,
+        ]);
+        expect(r.status, r.output).toBe(0);
+        const isolation = r.output.split("\n").filter((l) => l.includes("--ctstate NEW"));
+        // Each range from each kind of container bridge, once, however often the script runs.
+        expect(isolation).toHaveLength(CONTAINER_DENIED_RANGES.length * 2);
+        for (const range of CONTAINER_DENIED_RANGES) {
+            for (const bridge of ["docker0", "br-+"]) {
+                expect(isolation).toContain(
+                    `-A DOCKER-USER -d ${range} -i ${bridge} -m conntrack --ctstate NEW -j REJECT --reject-with icmp-port-unreachable`,
+                );
+            }
+        }
     });
 
     it("blocks containers from the metadata service before dockerd starts", () => {
