@@ -15,6 +15,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
     "redis-server": "redis-server",
     "redis-sentinel": "redis-server",
     "redis-cli": "redis-server",
+    pgbouncer: "pgbouncer",
     "systemd-analyze": "systemd",
     openssl: "openssl",
     dot: "graphviz",

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Artifact } from "../../tools/plan/artifacts";
 import { runPlan } from "../../tools/plan/run";
 import { shippedStack, withValues } from "../helpers/stackFiles";
-import { runTool } from "../helpers/tools";
+import { requireTool, runTool } from "../helpers/tools";
 import {
     asPostgres,
     cleanup,
@@ -295,6 +295,7 @@ describe("data-tier daemons start with the rendered files", () => {
     }, 60_000);
 
     it("pgbouncer starts with the rendered pgbouncer.ini (as the postgres user)", async () => {
+        requireTool("pgbouncer");
         const [ini] = artifacts.filter((a) => a.target.endsWith("pgbouncer.ini"));
         const dir = tempDir("pgbouncer");
         const userlist = writeOwned(join(dir, "userlist.txt"), '"app" "x"\n');
