@@ -11,8 +11,6 @@ import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
 import { SERVER_TYPES, type ServerTypeName } from "../core/catalog/hetzner";
 import { renderAppHost, type AppHostSecrets } from "../core/render/appHost";
 import { planMemory } from "../core/workload/sizing";
-import { CloudflareEdge } from "../components/edge/cloudflareEdge";
-import { OriginCertificate } from "../components/edge/originCertificate";
 import { AppServer } from "../components/hetzner/appServer";
 import { DataVolume } from "../components/hetzner/dataVolume";
 import { availableLocation } from "../components/hetzner/location";
@@ -22,11 +20,12 @@ import { hetznerLabels } from "../components/labels";
 import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 import { agentPools } from "../components/agents/pools";
 import type { CloudStackConfig } from "./config";
+import { edgeHostnames, originCertificate, publishEdge } from "./edge";
 
 export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
     const config = new pulumi.Config();
     const app = c.servers.app;
-    const hostnames = { app: `${c.edge.appHost}.${c.edge.zone}`, api: `${c.edge.apiHost}.${c.edge.zone}` };
+    const hostnames = edgeHostnames(c);
     const location = availableLocation(app.type, [c.location, ...c.fallbackLocations]);
 
     const sshKeys = new SshKeys("admin", {
@@ -38,10 +37,7 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
         webAllowedCidrs: CLOUDFLARE_RANGES,
         labels: hetznerLabels(stack, "app"),
     });
-    const origin = new OriginCertificate("origin", {
-        hostnames: [hostnames.app, hostnames.api],
-        validityDays: c.edge.originCertValidityDays,
-    });
+    const origin = originCertificate(c, hostnames);
     const credentials = new ServiceCredentials("services", {
         lengths: { postgresPassword: 32, redisPassword: 32, meiliMasterKey: 40, grafanaAdminPassword: 24 },
     }).values;
@@ -97,14 +93,7 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
         labels: hetznerLabels(stack, "app", true),
     });
 
-    new CloudflareEdge("edge", {
-        zoneId: c.edge.zoneId,
-        hostnames: [hostnames.app, hostnames.api],
-        originIpv4: server.ipv4Address,
-        originIpv6: server.ipv6Address,
-        minTlsVersion: c.edge.minTlsVersion,
-        hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
-    });
+    publishEdge(c, hostnames, { ipv4: server.ipv4Address, ipv6: server.ipv6Address });
 
     const agents =
         c.agents &&

@@ -17,8 +17,6 @@ import { hostAddress, subnetPlan } from "../core/topology/addresses";
 import { hostMemoryProblem, planHostMemory, type HostMemoryPlan } from "../core/topology/hostMemory";
 import { dataEndpoints, phase2AppPlacement, phase2DataPlacement } from "../core/topology/placements";
 import { DatabaseNode } from "../components/data/databaseNode";
-import { CloudflareEdge } from "../components/edge/cloudflareEdge";
-import { OriginCertificate } from "../components/edge/originCertificate";
 import { FleetServer } from "../components/fleet/fleetServer";
 import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
@@ -29,6 +27,7 @@ import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
 import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 import type { CloudStackConfig } from "./config";
+import { edgeHostnames, originCertificate, publishEdge } from "./edge";
 
 /** Fails the deployment with the host and the fix when a host's containers overcommit its RAM. */
 export function checkedMemory(plan: HostMemoryPlan, maxOvercommit: number): HostMemoryPlan {
@@ -53,7 +52,7 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
     const { app } = c.servers;
     const data = c.servers.data;
     if (!data) throw new pulumi.RunError("phase2 needs servers.data");
-    const hostnames = { app: `${c.edge.appHost}.${c.edge.zone}`, api: `${c.edge.apiHost}.${c.edge.zone}` };
+    const hostnames = edgeHostnames(c);
     // One location for both: the data server's Volume must sit where the server is.
     const location = availableLocation(data.type, [c.location, ...c.fallbackLocations]);
     const plan = subnetPlan(c.network.subnet);
@@ -80,10 +79,7 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
         sshAllowedCidrs: c.admin.sshAllowedCidrs,
         labels: hetznerLabels(stack, "data"),
     });
-    const origin = new OriginCertificate("origin", {
-        hostnames: [hostnames.app, hostnames.api],
-        validityDays: c.edge.originCertValidityDays,
-    });
+    const origin = originCertificate(c, hostnames);
     const credentials = new ServiceCredentials("services", {
         lengths: {
             postgresPassword: 32,
@@ -192,14 +188,7 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
         { dependsOn: [network.subnet] },
     );
 
-    new CloudflareEdge("edge", {
-        zoneId: c.edge.zoneId,
-        hostnames: [hostnames.app, hostnames.api],
-        originIpv4: appServer.ipv4Address,
-        originIpv6: appServer.ipv6Address,
-        minTlsVersion: c.edge.minTlsVersion,
-        hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
-    });
+    publishEdge(c, hostnames, { ipv4: appServer.ipv4Address, ipv6: appServer.ipv6Address });
 
     // ClawHQ agent hosts on the private network; the API servers reach their Docker API there, over mTLS.
     const agents =

@@ -31,8 +31,6 @@ import {
 } from "../core/topology/placements";
 import { DatabaseNode } from "../components/data/databaseNode";
 import { RoleEndpoints } from "../components/data/roleEndpoints";
-import { CloudflareEdge } from "../components/edge/cloudflareEdge";
-import { OriginCertificate } from "../components/edge/originCertificate";
 import { FleetServer } from "../components/fleet/fleetServer";
 import { LoadBalancer } from "../components/fleet/loadBalancer";
 import { SpreadGroup } from "../components/fleet/spreadGroup";
@@ -45,6 +43,7 @@ import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
 import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 import type { CloudStackConfig } from "./config";
+import { edgeHostnames, originCertificate, publishEdge } from "./edge";
 import { backupEvery, checkedMemory, ramGb } from "./phase2";
 
 const HTTPS = 443;
@@ -56,7 +55,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
     const backend = c.servers.backend ?? { ...c.servers.app, count: 2 };
     if (!frontend || !database)
         throw new pulumi.RunError("phase3 needs servers.frontend and servers.database");
-    const hostnames = { app: `${c.edge.appHost}.${c.edge.zone}`, api: `${c.edge.apiHost}.${c.edge.zone}` };
+    const hostnames = edgeHostnames(c);
     const location = availableLocation(database.type, [c.location, ...c.fallbackLocations]);
     const plan = subnetPlan(c.network.subnet);
     const nodeNames = [
@@ -89,10 +88,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
         sshAllowedCidrs: c.admin.sshAllowedCidrs,
         labels: hetznerLabels(stack, "backend"),
     });
-    const origin = new OriginCertificate("origin", {
-        hostnames: [hostnames.app, hostnames.api],
-        validityDays: c.edge.originCertValidityDays,
-    });
+    const origin = originCertificate(c, hostnames);
     const credentials = new ServiceCredentials("services", {
         lengths: {
             postgresPassword: 32,
@@ -329,14 +325,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
         return { ipv4: server.ipv4Address, ipv6: server.ipv6Address };
     }
 
-    new CloudflareEdge("edge", {
-        zoneId: c.edge.zoneId,
-        hostnames: [hostnames.app, hostnames.api],
-        originIpv4: entry.ipv4,
-        originIpv6: entry.ipv6,
-        minTlsVersion: c.edge.minTlsVersion,
-        hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
-    });
+    publishEdge(c, hostnames, entry);
 
     // ClawHQ agent hosts on the private network; the API servers reach their Docker API there, over mTLS.
     const agents =
