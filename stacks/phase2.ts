@@ -148,6 +148,7 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
                             backup: { ...c.backup, every: backupEvery("phase2") },
                             secrets: s,
                             host: {
+                                phase: c.phase,
                                 reservationsMb: dataMemory.reservationsMb,
                                 placement: dataPlacement,
                                 hostnames,
@@ -175,6 +176,7 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
                     (s) =>
                         renderServiceHost({
                             stack,
+                            phase: c.phase,
                             workload: c.workload,
                             reservationsMb: appMemory.reservationsMb,
                             placement: appPlacement,

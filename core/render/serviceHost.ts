@@ -17,11 +17,15 @@ import { renderHardening } from "./hardening";
 import { renderMetadataBlock } from "./metadataBlock";
 import { COMPOSE_FILE, CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS, UNITS } from "./paths";
 import { endpointsOf, hostPort, isLocal, serviceEndpoint, type HostPlacement } from "./placement";
+import type { Phase } from "../phases";
+import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "./alertRules";
 import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
 import { renderSecretFiles, type ServiceSecrets } from "./secrets";
 
 export interface ServiceHostSpec {
     readonly stack: string;
+    /** The phase whose scaling triggers this host's Prometheus watches, where Prometheus runs here. */
+    readonly phase: Phase;
     readonly workload: Workload;
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
     readonly placement: HostPlacement;
@@ -85,12 +89,22 @@ function configFiles(spec: ServiceHostSpec): RenderedFile[] {
         files.push({ path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" });
     }
     if (isLocal(placement, "prometheus"))
-        files.push({
-            path: HOST_PATHS.prometheusConfig,
-            content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement)),
-            kind: "prometheus-config",
-            permissions: "0644",
-        });
+        files.push(
+            {
+                path: HOST_PATHS.prometheusConfig,
+                content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement), [
+                    RULE_FILES_GLOB,
+                ]),
+                kind: "prometheus-config",
+                permissions: "0644",
+            },
+            {
+                path: `${RULES_DIRS.host}/${SCALING_RULES_FILE}`,
+                content: renderAlertRules(spec.phase),
+                kind: "prometheus-rules",
+                permissions: "0644",
+            },
+        );
     if (isLocal(placement, "grafana"))
         files.push({
             path: HOST_PATHS.grafanaDatasource,

@@ -1,0 +1,38 @@
+/** Every built phase ships its own scaling alerts to the host that runs its Prometheus. */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { planCli } from "../helpers/planCli";
+import { runTool } from "../helpers/tools";
+
+interface PlanJson {
+    artifacts: { path: string; kind: string; machine: string }[];
+}
+
+describe.each([
+    ["phase1", "scaling-phase1-to-phase2"],
+    ["phase2", "scaling-phase2-to-phase3"],
+    ["phase3", "scaling-phase3-to-phase4"],
+])("%s", (stack, group) => {
+    it(`ships ${group} beside a prometheus.yml that loads it, and promtool accepts the rules`, () => {
+        const out = mkdtempSync(join(tmpdir(), `alerts-${stack}-`));
+        const r = planCli([stack, "--json", "--out", out]);
+        expect(r.status, r.stderr).toBe(0);
+        const { artifacts } = JSON.parse(r.stdout) as PlanJson;
+        const rules = artifacts.filter((a) => a.kind === "prometheus-rules");
+        const configs = artifacts.filter((a) => a.kind === "prometheus-config");
+        expect(rules).toHaveLength(1);
+        expect(configs.map((c) => c.machine)).toEqual([rules[0]?.machine]);
+        const rulesPath = join(out, rules[0]?.path ?? "");
+        const doc = parse(readFileSync(rulesPath, "utf8")) as { groups: { name: string }[] };
+        expect(doc.groups.map((g) => g.name)).toEqual([group]);
+        const config = parse(readFileSync(join(out, configs[0]?.path ?? ""), "utf8")) as {
+            rule_files?: string[];
+        };
+        expect(config.rule_files).toEqual(["/etc/prometheus/rules/*.rules.yml"]);
+        const check = runTool("promtool", ["check", "rules", rulesPath]);
+        expect(check.status, check.output).toBe(0);
+    });
+});
