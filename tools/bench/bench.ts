@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "../..");
 const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
-const STACKS = ["dev", "phase1"];
+const STACKS = ["dev", "phase1", "phase2", "phase3"];
 
 interface Sample {
     readonly wallMs: number;
