@@ -17,13 +17,12 @@ import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
 import { hetznerLabels } from "../components/labels";
-import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 import { agentPools } from "../components/agents/pools";
 import type { CloudStackConfig } from "./config";
 import { edgeHostnames, originCertificate, publishEdge } from "./edge";
+import { SERVICE_PASSWORDS, stackSecrets } from "./secrets";
 
 export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
-    const config = new pulumi.Config();
     const app = c.servers.app;
     const hostnames = edgeHostnames(c);
     const location = availableLocation(app.type, [c.location, ...c.fallbackLocations]);
@@ -38,9 +37,7 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
         labels: hetznerLabels(stack, "app"),
     });
     const origin = originCertificate(c, hostnames);
-    const credentials = new ServiceCredentials("services", {
-        lengths: { postgresPassword: 32, redisPassword: 32, meiliMasterKey: 40, grafanaAdminPassword: 24 },
-    }).values;
+    const secrets: pulumi.Output<AppHostSecrets> = stackSecrets(SERVICE_PASSWORDS, origin);
     const postgresVolume = new DataVolume("postgres", {
         sizeGb: c.postgres.volumeGb,
         location,
@@ -52,18 +49,6 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
         SERVER_TYPES[app.type as ServerTypeName].memoryGb,
         c.memory.systemReserveMb,
     );
-    // Every key of AppHostSecrets, checked by the mapped type.
-    const secretInputs: { [K in keyof AppHostSecrets]: pulumi.Input<string> } = {
-        postgresPassword: credentials.postgresPassword,
-        redisPassword: credentials.redisPassword,
-        meiliMasterKey: credentials.meiliMasterKey,
-        grafanaAdminPassword: credentials.grafanaAdminPassword,
-        backupAccessKeyId: config.requireSecret("backupAccessKeyId"),
-        backupSecretAccessKey: config.requireSecret("backupSecretAccessKey"),
-        originCertPem: origin.certificatePem,
-        originKeyPem: origin.privateKeyPem,
-    };
-    const secrets: pulumi.Output<AppHostSecrets> = pulumi.output(secretInputs);
     const userData = pulumi.all([postgresVolume.devicePath, secrets]).apply(
         ([volumeDevice, s]) =>
             renderAppHost({

@@ -25,9 +25,9 @@ import { agentPools } from "../components/agents/pools";
 import { hetznerLabels } from "../components/labels";
 import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
-import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 import type { CloudStackConfig } from "./config";
 import { edgeHostnames, originCertificate, publishEdge } from "./edge";
+import { REPLICATED_SERVICE_PASSWORDS, stackSecrets } from "./secrets";
 
 /** Fails the deployment with the host and the fix when a host's containers overcommit its RAM. */
 export function checkedMemory(plan: HostMemoryPlan, maxOvercommit: number): HostMemoryPlan {
@@ -48,7 +48,6 @@ export function backupEvery(phase: "phase2" | "phase3"): "daily" | "hourly" {
 }
 
 export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
-    const config = new pulumi.Config();
     const { app } = c.servers;
     const data = c.servers.data;
     if (!data) throw new pulumi.RunError("phase2 needs servers.data");
@@ -80,22 +79,7 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
         labels: hetznerLabels(stack, "data"),
     });
     const origin = originCertificate(c, hostnames);
-    const credentials = new ServiceCredentials("services", {
-        lengths: {
-            postgresPassword: 32,
-            replicationPassword: 32,
-            redisPassword: 32,
-            meiliMasterKey: 40,
-            grafanaAdminPassword: 24,
-        },
-    }).values;
-    const secrets = pulumi.output({
-        ...credentials,
-        backupAccessKeyId: config.requireSecret("backupAccessKeyId"),
-        backupSecretAccessKey: config.requireSecret("backupSecretAccessKey"),
-        originCertPem: origin.certificatePem,
-        originKeyPem: origin.privateKeyPem,
-    });
+    const secrets = stackSecrets(REPLICATED_SERVICE_PASSWORDS, origin);
 
     const appPlacement = phase2AppPlacement(appIp, endpoints);
     const dataPlacement = phase2DataPlacement(c.workload, dataIp, appIp, endpoints);

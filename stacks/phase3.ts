@@ -41,16 +41,15 @@ import { agentPools } from "../components/agents/pools";
 import { hetznerLabels } from "../components/labels";
 import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
-import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 import type { CloudStackConfig } from "./config";
 import { edgeHostnames, originCertificate, publishEdge } from "./edge";
+import { REPLICATED_SERVICE_PASSWORDS, stackSecrets } from "./secrets";
 import { backupEvery, checkedMemory, ramGb } from "./phase2";
 
 const HTTPS = 443;
 const SENTINEL_QUORUM = 2;
 
 export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
-    const config = new pulumi.Config();
     const { frontend, database } = c.servers;
     const backend = c.servers.backend ?? { ...c.servers.app, count: 2 };
     if (!frontend || !database)
@@ -89,22 +88,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
         labels: hetznerLabels(stack, "backend"),
     });
     const origin = originCertificate(c, hostnames);
-    const credentials = new ServiceCredentials("services", {
-        lengths: {
-            postgresPassword: 32,
-            replicationPassword: 32,
-            redisPassword: 32,
-            meiliMasterKey: 40,
-            grafanaAdminPassword: 24,
-        },
-    }).values;
-    const secrets = pulumi.output({
-        ...credentials,
-        backupAccessKeyId: config.requireSecret("backupAccessKeyId"),
-        backupSecretAccessKey: config.requireSecret("backupSecretAccessKey"),
-        originCertPem: origin.certificatePem,
-        originKeyPem: origin.privateKeyPem,
-    });
+    const secrets = stackSecrets(REPLICATED_SERVICE_PASSWORDS, origin);
     const common = { location, sshKeyIds: sshKeys.ids, firewallIds: [fleetFirewall.firewallId] };
 
     // The database tier: the primary, then the replicas cloning it; any of them may become the primary.
