@@ -5,21 +5,19 @@
  */
 import type { Phase } from "../phases";
 import type { ServiceName, Workload } from "../workload/services";
-import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "./alertRules";
 import { SECRETS_DIR, type RenderedFile } from "./artifact";
 import { renderBackup, type BackupTarget } from "./backup";
-import { renderCaddyConfig } from "./caddy";
+import { renderOriginCaddyConfig } from "./caddy";
 import { renderCloudConfig } from "./cloudConfig";
 import { renderCompose } from "./compose";
 import { renderComposeUnit } from "./composeUnit";
 import { renderVolumeMount } from "./dataVolume";
 import { renderDockerDaemon } from "./dockerDaemon";
-import { renderGrafanaDatasources } from "./grafana";
 import { renderHardening } from "./hardening";
 import { renderMetadataBlock } from "./metadataBlock";
-import { COMPOSE_FILE, CONTAINER_PATHS, HOST_PATHS, UNITS } from "./paths";
-import { ALL_LOCAL, endpointsOf, hostPort, serviceEndpoint } from "./placement";
-import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
+import { COMPOSE_FILE, HOST_PATHS, UNITS } from "./paths";
+import { ALL_LOCAL } from "./placement";
+import { grafanaDatasourceFile, prometheusFiles } from "./monitoring";
 import { renderRedisConfig } from "./redis";
 import { renderSecretFiles } from "./secrets";
 
@@ -63,7 +61,6 @@ export const APP_HOST_PACKAGES: readonly string[] = [
 ];
 
 /** SvelteKit and Vite put content-hashed assets here. */
-const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
 
 function assertHostname(field: string, name: string): void {
     // Labels of letters, digits and inner hyphens; the last starts with a letter (covers IDN `xn--` TLDs).
@@ -87,28 +84,8 @@ export function renderAppHost(spec: AppHostSpec): {
     const { workload, secrets: s } = spec;
     const placement = ALL_LOCAL;
     const pg = { database: spec.postgres.database, user: spec.postgres.user };
-    const prometheus = serviceEndpoint(placement, workload, "prometheus");
 
-    const caddy = renderCaddyConfig({
-        listener: {
-            scheme: "https",
-            certFile: CONTAINER_PATHS.originCert,
-            keyFile: CONTAINER_PATHS.originKey,
-        },
-        sites: [
-            {
-                hosts: [spec.hostnames.app],
-                upstreams: endpointsOf(placement, workload, "frontend").map(hostPort),
-                healthPath: workload.frontend.healthPath,
-                immutablePaths: IMMUTABLE_ASSET_PATHS,
-            },
-            {
-                hosts: [spec.hostnames.api],
-                upstreams: endpointsOf(placement, workload, "api").map(hostPort),
-                healthPath: workload.api.healthPath,
-            },
-        ],
-    });
+    const caddy = renderOriginCaddyConfig(spec.hostnames, workload, placement);
     const compose = renderCompose({
         workload,
         reservationsMb: spec.reservationsMb,
@@ -120,26 +97,8 @@ export function renderAppHost(spec: AppHostSpec): {
     const files: RenderedFile[] = [
         { path: COMPOSE_FILE, content: compose, kind: "compose", permissions: "0644" },
         { path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" },
-        {
-            path: HOST_PATHS.prometheusConfig,
-            content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement), [
-                RULE_FILES_GLOB,
-            ]),
-            kind: "prometheus-config",
-            permissions: "0644",
-        },
-        {
-            path: `${RULES_DIRS.host}/${SCALING_RULES_FILE}`,
-            content: renderAlertRules(spec.phase ?? "phase1"),
-            kind: "prometheus-rules",
-            permissions: "0644",
-        },
-        {
-            path: HOST_PATHS.grafanaDatasource,
-            content: renderGrafanaDatasources(`http://${hostPort(prometheus)}`),
-            kind: "grafana",
-            permissions: "0644",
-        },
+        ...prometheusFiles(spec.stack, spec.phase ?? "phase1", workload, placement),
+        grafanaDatasourceFile(workload, placement),
         {
             path: HOST_PATHS.redisConfig,
             content: renderRedisConfig(workload.redis.memoryMb),

@@ -2,7 +2,9 @@
  * Caddy JSON config, shared by the app host (HTTPS with the Cloudflare Origin CA certificate) and the dev stack
  * (plain HTTP on localhost). Certificates come from files, so automatic HTTPS (ACME) is off on every server.
  */
+import type { Workload } from "../workload/services";
 import { CONTAINER_PATHS } from "./paths";
+import { endpointsOf, hostPort, type HostPlacement } from "./placement";
 
 /** The proxy container's command: Caddy reads the JSON config, not a Caddyfile. */
 export const CADDY_COMMAND: readonly string[] = ["caddy", "run", "--config", CONTAINER_PATHS.caddyConfig];
@@ -151,4 +153,35 @@ export function buildCaddyConfig(options: CaddyOptions): object {
 
 export function renderCaddyConfig(options: CaddyOptions): string {
     return `${JSON.stringify(buildCaddyConfig(options), null, 2)}\n`;
+}
+
+/** Content-hashed build output of the frontend, safe to cache for a year. */
+const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
+
+/** The origin proxy behind Cloudflare: HTTPS with the Origin CA certificate, the frontend and the API. */
+export function renderOriginCaddyConfig(
+    hostnames: { readonly app: string; readonly api: string },
+    workload: Workload,
+    placement: HostPlacement,
+): string {
+    return renderCaddyConfig({
+        listener: {
+            scheme: "https",
+            certFile: CONTAINER_PATHS.originCert,
+            keyFile: CONTAINER_PATHS.originKey,
+        },
+        sites: [
+            {
+                hosts: [hostnames.app],
+                upstreams: endpointsOf(placement, workload, "frontend").map(hostPort),
+                healthPath: workload.frontend.healthPath,
+                immutablePaths: IMMUTABLE_ASSET_PATHS,
+            },
+            {
+                hosts: [hostnames.api],
+                upstreams: endpointsOf(placement, workload, "api").map(hostPort),
+                healthPath: workload.api.healthPath,
+            },
+        ],
+    });
 }

@@ -7,19 +7,17 @@
  */
 import type { ServiceName, Workload } from "../workload/services";
 import { SECRETS_DIR, type RenderedFile } from "./artifact";
-import { renderCaddyConfig } from "./caddy";
+import { renderOriginCaddyConfig } from "./caddy";
+import { grafanaDatasourceFile, prometheusFiles } from "./monitoring";
 import { renderCloudConfig } from "./cloudConfig";
 import { renderCompose } from "./compose";
 import { renderComposeUnit } from "./composeUnit";
 import { renderDockerDaemon } from "./dockerDaemon";
-import { renderGrafanaDatasources } from "./grafana";
 import { renderHardening } from "./hardening";
 import { renderMetadataBlock } from "./metadataBlock";
-import { COMPOSE_FILE, CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS, UNITS } from "./paths";
-import { endpointsOf, hostPort, isLocal, serviceEndpoint, type HostPlacement } from "./placement";
+import { COMPOSE_FILE, HOST_PATHS, SECRET_PATHS, UNITS } from "./paths";
+import { isLocal, type HostPlacement } from "./placement";
 import type { Phase } from "../phases";
-import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "./alertRules";
-import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
 import { renderSecretFiles, type ServiceSecrets } from "./secrets";
 
 export interface ServiceHostSpec {
@@ -49,7 +47,6 @@ const BASE_PACKAGES = [
     "python3-systemd",
     "unattended-upgrades",
 ];
-const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
 
 /** Which local services read each secret file: a host gets a file only when one of them runs there. */
 const SECRET_READERS: Readonly<Record<string, readonly ServiceName[]>> = {
@@ -66,54 +63,12 @@ function configFiles(spec: ServiceHostSpec): RenderedFile[] {
     const { workload, placement } = spec;
     const files: RenderedFile[] = [];
     if (isLocal(placement, "proxy")) {
-        const caddy = renderCaddyConfig({
-            listener: {
-                scheme: "https",
-                certFile: CONTAINER_PATHS.originCert,
-                keyFile: CONTAINER_PATHS.originKey,
-            },
-            sites: [
-                {
-                    hosts: [spec.hostnames.app],
-                    upstreams: endpointsOf(placement, workload, "frontend").map(hostPort),
-                    healthPath: workload.frontend.healthPath,
-                    immutablePaths: IMMUTABLE_ASSET_PATHS,
-                },
-                {
-                    hosts: [spec.hostnames.api],
-                    upstreams: endpointsOf(placement, workload, "api").map(hostPort),
-                    healthPath: workload.api.healthPath,
-                },
-            ],
-        });
+        const caddy = renderOriginCaddyConfig(spec.hostnames, workload, placement);
         files.push({ path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" });
     }
     if (isLocal(placement, "prometheus"))
-        files.push(
-            {
-                path: HOST_PATHS.prometheusConfig,
-                content: renderPrometheusConfig(spec.stack, workloadScrapeJobs(workload, placement), [
-                    RULE_FILES_GLOB,
-                ]),
-                kind: "prometheus-config",
-                permissions: "0644",
-            },
-            {
-                path: `${RULES_DIRS.host}/${SCALING_RULES_FILE}`,
-                content: renderAlertRules(spec.phase),
-                kind: "prometheus-rules",
-                permissions: "0644",
-            },
-        );
-    if (isLocal(placement, "grafana"))
-        files.push({
-            path: HOST_PATHS.grafanaDatasource,
-            content: renderGrafanaDatasources(
-                `http://${hostPort(serviceEndpoint(placement, workload, "prometheus"))}`,
-            ),
-            kind: "grafana",
-            permissions: "0644",
-        });
+        files.push(...prometheusFiles(spec.stack, spec.phase, workload, placement));
+    if (isLocal(placement, "grafana")) files.push(grafanaDatasourceFile(workload, placement));
     return files;
 }
 
