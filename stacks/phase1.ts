@@ -17,7 +17,7 @@ import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
 import { hetznerLabels } from "../components/labels";
-import { agentPools } from "../components/agents/pools";
+import { agentPoolOutputs } from "./agents";
 import type { CloudStackConfig } from "./config";
 import { edgeHostnames, originCertificate, publishEdge } from "./edge";
 import { SERVICE_PASSWORDS, stackSecrets } from "./secrets";
@@ -80,22 +80,12 @@ export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, 
 
     publishEdge(c, hostnames, { ipv4: server.ipv4Address, ipv6: server.ipv6Address });
 
-    const agents =
-        c.agents &&
-        agentPools({
-            stack,
-            agents: c.agents,
-            systemReserveMb: c.memory.systemReserveMb,
-            osImage: app.image,
-            locations: [c.location, ...c.fallbackLocations],
-            sshKeyIds: sshKeys.ids,
-            sshAllowedCidrs: c.admin.sshAllowedCidrs,
-            apiServerAddresses: [server.ipv4Address, server.ipv6Address],
-        });
+    const agents = agentPoolOutputs(c, stack, sshKeys.ids, {
+        apiServerAddresses: [server.ipv4Address, server.ipv6Address],
+    });
 
     return {
-        // The pool manager's contract; the client key is its own output so only it is secret.
-        ...(agents ? { agentPools: agents.contract, agentClientKeyPem: agents.clientKeyPem } : {}),
+        ...agents,
         appIpv4: server.ipv4Address,
         appIpv6: server.ipv6Address,
         urls: [`https://${hostnames.app}`, `https://${hostnames.api}`],

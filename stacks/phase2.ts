@@ -21,10 +21,10 @@ import { FleetServer } from "../components/fleet/fleetServer";
 import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
-import { agentPools } from "../components/agents/pools";
 import { hetznerLabels } from "../components/labels";
 import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
+import { agentPoolOutputs } from "./agents";
 import type { CloudStackConfig } from "./config";
 import { edgeHostnames, originCertificate, publishEdge } from "./edge";
 import { REPLICATED_SERVICE_PASSWORDS, stackSecrets } from "./secrets";
@@ -177,22 +177,13 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
     publishEdge(c, hostnames, { ipv4: appServer.ipv4Address, ipv6: appServer.ipv6Address });
 
     // ClawHQ agent hosts on the private network; the API servers reach their Docker API there, over mTLS.
-    const agents =
-        c.agents &&
-        agentPools({
-            stack,
-            agents: c.agents,
-            systemReserveMb: c.memory.systemReserveMb,
-            osImage: c.servers.app.image,
-            locations: [c.location, ...c.fallbackLocations],
-            sshKeyIds: sshKeys.ids,
-            sshAllowedCidrs: c.admin.sshAllowedCidrs,
-            apiServerAddresses: [appIp],
-            network: { subnetId: network.subnetId, subnetCidr: c.network.subnet },
-        });
+    const agents = agentPoolOutputs(c, stack, sshKeys.ids, {
+        apiServerAddresses: [appIp],
+        network: { subnetId: network.subnetId, subnetCidr: c.network.subnet },
+    });
 
     return {
-        ...(agents ? { agentPools: agents.contract, agentClientKeyPem: agents.clientKeyPem } : {}),
+        ...agents,
         appIpv4: appServer.ipv4Address,
         dataIpv4: dataNode.server.ipv4Address,
         privateAddresses: { app: appIp, data: dataIp },

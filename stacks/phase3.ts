@@ -37,10 +37,10 @@ import { SpreadGroup } from "../components/fleet/spreadGroup";
 import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
-import { agentPools } from "../components/agents/pools";
 import { hetznerLabels } from "../components/labels";
 import { AdminFirewall } from "../components/network/adminFirewall";
 import { PrivateNetwork } from "../components/network/privateNetwork";
+import { agentPoolOutputs } from "./agents";
 import type { CloudStackConfig } from "./config";
 import { edgeHostnames, originCertificate, publishEdge } from "./edge";
 import { REPLICATED_SERVICE_PASSWORDS, stackSecrets } from "./secrets";
@@ -318,22 +318,13 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
     publishEdge(c, hostnames, entry);
 
     // ClawHQ agent hosts on the private network; the API servers reach their Docker API there, over mTLS.
-    const agents =
-        c.agents &&
-        agentPools({
-            stack,
-            agents: c.agents,
-            systemReserveMb: c.memory.systemReserveMb,
-            osImage: c.servers.app.image,
-            locations: [c.location, ...c.fallbackLocations],
-            sshKeyIds: sshKeys.ids,
-            sshAllowedCidrs: c.admin.sshAllowedCidrs,
-            apiServerAddresses: backendIps,
-            network: { subnetId: network.subnetId, subnetCidr: c.network.subnet },
-        });
+    const agents = agentPoolOutputs(c, stack, sshKeys.ids, {
+        apiServerAddresses: backendIps,
+        network: { subnetId: network.subnetId, subnetCidr: c.network.subnet },
+    });
 
     return {
-        ...(agents ? { agentPools: agents.contract, agentClientKeyPem: agents.clientKeyPem } : {}),
+        ...agents,
         entryIpv4: entry.ipv4,
         loadBalancer: c.loadBalancer.kind,
         privateAddresses: {

@@ -1,0 +1,29 @@
+/**
+ * The ClawHQ agent-host pools of a cloud phase, built from the stack's config, and the stack outputs that are
+ * the pool manager's contract. Phases say only what differs: who runs the API, and the private network.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { agentPools, type AgentPoolsArgs } from "../components/agents/pools";
+import type { CloudStackConfig } from "./config";
+
+export function agentPoolOutputs(
+    c: CloudStackConfig,
+    stack: string,
+    sshKeyIds: pulumi.Input<string[]>,
+    placement: Pick<AgentPoolsArgs, "apiServerAddresses" | "network">,
+): Record<string, unknown> {
+    const pools =
+        c.agents &&
+        agentPools({
+            stack,
+            agents: c.agents,
+            systemReserveMb: c.memory.systemReserveMb,
+            osImage: c.servers.app.image,
+            locations: [c.location, ...c.fallbackLocations],
+            sshKeyIds,
+            sshAllowedCidrs: c.admin.sshAllowedCidrs,
+            ...placement,
+        });
+    // The client key is an output of its own, so only it is secret.
+    return pools ? { agentPools: pools.contract, agentClientKeyPem: pools.clientKeyPem } : {};
+}
