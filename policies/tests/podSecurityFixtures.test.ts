@@ -10,7 +10,7 @@ import { z } from "zod";
 import { podSpecViolations } from "../sandbox/pss/judge";
 import type { PodMetadata, PodSpec } from "../sandbox/pss/types";
 
-const FIXTURES = resolve(__dirname, "../../../shared/fixtures/pod-security/fixtures.jsonl");
+const FIXTURES = resolve(__dirname, "../../tests/fixtures/pod-security/fixtures.jsonl");
 
 const Fixture = z.object({
     level: z.enum(["restricted", "baseline"]),
