@@ -5,8 +5,8 @@
  *     ▸ Postgres, Redis (protected data volumes), Meilisearch ▸ Prometheus, Grafana (127.0.0.1:3000)
  */
 import type { StackConfig } from "../core/config/schema";
-import { devContainers } from "../core/render/devContainers";
-import { DEV_HOSTNAMES, DEV_PROXY_PORT, renderDevStack } from "../core/render/devStack";
+import { devContainers } from "../core/render/dev/devContainers";
+import { DEV_HOSTNAMES, DEV_PROXY_PORT, renderDevStack } from "../core/render/dev/devStack";
 import { LocalServices } from "../components/local/localServices";
 import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 

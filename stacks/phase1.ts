@@ -9,14 +9,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
 import { SERVER_TYPES, type ServerTypeName } from "../core/catalog/hetzner";
-import { renderAppHost, type AppHostSecrets } from "../core/render/appHost";
+import { renderAppHost, type AppHostSecrets } from "../core/render/machines/appHost";
 import { planMemory } from "../core/workload/sizing";
 import { AppServer } from "../components/hetzner/appServer";
 import { DataVolume } from "../components/hetzner/dataVolume";
 import { availableLocation } from "../components/hetzner/location";
 import { OriginFirewall } from "../components/hetzner/originFirewall";
 import { SshKeys } from "../components/hetzner/sshKeys";
-import { hetznerLabels } from "../components/labels";
+import { hetznerLabels } from "../core/contracts/labels";
 import { agentPoolOutputs } from "./agents";
 import type { CloudStackConfig } from "./config";
 import { edgeHostnames, originCertificate, publishEdge } from "./edge";

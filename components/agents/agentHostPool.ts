@@ -2,8 +2,8 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { LIMITS, SERVER_TYPES, type ServerTypeName } from "../../core/catalog/hetzner";
 import { cpuLimit, PIDS_LIMIT, TIERS, type TierName } from "../../core/capacity/tiers";
-import { renderAgentHost } from "../../core/render/agentHost";
-import { DOCKER_TLS_PORT } from "../../core/render/dockerTls";
+import { renderAgentHost } from "../../core/render/machines/agentHost";
+import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
 import type { DockerTlsAuthority } from "./dockerTls";
 
 export interface AgentHostPoolArgs {

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AgentsConfig } from "../../core/capacity/config";
 import { agentHostIps } from "../../core/capacity/addresses";
 import { planAgentPools } from "../../core/capacity/pools";
-import { DOCKER_TLS_PORT } from "../../core/render/dockerTls";
+import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
 import { availableLocation } from "../hetzner/location";
-import { hetznerLabels } from "../labels";
+import { hetznerLabels } from "../../core/contracts/labels";
 import { AgentHostPool, type AgentPoolLimits } from "./agentHostPool";
 import { DockerTlsAuthority } from "./dockerTls";
 

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { NETWORKS } from "../../core/render/compose";
-import type { DevContainer, DevSecrets } from "../../core/render/devContainers";
+import { NETWORKS } from "../../core/render/app/compose";
+import type { DevContainer, DevSecrets } from "../../core/render/dev/devContainers";
 
 export interface LocalServicesArgs {
     readonly stack: string;

@@ -5,8 +5,8 @@
  * checkout of this repository with the Pulumi CLI logged in; `$SOURCE_*`/`$TARGET_*` are set by the first
  * step from the stacks' outputs.
  */
-import { CONTAINER_PATHS, DOCKER_COMPOSE, SCRIPTS_DIR } from "../render/paths";
-import { shellQuote } from "../render/shell";
+import { CONTAINER_PATHS, DOCKER_COMPOSE, SCRIPTS_DIR } from "../render/base/paths";
+import { shellQuote } from "../render/base/shell";
 import type { ProductionPhase, ScalablePhase } from "./matrix";
 
 export const RUNBOOK_STAGES = ["T-7", "T-1", "cutover", "post-migration", "rollback"] as const;

@@ -3,8 +3,8 @@
  * Postgres and Redis never run in Docker here (the data tier runs them natively, see render/dataNode.ts);
  * clients reach Postgres through PgBouncer and, in phase 3, both through the writer endpoint.
  */
-import type { Endpoint, HostPlacement } from "../render/placement";
-import { PGBOUNCER_PORT } from "../render/pgbouncer";
+import type { Endpoint, HostPlacement } from "./placement";
+import { PGBOUNCER_PORT } from "../render/data/pgbouncer";
 import type { ServiceName, Workload } from "../workload/services";
 
 function port(workload: Workload, name: ServiceName): number {

@@ -1,12 +1,8 @@
 /** Labels the program puts on resources, which decide what the pack treats as stateful, tenant or tiered. */
+import { TENANT_LABEL } from "../../core/contracts/labels";
 import { at, stringMap } from "./read";
 
-/** On a kubernetes Namespace: the namespace holds one tenant's workloads and data. */
-export const TENANT_LABEL = "phase-stacks/tenant";
-/** On a docker Volume: what it holds ("data", "config", "secrets"); only data volumes are stateful. */
-export const CONTENTS_LABEL = "phase-stacks/contents";
-/** On a docker Container or a pod template: the ClawHQ pool tier whose resource maxima apply. */
-export const TIER_LABEL = "phase-stacks/tier";
+export { CONTENTS_LABEL, TENANT_LABEL, TIER_LABEL } from "../../core/contracts/labels";
 
 /** metadata.labels of a Kubernetes object. */
 export function k8sLabels(props: unknown): Record<string, string> {

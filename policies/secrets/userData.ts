@@ -5,7 +5,7 @@
  * (other files, runcmd, bootcmd, users, ...) is a violation, and so is a secret file others can read.
  */
 import { z } from "zod";
-import { SECRETS_DIR } from "../../core/render/artifact";
+import { SECRETS_DIR } from "../../core/render/base/artifact";
 import { resourcePolicy, type Problem } from "../lib/policy";
 import { str } from "../lib/read";
 import { T } from "../lib/types";

@@ -6,7 +6,7 @@ import { createServer, request, type Server } from "node:http";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderHaproxyConfig } from "../../core/render/haproxy";
+import { renderHaproxyConfig } from "../../core/render/app/haproxy";
 import { cleanup, runOk, sleep, start, tempDir, waitFor, writeOwned } from "./support";
 
 const LB_PORT = 55410;

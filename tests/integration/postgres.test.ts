@@ -11,17 +11,17 @@ import {
     renderPrimaryPrepare,
     renderPromote,
     renderReplicaClone,
-} from "../../core/render/pgBootstrap";
-import { renderPgHba } from "../../core/render/pgHba";
-import { renderPostgresConf, type PostgresConfSpec } from "../../core/render/postgresConf";
-import { renderRoleHealthScript } from "../../core/render/roleHealth";
+} from "../../core/render/data/pgBootstrap";
+import { renderPgHba } from "../../core/render/data/pgHba";
+import { renderPostgresConf, type PostgresConfSpec } from "../../core/render/data/postgresConf";
+import { renderRoleHealthScript } from "../../core/render/data/roleHealth";
 import {
     renderBaseBackup,
     renderRestore,
     renderWalArchive,
     renderWalFetch,
     type PitrSpec,
-} from "../../core/render/walArchive";
+} from "../../core/render/data/walArchive";
 import {
     asPostgres,
     cleanup,

@@ -5,8 +5,8 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SENTINEL_TIMING } from "../../core/render/dataNode";
-import { renderRedisNodeConf, renderSentinelConf, SENTINEL_MASTER } from "../../core/render/sentinel";
+import { SENTINEL_TIMING } from "../../core/render/data/dataNode";
+import { renderRedisNodeConf, renderSentinelConf, SENTINEL_MASTER } from "../../core/render/data/sentinel";
 import { commands, sentinelWrite } from "./resp";
 import { cleanup, sleep, start, stop, tempDir, waitFor, writeOwned } from "./support";
 

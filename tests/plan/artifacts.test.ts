@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { loadStackConfig } from "../../core/config/load";
-import type { RenderedFile } from "../../core/render/artifact";
-import { renderAppHost } from "../../core/render/appHost";
-import { renderCloudConfig } from "../../core/render/cloudConfig";
-import { renderDevStack } from "../../core/render/devStack";
+import type { RenderedFile } from "../../core/render/base/artifact";
+import { renderAppHost } from "../../core/render/machines/appHost";
+import { renderCloudConfig } from "../../core/render/base/cloudInit";
+import { renderDevStack } from "../../core/render/dev/devStack";
 import { planMemory } from "../../core/workload/sizing";
 import { artifactsOf, cloudConfigArtifacts, kindOfPath } from "../../tools/plan/artifacts";
 import { shippedStack } from "../helpers/stackFiles";

@@ -9,8 +9,8 @@ import { writeFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderAgentHost } from "../../core/render/agentHost";
-import { DOCKER_TLS_PATHS } from "../../core/render/dockerTls";
+import { renderAgentHost } from "../../core/render/machines/agentHost";
+import { DOCKER_TLS_PATHS } from "../../core/render/agents/dockerTls";
 import { requireTool, runTool } from "../helpers/tools";
 import { fileAt, removeDir, tempDir, writeTree } from "./fixtures";
 

@@ -7,8 +7,8 @@ import {
     MIGRATION_ALERT,
     renderAlertRules,
     triggerAlertName,
-} from "../../core/render/alertRules";
-import { toYaml } from "../../core/render/yaml";
+} from "../../core/render/monitoring/alertRules";
+import { toYaml } from "../../core/render/base/yaml";
 import { METRIC_NAMES, SCALABLE_PHASES, TRIGGER_MATRIX, type ScalablePhase } from "../../core/scaling/matrix";
 import { PROMQL } from "../../core/scaling/promql";
 import { cellCases, migrationCase } from "../scaling/alertUnitTests";

@@ -7,9 +7,9 @@ import {
     RULE_FILES_GLOB,
     RULES_DIRS,
     SCALING_RULES_FILE,
-} from "../../core/render/alertRules";
-import { renderAppHost } from "../../core/render/appHost";
-import { renderDevStack } from "../../core/render/devStack";
+} from "../../core/render/monitoring/alertRules";
+import { renderAppHost } from "../../core/render/machines/appHost";
+import { renderDevStack } from "../../core/render/dev/devStack";
 import { planCli } from "../helpers/planCli";
 import { runTool } from "../helpers/tools";
 import { fileAt, phase1Spec, removeDir, tempDir, WORKLOAD } from "./fixtures";

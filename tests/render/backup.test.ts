@@ -11,7 +11,7 @@ import {
     renderBackupScript,
     renderRestoreScript,
     type BackupSpec,
-} from "../../core/render/backup";
+} from "../../core/render/data/backup";
 import { requireTool, runTool } from "../helpers/tools";
 import { removeDir, tempDir } from "./fixtures";
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildCaddyConfig, renderCaddyConfig, type CaddyOptions } from "../../core/render/caddy";
+import { buildCaddyConfig, renderCaddyConfig, type CaddyOptions } from "../../core/render/app/caddy";
 import { runTool } from "../helpers/tools";
 import { originCert, removeDir, tempDir } from "./fixtures";
 

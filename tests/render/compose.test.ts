@@ -2,9 +2,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { NETWORKS, REACHES, buildCompose, renderCompose, type ComposeSpec } from "../../core/render/compose";
-import { SECRETS_DIR } from "../../core/render/artifact";
-import { ALL_LOCAL, type HostPlacement } from "../../core/render/placement";
+import {
+    NETWORKS,
+    REACHES,
+    buildCompose,
+    renderCompose,
+    type ComposeSpec,
+} from "../../core/render/app/compose";
+import { SECRETS_DIR } from "../../core/render/base/artifact";
+import { ALL_LOCAL, type HostPlacement } from "../../core/topology/placement";
 import { SERVICE_NAMES, type ServiceName } from "../../core/workload/services";
 import { runTool } from "../helpers/tools";
 import { RESERVATIONS, WORKLOAD, pyYamlLoad, removeDir, tempDir } from "./fixtures";

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
-import type { AppHostSecrets, AppHostSpec } from "../../core/render/appHost";
-import type { RenderedFile } from "../../core/render/artifact";
+import type { AppHostSecrets, AppHostSpec } from "../../core/render/machines/appHost";
+import type { RenderedFile } from "../../core/render/base/artifact";
 import { SERVICE_NAMES, Workload, type ServiceName } from "../../core/workload/services";
 import { runTool } from "../helpers/tools";
 

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderAppHost } from "../../core/render/appHost";
+import { renderAppHost } from "../../core/render/machines/appHost";
 import { requireTool, runTool } from "../helpers/tools";
 import { fileAt, phase1Spec, removeDir, tempDir, writeTree } from "./fixtures";
 

@@ -8,11 +8,11 @@ import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SECRETS_DIR } from "../../core/render/artifact";
-import { renderCompose } from "../../core/render/compose";
-import { CONTAINER_PATHS } from "../../core/render/paths";
-import { ALL_LOCAL } from "../../core/render/placement";
-import { renderRedisAuth, renderRedisConfig } from "../../core/render/redis";
+import { SECRETS_DIR } from "../../core/render/base/artifact";
+import { renderCompose } from "../../core/render/app/compose";
+import { CONTAINER_PATHS } from "../../core/render/base/paths";
+import { ALL_LOCAL } from "../../core/topology/placement";
+import { renderRedisAuth, renderRedisConfig } from "../../core/render/app/redis";
 import { requireTool, runTool } from "../helpers/tools";
 import { RESERVATIONS, WORKLOAD, removeDir, tempDir } from "./fixtures";
 

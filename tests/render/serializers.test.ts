@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { renderIni } from "../../core/render/ini";
-import { shellQuote } from "../../core/render/shell";
+import { renderIni } from "../../core/render/base/ini";
+import { shellQuote } from "../../core/render/base/shell";
 import { runTool } from "../helpers/tools";
 
 describe("INI serializer (systemd units, fail2ban jails)", () => {

@@ -13,7 +13,7 @@ import {
     WARM_POOL_PATHS,
     warmPoolSettings,
     type WarmPoolSpec,
-} from "../../core/render/warmPool";
+} from "../../core/render/agents/warmPool";
 import { requireTool, runTool } from "../helpers/tools";
 import { fileAt, removeDir, tempDir, writeTree } from "./fixtures";
 

@@ -3,7 +3,7 @@
  * series that put the measured value just over the threshold (the alert must fire) and at or just under it
  * (it must stay silent), and the three-or-more rule at its edge.
  */
-import { buildAlertRules, MIGRATION_ALERT, triggerAlertName } from "../../core/render/alertRules";
+import { buildAlertRules, MIGRATION_ALERT, triggerAlertName } from "../../core/render/monitoring/alertRules";
 import {
     DEFAULT_MIN_TRIGGERS,
     TRIGGER_MATRIX,

@@ -4,7 +4,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
-import type { ArtifactKind } from "../../core/render/artifact";
+import type { ArtifactKind } from "../../core/render/base/artifact";
 
 export interface Artifact {
     /** Resource name of the machine or container that receives the file. */

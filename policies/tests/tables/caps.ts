@@ -1,5 +1,5 @@
 /** Tables for the resource-cap policies: container and pod limits, tenant guards, server types and counts, budget. */
-import { renderAgentHost } from "../../../core/render/agentHost";
+import { renderAgentHost } from "../../../core/render/machines/agentHost";
 import { agentPoolHostLimits } from "../../caps/agentPool";
 import { dockerResourceLimits } from "../../caps/docker";
 import { monthlyBudget, openEndedBudget } from "../../caps/budget";

@@ -1,0 +1,187 @@
+/**
+ * Caddy JSON config, shared by the app host (HTTPS with the Cloudflare Origin CA certificate) and the dev stack
+ * (plain HTTP on localhost). Certificates come from files, so automatic HTTPS (ACME) is off on every server.
+ */
+import type { Workload } from "../../workload/services";
+import { CONTAINER_PATHS } from "../base/paths";
+import { endpointsOf, hostPort, type HostPlacement } from "../../topology/placement";
+
+/** The proxy container's command: Caddy reads the JSON config, not a Caddyfile. */
+export const CADDY_COMMAND: readonly string[] = ["caddy", "run", "--config", CONTAINER_PATHS.caddyConfig];
+/** Admin API, reachable only inside the proxy container (its healthcheck uses it). */
+export const CADDY_ADMIN_LISTEN = "127.0.0.1:2019";
+
+export interface CaddySite {
+    readonly hosts: readonly string[];
+    /** `host:port` of every copy of the upstream service. */
+    readonly upstreams: readonly string[];
+    /** Active health check path; an upstream failing it stops getting traffic. */
+    readonly healthPath?: string;
+    /** Path patterns of content-hashed assets, safe to cache for a year. */
+    readonly immutablePaths?: readonly string[];
+}
+
+/** HTTPS on 443 with certificate files and a redirect on 80, or plain HTTP on one port. */
+export type CaddyListener =
+    | { readonly scheme: "https"; readonly certFile: string; readonly keyFile: string }
+    | { readonly scheme: "http"; readonly port: number };
+
+export interface CaddyOptions {
+    readonly sites: readonly CaddySite[];
+    readonly listener: CaddyListener;
+}
+
+const ORIGIN_CERT_TAG = "origin";
+
+function securityHeaders(https: boolean): Record<string, string[]> {
+    return {
+        ...(https ? { "Strict-Transport-Security": ["max-age=31536000; includeSubDomains"] } : {}),
+        "X-Content-Type-Options": ["nosniff"],
+        "X-Frame-Options": ["SAMEORIGIN"],
+        "Referrer-Policy": ["strict-origin-when-cross-origin"],
+    };
+}
+
+function siteRoute(site: CaddySite, https: boolean): object {
+    if (site.hosts.length === 0 || site.upstreams.length === 0)
+        throw new Error(`a Caddy site needs hosts and upstreams (got ${JSON.stringify(site)})`);
+    const routes: object[] = [
+        // Deferred so the headers also replace what the upstream sent (and drop its Server header).
+        {
+            handle: [
+                {
+                    handler: "headers",
+                    response: { set: securityHeaders(https), delete: ["Server"], deferred: true },
+                },
+            ],
+        },
+    ];
+    if (site.immutablePaths && site.immutablePaths.length > 0) {
+        routes.push({
+            match: [{ path: site.immutablePaths }],
+            handle: [
+                {
+                    handler: "headers",
+                    response: {
+                        set: { "Cache-Control": ["public, max-age=31536000, immutable"] },
+                        deferred: true,
+                    },
+                },
+            ],
+        });
+    }
+    routes.push({
+        handle: [{ handler: "encode", encodings: { zstd: {}, gzip: {} }, prefer: ["zstd", "gzip"] }],
+    });
+    routes.push({
+        handle: [
+            {
+                handler: "reverse_proxy",
+                upstreams: site.upstreams.map((dial) => ({ dial })),
+                ...(site.healthPath
+                    ? { health_checks: { active: { uri: site.healthPath, interval: "15s", timeout: "5s" } } }
+                    : {}),
+            },
+        ],
+    });
+    return { match: [{ host: site.hosts }], handle: [{ handler: "subroute", routes }], terminal: true };
+}
+
+const NOT_FOUND = { handle: [{ handler: "static_response", status_code: 404 }] };
+
+export function buildCaddyConfig(options: CaddyOptions): object {
+    const { listener } = options;
+    const https = listener.scheme === "https";
+    const siteRoutes = [...options.sites.map((s) => siteRoute(s, https)), NOT_FOUND];
+    const servers = https
+        ? {
+              https: {
+                  listen: [":443"],
+                  routes: siteRoutes,
+                  tls_connection_policies: [
+                      { certificate_selection: { any_tag: [ORIGIN_CERT_TAG] }, protocol_min: "tls1.2" },
+                  ],
+                  automatic_https: { disable: true },
+                  logs: {},
+              },
+              http_redirect: {
+                  listen: [":80"],
+                  routes: [
+                      {
+                          handle: [
+                              {
+                                  handler: "static_response",
+                                  status_code: 308,
+                                  headers: { Location: ["https://{http.request.host}{http.request.uri}"] },
+                              },
+                          ],
+                      },
+                  ],
+                  automatic_https: { disable: true },
+              },
+          }
+        : {
+              http: {
+                  listen: [`:${listener.port}`],
+                  routes: siteRoutes,
+                  automatic_https: { disable: true },
+                  logs: {},
+              },
+          };
+    return {
+        admin: { listen: CADDY_ADMIN_LISTEN, config: { persist: false } },
+        apps: {
+            http: { servers },
+            ...(https
+                ? {
+                      tls: {
+                          certificates: {
+                              load_files: [
+                                  {
+                                      certificate: listener.certFile,
+                                      key: listener.keyFile,
+                                      tags: [ORIGIN_CERT_TAG],
+                                  },
+                              ],
+                          },
+                      },
+                  }
+                : {}),
+        },
+    };
+}
+
+export function renderCaddyConfig(options: CaddyOptions): string {
+    return `${JSON.stringify(buildCaddyConfig(options), null, 2)}\n`;
+}
+
+/** Content-hashed build output of the frontend, safe to cache for a year. */
+const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
+
+/** The origin proxy behind Cloudflare: HTTPS with the Origin CA certificate, the frontend and the API. */
+export function renderOriginCaddyConfig(
+    hostnames: { readonly app: string; readonly api: string },
+    workload: Workload,
+    placement: HostPlacement,
+): string {
+    return renderCaddyConfig({
+        listener: {
+            scheme: "https",
+            certFile: CONTAINER_PATHS.originCert,
+            keyFile: CONTAINER_PATHS.originKey,
+        },
+        sites: [
+            {
+                hosts: [hostnames.app],
+                upstreams: endpointsOf(placement, workload, "frontend").map(hostPort),
+                healthPath: workload.frontend.healthPath,
+                immutablePaths: IMMUTABLE_ASSET_PATHS,
+            },
+            {
+                hosts: [hostnames.api],
+                upstreams: endpointsOf(placement, workload, "api").map(hostPort),
+                healthPath: workload.api.healthPath,
+            },
+        ],
+    });
+}

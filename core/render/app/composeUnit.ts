@@ -1,0 +1,38 @@
+/** The systemd unit that runs a host's Docker Compose project after docker, the metadata block and its volumes. */
+import type { RenderedFile } from "../base/artifact";
+import { secretFileOwners } from "./compose";
+import { COMPOSE_FILE, DOCKER_COMPOSE, HOST_PATHS, UNITS } from "../base/paths";
+import type { HostPlacement } from "../../topology/placement";
+import { unitFile } from "../base/systemd";
+
+export function renderComposeUnit(placement: HostPlacement, mountPoints: readonly string[]): RenderedFile {
+    const compose = `/usr/bin/${DOCKER_COMPOSE.join(" ")}`;
+    return unitFile(UNITS.compose, {
+        Unit: {
+            Description: "phase-stacks services (Docker Compose)",
+            // Wants, never Requires: Requires would carry every docker restart (an upgrade, which PartOf also passes
+            // to the metadata block) over to this unit and recreate all containers; live-restore keeps them running.
+            Wants: ["docker.service", "network-online.target", UNITS.metadataBlock],
+            After: ["docker.service", "network-online.target", UNITS.metadataBlock],
+            RequiresMountsFor: mountPoints.length > 0 ? [...mountPoints] : undefined,
+            // Without a mounted volume, Docker would create the bind source on the root disk and Postgres would init there.
+            AssertPathIsMountPoint: mountPoints.length > 0 ? [...mountPoints] : undefined,
+        },
+        Service: {
+            Type: "oneshot",
+            RemainAfterExit: true,
+            WorkingDirectory: COMPOSE_FILE.slice(0, COMPOSE_FILE.lastIndexOf("/")),
+            ExecStartPre: [
+                // No container starts unless the metadata service is blocked (the script is idempotent).
+                HOST_PATHS.metadataBlockScript,
+                // Images whose process reads its secret file itself need to own it (the file stays 0600).
+                ...secretFileOwners(placement).map((o) => `/usr/bin/chown ${o.uid} ${o.path}`),
+            ],
+            ExecStart: `${compose} up -d --remove-orphans`,
+            ExecStop: `${compose} down`,
+            // First start pulls every image.
+            TimeoutStartSec: "20min",
+        },
+        Install: { WantedBy: "multi-user.target" },
+    });
+}

@@ -1,0 +1,45 @@
+/**
+ * pg_hba.conf of a data-tier node: local superuser by peer, the application and replication only from the
+ * private subnet with scram-sha-256, everything else rejected (first match wins, so the reject line is last).
+ */
+import { parseCidr } from "../../config/net";
+
+export interface PgHbaSpec {
+    readonly database: string;
+    readonly appUser: string;
+    readonly replicationUser: string;
+    /** The private subnet, e.g. 10.0.1.0/24 (and 127.0.0.1/32 for PgBouncer and health checks on the host). */
+    readonly allowedCidrs: readonly string[];
+}
+
+export function renderPgHba(spec: PgHbaSpec): string {
+    for (const c of spec.allowedCidrs)
+        if (!parseCidr(c)) throw new Error(`pg_hba: '${c}' is not a CIDR such as 10.0.1.0/24`);
+    for (const [field, v] of Object.entries({
+        database: spec.database,
+        appUser: spec.appUser,
+        replicationUser: spec.replicationUser,
+    }))
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v))
+            throw new Error(`pg_hba: ${field} '${v}' is not an identifier`);
+    const rows: string[][] = [
+        ["local", "all", "postgres", "", "peer"],
+        // The base backup timer runs pg_basebackup as the local superuser.
+        ["local", "replication", "postgres", "", "peer"],
+        ...spec.allowedCidrs.flatMap((c) => [
+            ["host", spec.database, spec.appUser, c, "scram-sha-256"],
+            ["host", "replication", spec.replicationUser, c, "scram-sha-256"],
+            // pg_rewind and the health responder read catalog state over the postgres database.
+            ["host", "postgres", spec.replicationUser, c, "scram-sha-256"],
+        ]),
+        ["host", "all", "all", "0.0.0.0/0", "reject"],
+        ["host", "all", "all", "::/0", "reject"],
+    ];
+    const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+    return (
+        [
+            "# phase-stacks: who may connect. Replication only from the private subnet, with scram-sha-256.",
+            ...rows.map((r) => r.map((f, i) => (i < 4 ? f.padEnd(widths[i] ?? 0) : f)).join(" ")),
+        ].join("\n") + "\n"
+    );
+}

@@ -1,0 +1,78 @@
+/**
+ * Files the local `dev` stack's containers receive (uploaded by @pulumi/docker at the container paths below):
+ * the same Caddy, Prometheus and Grafana builders as the app host, over plain HTTP on localhost. Containers
+ * must answer to `serviceHost(name)` (or `instanceHosts` for copies) on their network, as compose services do.
+ */
+import type { ServiceName, Workload } from "../../workload/services";
+import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "../monitoring/alertRules";
+import type { RenderedFile } from "../base/artifact";
+import { renderCaddyConfig } from "../app/caddy";
+import { renderGrafanaDatasources } from "../monitoring/grafana";
+import { CONTAINER_PATHS } from "../base/paths";
+import { ALL_LOCAL, endpointsOf, hostPort, serviceEndpoint } from "../../topology/placement";
+import { renderPrometheusConfig, workloadScrapeJobs } from "../monitoring/prometheus";
+
+/** Caddy listens here inside its container; publish it on 127.0.0.1 only. */
+export const DEV_PROXY_PORT = 8080;
+/** Browsers resolve every *.localhost name to loopback. */
+export const DEV_HOSTNAMES = { app: "localhost", api: "api.localhost" } as const;
+
+export interface DevStackSpec {
+    readonly workload: Workload;
+}
+
+export interface DevStackFiles {
+    readonly files: readonly RenderedFile[];
+    /** The files to upload into each service's container. */
+    readonly byService: Readonly<Partial<Record<ServiceName, readonly RenderedFile[]>>>;
+}
+
+export function renderDevStack(spec: DevStackSpec): DevStackFiles {
+    const { workload } = spec;
+    const placement = ALL_LOCAL;
+    const caddy = renderCaddyConfig({
+        listener: { scheme: "http", port: DEV_PROXY_PORT },
+        sites: [
+            {
+                hosts: [DEV_HOSTNAMES.app, "127.0.0.1"],
+                upstreams: endpointsOf(placement, workload, "frontend").map(hostPort),
+                healthPath: workload.frontend.healthPath,
+            },
+            {
+                hosts: [DEV_HOSTNAMES.api],
+                upstreams: endpointsOf(placement, workload, "api").map(hostPort),
+                healthPath: workload.api.healthPath,
+            },
+        ],
+    });
+    const byService: Partial<Record<ServiceName, RenderedFile[]>> = {
+        proxy: [{ path: CONTAINER_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" }],
+        prometheus: [
+            {
+                path: CONTAINER_PATHS.prometheusConfig,
+                content: renderPrometheusConfig("dev", workloadScrapeJobs(workload, placement), [
+                    RULE_FILES_GLOB,
+                ]),
+                kind: "prometheus-config",
+                permissions: "0644",
+            },
+            {
+                path: `${RULES_DIRS.container}/${SCALING_RULES_FILE}`,
+                content: renderAlertRules("dev"),
+                kind: "prometheus-rules",
+                permissions: "0644",
+            },
+        ],
+        grafana: [
+            {
+                path: CONTAINER_PATHS.grafanaDatasource,
+                content: renderGrafanaDatasources(
+                    `http://${hostPort(serviceEndpoint(placement, workload, "prometheus"))}`,
+                ),
+                kind: "grafana",
+                permissions: "0644",
+            },
+        ],
+    };
+    return { files: Object.values(byService).flat(), byService };
+}

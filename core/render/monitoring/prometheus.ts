@@ -1,0 +1,52 @@
+/** prometheus.yml for the app host and the dev stack: Prometheus itself, the node exporter and the api's metrics. */
+import { toYaml } from "../base/yaml";
+import type { Workload } from "../../workload/services";
+import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topology/placement";
+
+export interface ScrapeJob {
+    readonly job: string;
+    readonly targets: readonly string[];
+    readonly metricsPath?: string;
+}
+
+/**
+ * The jobs a host's Prometheus scrapes. The api is expected to serve Prometheus metrics on `/metrics` at its
+ * port (the contract with the application image); a missing endpoint shows as a down target, not an error.
+ */
+export function workloadScrapeJobs(workload: Workload, placement: HostPlacement): ScrapeJob[] {
+    if (!isLocal(placement, "prometheus")) return [];
+    return [
+        { job: "prometheus", targets: [`localhost:${workload.prometheus.port ?? 9090}`] },
+        { job: "node", targets: endpointsOf(placement, workload, "nodeExporter").map(hostPort) },
+        {
+            job: "api",
+            targets: endpointsOf(placement, workload, "api").map(hostPort),
+            metricsPath: "/metrics",
+        },
+    ];
+}
+
+/** `ruleFiles`: rule files as the Prometheus process sees them (container paths). */
+export function buildPrometheusConfig(
+    stack: string,
+    jobs: readonly ScrapeJob[],
+    ruleFiles: readonly string[] = [],
+): object {
+    return {
+        global: { scrape_interval: "15s", evaluation_interval: "15s", external_labels: { stack } },
+        ...(ruleFiles.length > 0 ? { rule_files: [...ruleFiles] } : {}),
+        scrape_configs: jobs.map((j) => ({
+            job_name: j.job,
+            ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
+            static_configs: [{ targets: [...j.targets] }],
+        })),
+    };
+}
+
+export function renderPrometheusConfig(
+    stack: string,
+    jobs: readonly ScrapeJob[],
+    ruleFiles: readonly string[] = [],
+): string {
+    return toYaml(buildPrometheusConfig(stack, jobs, ruleFiles));
+}
