@@ -1,8 +1,9 @@
 /** The repository's own stack files, read the way the offline plan reads them. */
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { readStackFile, type LoadedStackFile } from "../../tools/plan/stackFile";
+import { ROOT } from "./build";
 
-export const ROOT = resolve(__dirname, "../..");
+export { ROOT };
 
 export function shippedStack(stack: string): LoadedStackFile {
     return readStackFile(join(ROOT, `Pulumi.${stack}.yaml`), join(ROOT, "Pulumi.yaml"));

@@ -1,10 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ProgramError, runPlan } from "../../tools/plan/run";
+import { BIN } from "../helpers/build";
 import { planCli, tempStackFile } from "../helpers/planCli";
-import { ROOT } from "../helpers/stackFiles";
+import { sharedPlan } from "../helpers/sharedPlans";
+import { ROOT, shippedStack } from "../helpers/stackFiles";
 
 const P = "phase-stacks";
 const phase1 = (
@@ -17,8 +22,9 @@ function withoutKey(config: Record<string, unknown>, key: string): Record<string
 
 describe("npm run plan", () => {
     it("prints the JSON contract for phase1 and writes every shipped file under --out", () => {
-        const out = mkdtempSync(join(tmpdir(), "plan-out-"));
-        const r = planCli(["phase1", "--json", "--out", out]);
+        // The run's shared plan: `node bin/tools/plan/cli.js phase1 --json --out DIR` (tests/helpers/globalSetup.ts).
+        const r = sharedPlan("phase1");
+        const out = r.out;
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
         const plan = JSON.parse(r.stdout) as Record<string, unknown> & {
@@ -31,8 +37,24 @@ describe("npm run plan", () => {
         expect(plan).toMatchObject({ stack: "phase1", phase: "phase1" });
         for (const r of plan.resources)
             expect(Object.keys(r)).toEqual(
-                expect.arrayContaining(["urn", "type", "name", "dependencies", "protect", "inputs"]),
+                expect.arrayContaining([
+                    "urn",
+                    "type",
+                    "name",
+                    "dependencies",
+                    "protect",
+                    "ignoreChanges",
+                    "replaceOnChanges",
+                    "deleteBeforeReplace",
+                    "aliases",
+                    "inputs",
+                ]),
             );
+        // The DNS records moved from cloudflare:Record to DnsRecord: the alias that keeps them is recorded.
+        const record = plan.resources.find((r) => r.name === "edge-app-a") as { aliases: unknown[] };
+        expect(record.aliases).toContainEqual(
+            expect.objectContaining({ type: "cloudflare:index/record:Record" }),
+        );
         expect(plan.cost.monthlyEur).toBeGreaterThan(0);
         expect(plan.cost.lines.length).toBeGreaterThan(3);
         expect(Array.isArray(plan.policy.violations)).toBe(true);
@@ -98,8 +120,9 @@ describe("npm run plan", () => {
     });
 
     it("exits 4 for a phase whose topology is not built yet", () => {
-        const r = planCli(["phase5"]);
+        const r = sharedPlan("phase5");
         expect(r.status).toBe(4);
+        expect(sharedPlan("phase4").status).toBe(4);
         expect(r.stderr).toBe("phase5: the phase5 topology is not built yet; its configuration is valid.\n");
     });
 
@@ -114,5 +137,52 @@ describe("npm run plan", () => {
         expect(r.status).toBe(3);
         expect(r.stderr).toMatch(/the stack program failed: .*workload.proxy.image must be a Caddy image/);
         expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+});
+
+describe("the offline plan refuses what the engine refuses", () => {
+    it("a URN registered twice fails the plan with the engine's message, naming both registrations", async () => {
+        // A fixture program: two volumes under one name, as dev's Prometheus config volume once was.
+        class Volume extends pulumi.CustomResource {
+            constructor(name: string, props: pulumi.Inputs) {
+                super("test:index:Volume", name, props);
+            }
+        }
+        const program = () => {
+            new Volume("local-config", { driver: "local", mount: "/a" });
+            new Volume("local-config", { driver: "local", mount: "/b" });
+            return {};
+        };
+        const error = await runPlan(shippedStack("phase1"), program).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ProgramError);
+        const message = (error as Error).message;
+        expect(message).toContain(
+            "Duplicate resource URN 'urn:pulumi:phase1::phase-stacks::pulumi:pulumi:Stack$test:index:Volume::local-config'; try giving it a unique name.",
+        );
+        expect(message).toMatch(/first registered at the stack root with inputs .*"mount":"\/a"/);
+        expect(message).toMatch(/then again at the stack root with inputs .*"mount":"\/b"/);
+    });
+
+    it("exits 3 without a stack trace when the program cannot be loaded (a missing module)", () => {
+        // A copy of the compiled tree without stacks/: run.js cannot require the program.
+        const dir = mkdtempSync(join(tmpdir(), "plan-broken-"));
+        cpSync(BIN, join(dir, "bin"), {
+            recursive: true,
+            filter: (src) => !src.startsWith(join(BIN, "stacks")),
+        });
+        for (const f of ["Pulumi.yaml", "Pulumi.phase1.yaml"]) copyFileSync(join(ROOT, f), join(dir, f));
+        symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
+        const r = spawnSync(process.execPath, [join(dir, "bin/tools/plan/cli.js"), "phase1"], {
+            encoding: "utf8",
+        });
+        expect(r.status).toBe(3);
+        expect(r.stderr).toMatch(
+            /^the stack program failed to load: Cannot find module '\.\.\/\.\.\/stacks'/,
+        );
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect(r.stdout).toBe("");
     });
 });

@@ -8,16 +8,21 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { renderMarkdown, renderReport } from "./report";
-import { InvalidConfigError, NotBuiltError, ProgramError, runPlan, type Plan } from "./run";
-import { readStackFile, StackFileError } from "./stackFile";
+import { loadStackConfig } from "../../core/config/load";
+import type { Plan } from "./run";
+import { findRoot } from "./root";
+import { readStackFile, StackFileError, type LoadedStackFile } from "./stackFile";
 
 const USAGE = "usage: npm run plan -- <stack> [--json | --markdown] [--out DIR] [--stack-file PATH]";
-const ROOT = resolve(__dirname, "../..");
+const ROOT = findRoot(__dirname);
 
 function fail(code: number, message: string): never {
     process.stderr.write(`${message}\n`);
     process.exit(code);
+}
+
+function firstLine(e: unknown): string {
+    return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 }
 
 function writeArtifacts(plan: Plan, outDir: string): string[] {
@@ -69,13 +74,31 @@ async function main(): Promise<void> {
         args.values["stack-file"] ?? (stackArg ? join(ROOT, `Pulumi.${stackArg}.yaml`) : undefined);
     if (!stackFile || extra.length > 0) fail(2, USAGE);
 
+    let file: LoadedStackFile;
+    try {
+        file = readStackFile(resolve(stackFile), join(ROOT, "Pulumi.yaml"));
+    } catch (e) {
+        if (e instanceof StackFileError) fail(2, e.message);
+        throw e;
+    }
+    const config = loadStackConfig(file);
+    if (!config.ok) fail(2, config.message);
+    // Imported only now: the Pulumi SDK and the program take ~2 s to load, which a usage error need not pay,
+    // and a module that fails to load becomes exit 3 with its message instead of a stack trace.
+    let run: typeof import("./run");
+    try {
+        run = await import("./run.js");
+    } catch (e) {
+        fail(3, `the stack program failed to load: ${firstLine(e)}`);
+    }
+    const { renderMarkdown, renderReport } = await import("./report.js");
     let plan: Plan;
     try {
-        plan = await runPlan(readStackFile(resolve(stackFile), join(ROOT, "Pulumi.yaml")));
+        plan = await run.runPlan(file);
     } catch (e) {
-        if (e instanceof InvalidConfigError || e instanceof StackFileError) fail(2, e.message);
-        if (e instanceof ProgramError) fail(3, `the stack program failed: ${e.message}`);
-        if (e instanceof NotBuiltError) fail(4, e.message);
+        if (e instanceof run.InvalidConfigError) fail(2, e.message);
+        if (e instanceof run.ProgramError) fail(3, `the stack program failed: ${e.message}`);
+        if (e instanceof run.NotBuiltError) fail(4, e.message);
         throw e;
     }
     const written = args.values.out ? writeArtifacts(plan, resolve(args.values.out)) : [];
@@ -88,4 +111,4 @@ async function main(): Promise<void> {
     process.exitCode = plan.policy.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
-main().catch((e: unknown) => fail(3, `offline plan failed: ${e instanceof Error ? e.message : String(e)}`));
+main().catch((e: unknown) => fail(3, `offline plan failed: ${firstLine(e)}`));

@@ -34,6 +34,8 @@ export interface RecordedResource {
     readonly replaceOnChanges: string[];
     readonly deleteBeforeReplace: boolean;
     readonly retainOnDelete: boolean;
+    /** The names this resource was known by before (`aliases`), as the SDK sent them to the engine. */
+    readonly aliases: AliasSpec[];
     /** Inputs with secrets unwrapped (the plan's secrets are placeholders): what policies and pricing read. */
     readonly props: Record<string, unknown>;
     /** Inputs with every secret masked (with a digest): what the report prints. */
@@ -54,6 +56,51 @@ export function decodeWire(v: unknown, mask: boolean): unknown {
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeWire(x, mask)]));
 }
 
+/**
+ * One alias: a full URN, or the parts of the old URN that differ from the new one (the engine fills in the
+ * rest from the resource itself: name, type, project, stack, and parent unless `noParent`).
+ */
+export type AliasSpec =
+    | { readonly urn: string }
+    | {
+          readonly name?: string;
+          readonly type?: string;
+          readonly project?: string;
+          readonly stack?: string;
+          readonly parentUrn?: string;
+          readonly noParent?: boolean;
+      };
+
+interface WireAlias {
+    toObject(): {
+        urn?: string;
+        spec?: {
+            name: string;
+            type: string;
+            stack: string;
+            project: string;
+            parenturn: string;
+            noparent: boolean;
+        };
+    };
+}
+
+function aliasOf(a: WireAlias): AliasSpec {
+    const { urn, spec } = a.toObject();
+    if (urn) return { urn };
+    const parts: Record<string, string | boolean> = {};
+    if (spec?.name) parts["name"] = spec.name;
+    if (spec?.type) parts["type"] = spec.type;
+    if (spec?.project) parts["project"] = spec.project;
+    if (spec?.stack) parts["stack"] = spec.stack;
+    if (spec?.parenturn) parts["parentUrn"] = spec.parenturn;
+    if (spec?.noparent) parts["noParent"] = true;
+    return parts;
+}
+
+/** The engine's refusal of a second registration of one URN (pkg/resource/deploy/step_generator.go). */
+export class DuplicateUrnError extends Error {}
+
 interface RegisterRequest {
     getType(): string;
     getName(): string;
@@ -65,6 +112,8 @@ interface RegisterRequest {
     getReplaceonchangesList(): string[];
     getDeletebeforereplace(): boolean;
     getRetainondelete(): boolean;
+    getAliasurnsList(): string[];
+    getAliasesList(): WireAlias[];
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface RegisterResponse {
@@ -97,6 +146,10 @@ export function recordRegistrations(): RecordedResource[] {
                     replaceOnChanges: req.getReplaceonchangesList(),
                     deleteBeforeReplace: req.getDeletebeforereplace(),
                     retainOnDelete: req.getRetainondelete(),
+                    aliases: [
+                        ...req.getAliasurnsList().map((urn) => ({ urn })),
+                        ...req.getAliasesList().map(aliasOf),
+                    ],
                     props: decodeWire(raw, false) as Record<string, unknown>,
                     inputs: decodeWire(raw, true) as Record<string, unknown>,
                 });
@@ -104,4 +157,30 @@ export function recordRegistrations(): RecordedResource[] {
             cb(err, resp);
         });
     return recorded;
+}
+
+function describe(r: RecordedResource): string {
+    const inputs = JSON.stringify(r.inputs);
+    const shown = inputs.length > 160 ? `${inputs.slice(0, 160)}...` : inputs;
+    const root = !r.parent || r.parent.includes("::pulumi:pulumi:Stack::");
+    return `${root ? "at the stack root" : `under ${r.parent}`} with inputs ${shown}`;
+}
+
+/**
+ * Refuses a plan that registers one URN twice, as `pulumi up` does, naming both registrations (inputs are
+ * the masked ones, so no secret is echoed).
+ */
+export function assertUniqueUrns(recorded: readonly RecordedResource[]): void {
+    const first = new Map<string, RecordedResource>();
+    const problems: string[] = [];
+    for (const r of recorded) {
+        const seen = first.get(r.urn);
+        if (!seen) first.set(r.urn, r);
+        else
+            problems.push(
+                `Duplicate resource URN '${r.urn}'; try giving it a unique name.\n` +
+                    `  first registered ${describe(seen)}\n  then again ${describe(r)}`,
+            );
+    }
+    if (problems.length > 0) throw new DuplicateUrnError(problems.join("\n"));
 }

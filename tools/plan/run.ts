@@ -14,7 +14,13 @@ import { TopologyNotBuiltError } from "../../stacks/notBuilt";
 import { artifactsOf, type Artifact } from "./artifacts";
 import { criticalPath, type CriticalPath } from "./graph";
 import { PlanMocks } from "./mocks";
-import { MASK, recordRegistrations, type RecordedResource } from "./recorder";
+import {
+    MASK,
+    assertUniqueUrns,
+    recordRegistrations,
+    type AliasSpec,
+    type RecordedResource,
+} from "./recorder";
 import type { LoadedStackFile } from "./stackFile";
 
 export class InvalidConfigError extends Error {
@@ -39,6 +45,9 @@ export interface PlanResource {
     readonly dependencies: string[];
     readonly protect: boolean;
     readonly ignoreChanges: string[];
+    readonly replaceOnChanges: string[];
+    readonly deleteBeforeReplace: boolean;
+    readonly aliases: AliasSpec[];
     readonly custom: boolean;
     readonly inputs: Record<string, unknown>;
 }
@@ -91,12 +100,19 @@ function view(r: RecordedResource): PlanResource {
         dependencies: r.dependencies,
         protect: r.protect,
         ignoreChanges: r.ignoreChanges,
+        replaceOnChanges: r.replaceOnChanges,
+        deleteBeforeReplace: r.deleteBeforeReplace,
+        aliases: r.aliases,
         custom: r.custom,
         inputs: r.inputs,
     };
 }
 
-export async function runPlan(file: LoadedStackFile): Promise<Plan> {
+/** Plans `file` with the repository's program; tests pass a small fixture program instead. */
+export async function runPlan(
+    file: LoadedStackFile,
+    program: () => Record<string, unknown> = main,
+): Promise<Plan> {
     const loaded = loadStackConfig(file);
     if (!loaded.ok) throw new InvalidConfigError(loaded.message, loaded.problems);
     const phase = loaded.config.phase;
@@ -109,11 +125,12 @@ export async function runPlan(file: LoadedStackFile): Promise<Plan> {
     try {
         let raw: Record<string, unknown> = {};
         await pulumi.runtime.runInPulumiStack(() => {
-            raw = main();
+            raw = program();
             return Promise.resolve(raw);
         });
         outputs = await resolveOutputs(raw);
         await pulumi.runtime.disconnect();
+        assertUniqueUrns(recorded);
     } catch (e) {
         if (e instanceof TopologyNotBuiltError) throw new NotBuiltError(e.message);
         throw new ProgramError(e instanceof Error ? e.message : String(e));
