@@ -1,22 +1,17 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PHASE_SPECS } from "../../core/phases";
 import { RUNBOOK_STAGES } from "../../core/scaling/runbook";
-import { ROOT } from "../helpers/stackFiles";
+import { runCompiled } from "../helpers/planCli";
+import { sharedPlansDir } from "../helpers/sharedPlans";
 import { removeDir, tempDir } from "../render/fixtures";
 
 const dir = tempDir("advise");
 afterAll(() => removeDir(dir));
 
 function advise(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(
-        process.execPath,
-        [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/advise/cli.ts"), ...args],
-        { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
-    );
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    return runCompiled("tools/advise/cli", args);
 }
 
 function metricsFile(name: string, value: unknown): string {
@@ -77,7 +72,12 @@ describe("npm run advise -- METRICS.json", () => {
     });
 
     it("prints the decision, the triggers and the costs as text", () => {
-        const r = advise([metricsFile("quiet.json", { ...PHASE1_BUSY, currentPhase: "phase5" })]);
+        // From the run's saved plans (phase5 has none: it is planned, and exits "not built").
+        const r = advise([
+            metricsFile("quiet.json", { ...PHASE1_BUSY, currentPhase: "phase5" }),
+            "--plans",
+            sharedPlansDir(),
+        ]);
         expect(r.status).toBe(0);
         expect(r.stdout).toMatch(/^STAY in phase5 \(the last phase\)/);
         expect(r.stdout).toMatch(

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { MetricsError } from "../../core/scaling/metrics";
 import { fetchMeasurements, PrometheusError } from "../../tools/advise/prometheus";
 import { removeDir, tempDir } from "../render/fixtures";
-import { ROOT } from "../helpers/stackFiles";
+import { compiled, ROOT } from "../helpers/build";
 import { startPrometheus, type Family, type RunningPrometheus } from "./promServer";
 
 const GIB = 1073741824;
@@ -121,15 +120,7 @@ describe("reading the metrics from a real Prometheus (loopback, backfilled TSDB)
     it("`npm run advise -- --prometheus URL --phase phase4 --json` recommends phase 5 on three triggers", () => {
         const r = spawnSync(
             process.execPath,
-            [
-                join(ROOT, "node_modules/tsx/dist/cli.mjs"),
-                join(ROOT, "tools/advise/cli.ts"),
-                "--prometheus",
-                busy.url,
-                "--phase",
-                "phase4",
-                "--json",
-            ],
+            [compiled("tools/advise/cli"), "--prometheus", busy.url, "--phase", "phase4", "--json"],
             { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
         );
         expect(r.stderr).toBe("");

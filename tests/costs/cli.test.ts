@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { PHASE_SPECS, PHASES } from "../../core/phases";
 import type { CostRow } from "../../tools/costs/table";
-import { ROOT } from "../helpers/stackFiles";
+import { runCompiled } from "../helpers/planCli";
+import { sharedPlansDir } from "../helpers/sharedPlans";
 import { removeDir, tempDir } from "../render/fixtures";
 import { xmllint } from "./xmllint";
 
@@ -12,21 +12,14 @@ const dir = tempDir("costs");
 afterAll(() => removeDir(dir));
 
 function costs(args: readonly string[]) {
-    return spawnSync(
-        process.execPath,
-        [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/costs/cli.ts"), ...args],
-        {
-            cwd: ROOT,
-            encoding: "utf8",
-            timeout: 180_000,
-        },
-    );
+    return runCompiled("tools/costs/cli", args, 180_000);
 }
 
 describe("npm run costs", () => {
     it("--json: every phase priced from its plan or, marked, from the seed; the chart written and well-formed", () => {
         const svg = join(dir, "chart", "costs.svg");
-        const r = costs(["--json", "--svg", svg]);
+        // From the run's saved plans; the next test plans every stack itself.
+        const r = costs(["--json", "--svg", svg, "--plans", sharedPlansDir()]);
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
         const out = JSON.parse(r.stdout) as { rows: CostRow[]; svg: string };
@@ -49,6 +42,14 @@ describe("npm run costs", () => {
         expect(out.svg).toBe(svg);
         expect(existsSync(svg)).toBe(true);
         expect(xmllint(["--noout", svg]).status).toBe(0);
+    });
+
+    it("plans every stack itself without --plans, to the same figures as the saved plans", () => {
+        const live = costs(["--json", "--svg", join(dir, "live.svg")]);
+        const saved = costs(["--json", "--svg", join(dir, "saved.svg"), "--plans", sharedPlansDir()]);
+        expect(live.status, live.stderr).toBe(0);
+        const rows = (r: { stdout: string }) => (JSON.parse(r.stdout) as { rows: CostRow[] }).rows;
+        expect(rows(live)).toEqual(rows(saved));
     });
 
     it("rejects unknown arguments with exit 2", () => {

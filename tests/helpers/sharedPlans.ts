@@ -4,7 +4,7 @@
  * (artifact contents read back from the `--out` directory).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { inject } from "vitest";
 import type { Plan } from "../../tools/plan/run";
 
@@ -41,6 +41,11 @@ interface PlanJson extends Omit<Plan, "artifacts"> {
         machine: string;
         target: string;
     }[];
+}
+
+/** The directory of the shared `<stack>.json` files, for the CLIs' `--plans DIR`. */
+export function sharedPlansDir(): string {
+    return dirname(sharedPlan("phase1").json);
 }
 
 /** The shared plan as `runPlan` returns it; fails with the CLI's stderr if the stack did not plan. */

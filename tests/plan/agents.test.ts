@@ -9,13 +9,14 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planCli, tempStackFile } from "../helpers/planCli";
-import { ROOT, shippedStack } from "../helpers/stackFiles";
+import { sharedPlan, sharedPlanObject } from "../helpers/sharedPlans";
+import { ROOT } from "../helpers/stackFiles";
 import { statefulChanges, type DiffResource } from "../../tools/plan/diff";
-import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
+import type { Plan, PlanResource } from "../../tools/plan/run";
 
 let plan: Plan;
-beforeAll(async () => {
-    plan = await runPlan(shippedStack("phase1"));
+beforeAll(() => {
+    plan = sharedPlanObject("phase1");
 });
 
 const ofType = (p: { resources: PlanResource[] }, type: string) => p.resources.filter((r) => r.type === type);
@@ -231,7 +232,7 @@ describe.each([
     ["phase2", 2, ["10.0.1.10/32"]],
     ["phase3", 6, ["10.0.1.30/32", "10.0.1.31/32"]],
 ])("%s agent pool", (stack, nodes, apiSources) => {
-    const r = planCli([stack, "--json"]);
+    const r = sharedPlan(stack as "phase2" | "phase3");
     const p = JSON.parse(r.stdout) as Plan;
 
     it(`has ${nodes} cx43 hosts on the private network from .150, behind the API servers' private addresses`, () => {

@@ -1,24 +1,23 @@
 /** Every built phase ships its own scaling alerts to the host that runs its Prometheus. */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { planCli } from "../helpers/planCli";
+import { sharedPlan } from "../helpers/sharedPlans";
 import { runTool } from "../helpers/tools";
 
 interface PlanJson {
     artifacts: { path: string; kind: string; machine: string }[];
 }
 
-describe.each([
+describe.each<["phase1" | "phase2" | "phase3", string]>([
     ["phase1", "scaling-phase1-to-phase2"],
     ["phase2", "scaling-phase2-to-phase3"],
     ["phase3", "scaling-phase3-to-phase4"],
 ])("%s", (stack, group) => {
     it(`ships ${group} beside a prometheus.yml that loads it, and promtool accepts the rules`, () => {
-        const out = mkdtempSync(join(tmpdir(), `alerts-${stack}-`));
-        const r = planCli([stack, "--json", "--out", out]);
+        const r = sharedPlan(stack);
+        const out = r.out;
         expect(r.status, r.stderr).toBe(0);
         const { artifacts } = JSON.parse(r.stdout) as PlanJson;
         const rules = artifacts.filter((a) => a.kind === "prometheus-rules");

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
-import { shippedStack } from "../helpers/stackFiles";
+import type { Plan, PlanResource } from "../../tools/plan/run";
+import { sharedPlanObject } from "../helpers/sharedPlans";
 
 let plan: Plan;
 let containers: PlanResource[];
-beforeAll(async () => {
-    plan = await runPlan(shippedStack("dev"));
+beforeAll(() => {
+    plan = sharedPlanObject("dev");
     containers = plan.resources.filter((r) => r.type === "docker:index/container:Container");
 });
 

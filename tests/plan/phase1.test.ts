@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLOUDFLARE_RANGES } from "../../core/catalog/cloudflare";
 import { PHASE_SPECS } from "../../core/phases";
-import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
-import { shippedStack } from "../helpers/stackFiles";
+import type { Plan, PlanResource } from "../../tools/plan/run";
+import { sharedPlanObject } from "../helpers/sharedPlans";
 
 let plan: Plan;
-beforeAll(async () => {
-    plan = await runPlan(shippedStack("phase1"));
+beforeAll(() => {
+    plan = sharedPlanObject("phase1");
 });
 
 /** The app side of the phase (the agent pool and its TLS material are tests/plan/agents.test.ts's). */

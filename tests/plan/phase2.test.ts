@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { CLOUDFLARE_RANGES } from "../../core/catalog/cloudflare";
 import { statefulChanges } from "../../tools/plan/diff";
 import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
+import { sharedPlanObject } from "../helpers/sharedPlans";
 import { shippedStack, withValues } from "../helpers/stackFiles";
 import { isStateful, SERVER, splitStackCost } from "./splitStacks";
 
@@ -14,7 +15,7 @@ const P = "phase-stacks";
 const base = shippedStack("phase2");
 let plan: Plan;
 beforeAll(async () => {
-    plan = await runPlan(base);
+    plan = sharedPlanObject("phase2");
 }, 60_000);
 
 const ofType = (type: string) => plan.resources.filter((r) => r.type === type);

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { statefulChanges } from "../../tools/plan/diff";
 import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
+import { sharedPlanObject } from "../helpers/sharedPlans";
 import { shippedStack, withValues } from "../helpers/stackFiles";
 import { isStateful, SERVER, splitStackCost } from "./splitStacks";
 
@@ -15,7 +16,7 @@ let plan: Plan;
 let haproxy: Plan;
 beforeAll(async () => {
     // One after the other: the Pulumi runtime the plan runs on is process-global.
-    plan = await runPlan(base);
+    plan = sharedPlanObject("phase3");
     haproxy = await runPlan(withValues(base, { [`${P}:loadBalancer`]: { kind: "haproxy" } }));
 }, 60_000);
 

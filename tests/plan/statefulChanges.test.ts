@@ -9,6 +9,7 @@ import { parse } from "yaml";
 import { STATEFUL_TYPES } from "../../core/catalog/replacement";
 import { statefulChanges, type DiffResource } from "../../tools/plan/diff";
 import { planCli, tempStackFile } from "../helpers/planCli";
+import { sharedPlan } from "../helpers/sharedPlans";
 import { ROOT } from "../helpers/stackFiles";
 
 const P = "phase-stacks";
@@ -58,7 +59,7 @@ const EDITS: Record<string, Record<string, unknown>> = {
 
 let before: DiffResource[];
 beforeAll(() => {
-    before = planResources(base);
+    before = (JSON.parse(sharedPlan("phase1").stdout) as { resources: DiffResource[] }).resources;
 });
 
 describe("stateful resources across config changes", () => {

@@ -10,7 +10,7 @@ import {
 } from "../../core/render/monitoring/alertRules";
 import { renderAppHost } from "../../core/render/machines/appHost";
 import { renderDevStack } from "../../core/render/dev/devStack";
-import { planCli } from "../helpers/planCli";
+import { sharedPlan } from "../helpers/sharedPlans";
 import { runTool } from "../helpers/tools";
 import { fileAt, phase1Spec, removeDir, tempDir, WORKLOAD } from "./fixtures";
 
@@ -59,9 +59,8 @@ describe("scaling alert rules shipped to the phase-1 host and the dev stack", ()
     });
 
     it("`npm run plan -- phase1 --out DIR` writes the rules file, labelled prometheus-rules", () => {
-        const out = tempDir("plan-out");
-        dirs.push(out);
-        const r = planCli(["phase1", "--json", "--out", out]);
+        const r = sharedPlan("phase1");
+        const out = r.out;
         expect(r.stderr).toBe("");
         const plan = JSON.parse(r.stdout) as { artifacts: { path: string; kind: string }[] };
         const rules = plan.artifacts.find((a) => a.kind === "prometheus-rules")!;

@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Artifact } from "../../tools/plan/artifacts";
 import { runPlan } from "../../tools/plan/run";
+import { sharedPlanObject } from "../helpers/sharedPlans";
 import { shippedStack, withValues } from "../helpers/stackFiles";
 import { requireTool, runTool } from "../helpers/tools";
 import {
@@ -28,15 +29,14 @@ let artifacts: Artifact[];
 let all: Artifact[];
 
 beforeAll(async () => {
-    const phase3 = shippedStack("phase3");
-    // One after the other: the Pulumi runtime the plan runs on is process-global.
-    const plans = [];
-    for (const file of [
-        shippedStack("phase2"),
-        phase3,
-        withValues(phase3, { "phase-stacks:loadBalancer": { kind: "haproxy" } }),
-    ])
-        plans.push(await runPlan(file));
+    // The run's shared plans of phase2 and phase3, and phase3 behind HAProxy planned here.
+    const plans = [
+        sharedPlanObject("phase2"),
+        sharedPlanObject("phase3"),
+        await runPlan(
+            withValues(shippedStack("phase3"), { "phase-stacks:loadBalancer": { kind: "haproxy" } }),
+        ),
+    ];
     // Distinct contents only: the replica and the primary share most files.
     const seen = new Set<string>();
     all = plans.flatMap((p) => p.artifacts);

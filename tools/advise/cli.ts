@@ -1,9 +1,10 @@
 /**
- * npm run advise -- METRICS.json [--json] [--min-triggers N]
- * npm run advise -- --prometheus URL --phase <phase> [--json] [--min-triggers N]
+ * npm run advise -- METRICS.json [--json] [--min-triggers N] [--plans DIR]
+ * npm run advise -- --prometheus URL --phase <phase> [--json] [--min-triggers N] [--plans DIR]
  *
  * Evaluates the seed's scaling triggers on the current metrics and answers: stay or move, to which phase,
  * which triggers hold and by how much, the monthly cost now and after, and the migration runbook.
+ * `--plans DIR` reads saved plans (`DIR/<stack>.json`) instead of planning the two phases again.
  * Exit codes: 0 answered, 2 invalid metrics or arguments, 3 Prometheus unreachable or a query failed.
  */
 import { readFileSync } from "node:fs";
@@ -16,8 +17,8 @@ import { buildAdvice, renderAdvice } from "./advice";
 import { fetchMeasurements, PrometheusError } from "./prometheus";
 
 const USAGE = [
-    "usage: npm run advise -- METRICS.json [--json] [--min-triggers N]",
-    "       npm run advise -- --prometheus URL --phase <phase1..phase5> [--json] [--min-triggers N]",
+    "usage: npm run advise -- METRICS.json [--json] [--min-triggers N] [--plans DIR]",
+    "       npm run advise -- --prometheus URL --phase <phase1..phase5> [--json] [--min-triggers N] [--plans DIR]",
 ].join("\n");
 
 class UsageError extends Error {}
@@ -65,6 +66,7 @@ async function main(): Promise<number> {
             prometheus: { type: "string" },
             phase: { type: "string" },
             "min-triggers": { type: "string", default: String(DEFAULT_MIN_TRIGGERS) },
+            plans: { type: "string" },
         },
     });
     const minRaw = args.values["min-triggers"];
@@ -77,8 +79,9 @@ async function main(): Promise<number> {
     const input = await readInput({ ...args.values, positionals: args.positionals });
     const decision = decide(input.currentPhase, input, minTriggers);
     // Both plans run at once, each in its own process.
-    const current = planCost(decision.currentPhase);
-    const recommended = decision.migrate ? planCost(decision.recommendedPhase) : current;
+    const plans = args.values.plans;
+    const current = planCost(decision.currentPhase, plans);
+    const recommended = decision.migrate ? planCost(decision.recommendedPhase, plans) : current;
     const measurements = Object.fromEntries(METRIC_INPUT_KEYS.map((k) => [k, input[k]])) as Measurements;
     const advice = buildAdvice(decision, measurements, {
         current: await current,

@@ -1,15 +1,21 @@
 /**
- * A phase's monthly cost from its offline plan, run as `tools/plan/cli.ts <stack> --json` in a child process
- * (the Pulumi runtime allows one program per process). A stack whose plan cannot run (its topology is not
- * built yet, or its config is invalid) stands in with the seed's figure, marked as such: never a silent 0.
+ * A phase's monthly cost from its offline plan, run as `tools/plan/cli <stack> --json` in a child process
+ * (the Pulumi runtime allows one program per process), or read from `<plans>/<stack>.json` when a directory
+ * of plans made earlier is given. A stack whose plan cannot run (its topology is not built yet, or its config
+ * is invalid) stands in with the seed's figure, marked as such: never a silent 0.
  */
 import { spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { PHASE_SPECS, type Phase } from "../../core/phases";
+import { findRoot } from "../plan/root";
 
-const ROOT = resolve(__dirname, "../..");
-const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
-const PLAN_CLI = join(ROOT, "tools/plan/cli.ts");
+const ROOT = findRoot(__dirname);
+/** The plan CLI beside this module: the compiled JS under node, the TypeScript under tsx. */
+const COMPILED = __filename.endsWith(".js");
+const PLAN_ARGS = COMPILED
+    ? [join(__dirname, "../plan/cli.js")]
+    : [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/plan/cli.ts")];
 const PLAN_TIMEOUT_MS = 120_000;
 
 export interface MonthlyCost {
@@ -33,7 +39,7 @@ interface Run {
 
 function runPlanCli(stack: string): Promise<Run> {
     return new Promise((done) => {
-        const child = spawn(process.execPath, [TSX, PLAN_CLI, stack, "--json"], {
+        const child = spawn(process.execPath, [...PLAN_ARGS, stack, "--json"], {
             cwd: ROOT,
             timeout: PLAN_TIMEOUT_MS,
         });
@@ -66,8 +72,11 @@ function reason(run: Run): string {
 }
 
 /** Exit 0 (clean) and 1 (a policy violation) both print the plan; anything else has no cost to read. */
-export async function planCost(stack: Phase): Promise<MonthlyCost> {
-    const run = await runPlanCli(stack);
+export async function planCost(stack: Phase, plans?: string): Promise<MonthlyCost> {
+    const saved = plans === undefined ? undefined : join(plans, `${stack}.json`);
+    const text = saved !== undefined && existsSync(saved) ? readFileSync(saved, "utf8") : "";
+    // A saved plan is one that printed JSON; any other stack is planned here, so its reason is known.
+    const run = text.trim() ? { status: 0, stdout: text, stderr: "" } : await runPlanCli(stack);
     if (run.status === 0 || run.status === 1) {
         const plan = JSON.parse(run.stdout) as { cost: { monthlyEur: number } };
         return { stack, source: "plan", eur: plan.cost.monthlyEur };
@@ -76,13 +85,17 @@ export async function planCost(stack: Phase): Promise<MonthlyCost> {
 }
 
 /** Plans several stacks, two at a time (one per core; each plan is a Node process). */
-export async function planCosts(stacks: readonly Phase[], parallel = 2): Promise<MonthlyCost[]> {
+export async function planCosts(
+    stacks: readonly Phase[],
+    plans?: string,
+    parallel = 2,
+): Promise<MonthlyCost[]> {
     const results: MonthlyCost[] = new Array<MonthlyCost>(stacks.length);
     let next = 0;
     const worker = async (): Promise<void> => {
         while (next < stacks.length) {
             const i = next++;
-            results[i] = await planCost(stacks[i]!);
+            results[i] = await planCost(stacks[i]!, plans);
         }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, stacks.length) }, worker));
