@@ -14,7 +14,7 @@ import { isStateful, SERVER, splitStackCost } from "./splitStacks";
 const P = "phase-stacks";
 const base = shippedStack("phase2");
 let plan: Plan;
-beforeAll(async () => {
+beforeAll(() => {
     plan = sharedPlanObject("phase2");
 }, 60_000);
 
