@@ -7,6 +7,7 @@
  */
 import { CONTAINER_PATHS, DOCKER_COMPOSE, SCRIPTS_DIR } from "../render/base/paths";
 import { shellQuote } from "../render/base/shell";
+import type { BuiltPhase, OutputKey, StackOutputs } from "../contracts/outputs";
 import type { ProductionPhase, ScalablePhase } from "./matrix";
 
 export const RUNBOOK_STAGES = ["T-7", "T-1", "cutover", "post-migration", "rollback"] as const;
@@ -19,18 +20,40 @@ export interface RunbookStep {
 }
 
 /**
- * Where each stack's outputs say its hosts are: the public addresses of an app host and of the Postgres
- * primary's host (to SSH to), and the jq path, within `privateAddresses`, of the address replicas stream from.
- * Phases 1 and 2 export these today; phases 3-5 must export `appIpv4` and `dataIpv4` too.
+ * How the runbook finds a host's public address (to SSH to): a stack output the phase's contract declares
+ * (core/contracts/outputs.ts), or, where the phase exports none, the server's `ipv4Address` in the stack's
+ * state (`pulumi stack export`), by its resource name.
  */
-const HOST_OUTPUTS: Readonly<
-    Record<ProductionPhase, { readonly app: string; readonly db: string; readonly dbPrivate?: string }>
-> = {
-    phase1: { app: "appIpv4", db: "appIpv4" },
-    phase2: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".data" },
-    phase3: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".writer" },
-    phase4: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".writer" },
-    phase5: { app: "appIpv4", db: "dataIpv4", dbPrivate: ".writer" },
+type HostAddress<P extends BuiltPhase> = { readonly output: OutputKey<P> } | { readonly server: string };
+
+interface HostLookup<P extends BuiltPhase> {
+    readonly app: HostAddress<P>;
+    readonly db: HostAddress<P>;
+    /** The jq path, within the `privateAddresses` output, of the address replicas stream from. */
+    readonly dbPrivate?: P extends "phase2" | "phase3"
+        ? `.${keyof StackOutputs[P]["privateAddresses"] & string}`
+        : never;
+}
+
+/** Phase 3's hosts, by the names stacks/phase3.ts gives them; phases 4-5 reuse them until their issues. */
+const PHASE3_HOSTS = {
+    app: { server: "backend-1-server" },
+    db: { server: "db-primary-host-server" },
+    dbPrivate: ".writer",
+} as const;
+
+const HOSTS: {
+    readonly phase1: HostLookup<"phase1">;
+    readonly phase2: HostLookup<"phase2">;
+    readonly phase3: HostLookup<"phase3">;
+    readonly phase4: HostLookup<"phase3">;
+    readonly phase5: HostLookup<"phase3">;
+} = {
+    phase1: { app: { output: "appIpv4" }, db: { output: "appIpv4" } },
+    phase2: { app: { output: "appIpv4" }, db: { output: "dataIpv4" }, dbPrivate: ".data" },
+    phase3: PHASE3_HOSTS,
+    phase4: PHASE3_HOSTS,
+    phase5: PHASE3_HOSTS,
 };
 
 /**
@@ -75,17 +98,23 @@ function copyDatabase(fromVar: string, from: ProductionPhase, toVar: string, to:
     return `${on(fromVar, `${pg(from, "pg_dump")} -Fc`)} | ${on(toVar, `${pg(to, "pg_restore")} ${RESTORE_FLAGS}`)}`;
 }
 
+function address(phase: ProductionPhase, key: "app" | "db"): string {
+    const a = (HOSTS[phase] as HostLookup<BuiltPhase>)[key];
+    if ("output" in a) return `$(pulumi stack output ${a.output} --stack ${phase})`;
+    const select = `.deployment.resources[] | select(.type == "hcloud:index/server:Server" and (.urn | endswith("::${a.server}"))) | .outputs.ipv4Address`;
+    return `$(pulumi stack export --stack ${phase} | jq -r ${shellQuote(select)})`;
+}
+
 function hostVars(from: ScalablePhase, to: ProductionPhase): string[] {
-    const out = (phase: ProductionPhase, key: "app" | "db") =>
-        `$(pulumi stack output ${HOST_OUTPUTS[phase][key]} --stack ${phase})`;
+    const dbPrivate = (HOSTS[from] as HostLookup<BuiltPhase>).dbPrivate;
     return [
-        `export SOURCE_APP=${out(from, "app")} SOURCE_DB=${out(from, "db")}`,
-        `export TARGET_APP=${out(to, "app")} TARGET_DB=${out(to, "db")}`,
+        `export SOURCE_APP=${address(from, "app")} SOURCE_DB=${address(from, "db")}`,
+        `export TARGET_APP=${address(to, "app")} TARGET_DB=${address(to, "db")}`,
         `export PGDATABASE=$(pulumi config get --path postgres.database --stack ${from}) PGUSER=$(pulumi config get --path postgres.user --stack ${from})`,
-        ...(HOST_OUTPUTS[from].dbPrivate === undefined
+        ...(dbPrivate === undefined
             ? []
             : [
-                  `export SOURCE_DB_PRIVATE=$(pulumi stack output privateAddresses --stack ${from} --json | jq -r ${HOST_OUTPUTS[from].dbPrivate})`,
+                  `export SOURCE_DB_PRIVATE=$(pulumi stack output privateAddresses --stack ${from} --json | jq -r ${dbPrivate})`,
               ]),
     ];
 }

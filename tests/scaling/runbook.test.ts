@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { RUNBOOK_STAGES, buildRunbook } from "../../core/scaling/runbook";
 import { SCALABLE_PHASES, TRIGGER_MATRIX } from "../../core/scaling/matrix";
+import { OUTPUT_KEYS } from "../../core/contracts/outputs";
+import { sharedPlan } from "../helpers/sharedPlans";
 import { runTool } from "../helpers/tools";
 
 /**
@@ -102,5 +104,69 @@ describe("the remote commands' quoting", () => {
         expect(log.output).toContain(
             'export PGDATABASE=app ; sudo -u postgres pg_restore -d "$PGDATABASE" --clean --if-exists --no-owner --single-transaction',
         );
+    });
+});
+
+/** What every runbook asks of each stack: `pulumi stack output KEY`, a jq path in it, a server in its state. */
+function stackReads(): { phase: string; key: string; path?: string }[] {
+    const commands = SCALABLE_PHASES.flatMap((from) => buildRunbook(from, TRIGGER_MATRIX[from].to)).flatMap(
+        (s) => s.commands,
+    );
+    return commands.flatMap((c) =>
+        [...c.matchAll(/pulumi stack output (\w+) --stack (\w+)(?: --json \| jq -r (\.\w+))?/g)].map((m) => ({
+            key: m[1]!,
+            phase: m[2]!,
+            ...(m[3] ? { path: m[3] } : {}),
+        })),
+    );
+}
+
+describe("the runbook against the stacks' output contract", () => {
+    const built = ["phase1", "phase2", "phase3"] as const;
+
+    it.each(built)("%s: the contract declares exactly what the planned stack exports", (phase) => {
+        const outputs = (JSON.parse(sharedPlan(phase).stdout) as { outputs: Record<string, unknown> })
+            .outputs;
+        const declared = OUTPUT_KEYS[phase] as Record<string, boolean>;
+        expect(Object.keys(outputs).filter((k) => !(k in declared))).toEqual([]);
+        const always = Object.keys(declared).filter((k) => declared[k]);
+        expect(always.filter((k) => !(k in outputs))).toEqual([]);
+    });
+
+    it.each(built)(
+        "%s: every output the runbook reads is declared and planned, with its jq path",
+        (phase) => {
+            const outputs = (JSON.parse(sharedPlan(phase).stdout) as { outputs: Record<string, unknown> })
+                .outputs;
+            const reads = stackReads().filter((r) => r.phase === phase);
+            expect(reads.length).toBeGreaterThan(0);
+            for (const r of reads) {
+                expect(Object.keys(OUTPUT_KEYS[phase]), `${phase} declares ${r.key}`).toContain(r.key);
+                expect(Object.keys(outputs), `${phase} exports ${r.key}`).toContain(r.key);
+                if (r.path)
+                    expect(outputs[r.key], `${phase} ${r.key}${r.path}`).toHaveProperty(r.path.slice(1));
+            }
+        },
+    );
+
+    it.each(built)("%s: every server the runbook looks up in the stack's state is planned", (phase) => {
+        const names = (
+            JSON.parse(sharedPlan(phase).stdout) as { resources: { type: string; name: string }[] }
+        ).resources
+            .filter((r) => r.type === "hcloud:index/server:Server")
+            .map((r) => r.name);
+        const commands = SCALABLE_PHASES.flatMap((from) => buildRunbook(from, TRIGGER_MATRIX[from].to))
+            .flatMap((s) => s.commands)
+            .join("\n");
+        const lookups = [
+            ...commands.matchAll(
+                /pulumi stack export --stack (\w+) \| jq -r '[^']*endswith\("::([\w-]+)"\)/g,
+            ),
+        ]
+            .filter((m) => m[1] === phase)
+            .map((m) => m[2]!);
+        // Phase 3 exports no host's public address: the runbook must find its servers in the state.
+        if (phase === "phase3") expect(lookups.length).toBeGreaterThan(0);
+        for (const server of lookups) expect(names, `${phase} plans ${server}`).toContain(server);
     });
 });

@@ -1,0 +1,124 @@
+/**
+ * Each built phase's stack outputs, as `pulumi stack output --json` prints them: the contract between the
+ * stacks that export them and the tools that read them (the migration runbook, the advisor, the offline
+ * plan's cost). A stack annotates its return value with its phase's type; a reader names only keys declared
+ * here, and tests/scaling/runbook.test.ts checks those keys against every phase's planned outputs.
+ */
+import type { ExternalCost } from "../cost/model";
+
+/** The ClawHQ agent pools' contract for the API servers (present when the stack configures `agents`). */
+export interface AgentPoolsOutput {
+    readonly dockerTlsPort: number;
+    readonly caCertPem: string;
+    readonly clientCertPem: string;
+    readonly pools: readonly {
+        readonly name: string;
+        readonly activeUsers: number;
+        readonly limits: Readonly<Record<string, string | number>>;
+        readonly nodes: number;
+        readonly endpoints: readonly string[];
+    }[];
+}
+
+/** The agent pool outputs every cloud phase spreads into its own (stacks/agents.ts). */
+export interface AgentOutputs {
+    readonly agentPools?: AgentPoolsOutput;
+    /** Secret: the Docker TLS client key the API servers use. */
+    readonly agentClientKeyPem?: string;
+}
+
+export interface HostMemory {
+    readonly limitsMb: number;
+    readonly usableMb: number;
+    readonly overcommit: number;
+}
+
+export interface DevOutputs {
+    readonly urls: readonly string[];
+}
+
+export interface Phase1Outputs extends AgentOutputs {
+    /** The single server's public addresses: SSH and the origin. */
+    readonly appIpv4: string;
+    readonly appIpv6: string;
+    readonly urls: readonly string[];
+    readonly memory: HostMemory;
+    readonly externalCosts: readonly ExternalCost[];
+}
+
+export interface Phase2Outputs extends AgentOutputs {
+    readonly appIpv4: string;
+    readonly dataIpv4: string;
+    readonly privateAddresses: { readonly app: string; readonly data: string };
+    readonly urls: readonly string[];
+    readonly memory: { readonly app: HostMemory; readonly data: HostMemory };
+    readonly externalCosts: readonly ExternalCost[];
+}
+
+export interface Phase3Outputs extends AgentOutputs {
+    /** The public entry point (the load balancer); phase 3 exports no host's public address. */
+    readonly entryIpv4: string;
+    readonly loadBalancer: "hetzner" | "haproxy";
+    readonly privateAddresses: {
+        readonly backends: readonly string[];
+        readonly frontend: string;
+        /** Database node name (primary, replica1, ...) -> its private address. */
+        readonly database: Readonly<Record<string, string>>;
+        /** The role endpoints: the writer follows the primary, the reader spreads over replicas. */
+        readonly writer: string;
+        readonly reader: string;
+    };
+    /** Private addresses of the Redis Sentinels. */
+    readonly sentinels: readonly string[];
+    readonly urls: readonly string[];
+    readonly externalCosts: readonly ExternalCost[];
+}
+
+export interface StackOutputs {
+    readonly dev: DevOutputs;
+    readonly phase1: Phase1Outputs;
+    readonly phase2: Phase2Outputs;
+    readonly phase3: Phase3Outputs;
+}
+export type BuiltPhase = keyof StackOutputs;
+
+/**
+ * Every declared key per phase, `true` when the stack always exports it: the runtime copy of the types above
+ * (the `satisfies` keeps it complete), for readers that build `pulumi stack output KEY` commands and for tests.
+ */
+export const OUTPUT_KEYS = {
+    dev: { urls: true },
+    phase1: {
+        appIpv4: true,
+        appIpv6: true,
+        urls: true,
+        memory: true,
+        externalCosts: true,
+        agentPools: false,
+        agentClientKeyPem: false,
+    },
+    phase2: {
+        appIpv4: true,
+        dataIpv4: true,
+        privateAddresses: true,
+        urls: true,
+        memory: true,
+        externalCosts: true,
+        agentPools: false,
+        agentClientKeyPem: false,
+    },
+    phase3: {
+        entryIpv4: true,
+        loadBalancer: true,
+        privateAddresses: true,
+        sentinels: true,
+        urls: true,
+        externalCosts: true,
+        agentPools: false,
+        agentClientKeyPem: false,
+    },
+} as const satisfies {
+    readonly [P in BuiltPhase]: { readonly [K in keyof Required<StackOutputs[P]>]: boolean };
+};
+
+export type OutputKey<P extends BuiltPhase> = keyof StackOutputs[P] & string;
