@@ -20,7 +20,7 @@ import { PGBOUNCER_PORT } from "../core/render/data/pgbouncer";
 import type { HostPlacement } from "../core/topology/placement";
 import { ROLE_HEALTH_PORT } from "../core/render/data/roleHealth";
 import { renderServiceHost } from "../core/render/machines/serviceHost";
-import { hostAddress, subnetPlan } from "../core/topology/addresses";
+import { hostAddress, subnetPlan } from "../core/topology/subnetPlan";
 import { planHostMemory } from "../core/topology/hostMemory";
 import {
     backendPlacement,

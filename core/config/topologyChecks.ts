@@ -5,7 +5,7 @@
  */
 import { SERVER_TYPES, type ServerTypeName } from "../catalog/hetzner";
 import { planAgentPools } from "../capacity/pools";
-import { FIRST_AGENT_HOST } from "../capacity/addresses";
+import { FIRST_AGENT_HOST } from "../capacity/agentAddresses";
 import type { Phase } from "../phases";
 import { PGBOUNCER_PORT } from "../render/data/pgbouncer";
 import { ROLE_HEALTH_PORT } from "../render/data/roleHealth";

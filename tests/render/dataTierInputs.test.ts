@@ -8,7 +8,7 @@ import { renderPgHba } from "../../core/render/data/pgHba";
 import { renderPgPass } from "../../core/render/data/pgBootstrap";
 import { renderPostgresConf } from "../../core/render/data/postgresConf";
 import { renderRedisNodeConf } from "../../core/render/data/sentinel";
-import { hostAddress, subnetPlan } from "../../core/topology/addresses";
+import { hostAddress, subnetPlan } from "../../core/topology/subnetPlan";
 import { hostMemoryProblem, planHostMemory } from "../../core/topology/hostMemory";
 import { sentinelHosts } from "../../core/topology/placements";
 import { WORKLOAD } from "./fixtures";
