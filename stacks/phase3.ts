@@ -21,7 +21,7 @@ import type { HostPlacement } from "../core/topology/placement";
 import { ROLE_HEALTH_PORT } from "../core/render/data/roleHealth";
 import { renderServiceHost } from "../core/render/machines/serviceHost";
 import { hostAddress, subnetPlan } from "../core/topology/subnetPlan";
-import { planHostMemory } from "../core/topology/hostMemory";
+import { planHostMemory } from "../core/workload/memoryPlan";
 import {
     backendPlacement,
     databasePlacement,

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { SERVER_TYPE_NAMES, SERVER_TYPES, type LocationName } from "../catalog/hetzner";
 import { cidrProblem, isWorldWide, parseCidr } from "../config/net";
-import { containersPerNode } from "./memory";
+import { containersPerNode } from "../workload/memoryPlan";
 import { BUFFER_RATIO } from "./formula";
 import { DEFAULT_SERVER_TYPES } from "./plan";
 import { TIERS, type TierName } from "./tiers";

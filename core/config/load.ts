@@ -7,7 +7,7 @@ import { z } from "zod";
 import { PHASES, type Phase } from "../phases";
 import { formatProblems, pathToString, removeFix, setFix, type ConfigProblem } from "./problems";
 import { SERVER_TYPES } from "../catalog/hetzner";
-import { memoryPlanProblem, planMemory } from "../workload/sizing";
+import { memoryPlanProblem, planMemory } from "../workload/memoryPlan";
 import { coerceScalars } from "./coerce";
 import { resolveDefaults, StackConfigSchema, type StackConfig } from "./schema";
 import {

@@ -10,7 +10,7 @@ import type { Phase } from "../phases";
 import { PGBOUNCER_PORT } from "../render/data/pgbouncer";
 import { ROLE_HEALTH_PORT } from "../render/data/roleHealth";
 import { SENTINEL_PORT } from "../render/data/sentinel";
-import { hostMemoryProblem, planHostMemory } from "../topology/hostMemory";
+import { hostMemoryProblem, planHostMemory } from "../workload/memoryPlan";
 import type { ServiceName } from "../workload/services";
 import type { StackConfig } from "./schema";
 
@@ -151,20 +151,16 @@ function splitHosts(c: StackConfig): HostSpec[] {
 export function memoryFindings(c: StackConfig): Finding[] {
     return splitHosts(c).flatMap((h): Finding[] => {
         const ramGb = SERVER_TYPES[h.type as ServerTypeName].memoryGb;
-        try {
-            const plan = planHostMemory(
-                h.host,
-                c.workload,
-                h.containers,
-                h.native,
-                ramGb,
-                c.memory.systemReserveMb,
-            );
-            const problem = hostMemoryProblem(plan, c.memory.maxOvercommit);
-            return problem ? [{ path: h.typeKey, message: problem }] : [];
-        } catch (e) {
-            return [{ path: h.typeKey, message: (e as Error).message }];
-        }
+        const plan = planHostMemory(
+            h.host,
+            c.workload,
+            h.containers,
+            h.native,
+            ramGb,
+            c.memory.systemReserveMb,
+        );
+        const problem = hostMemoryProblem(plan, c.memory.maxOvercommit);
+        return problem ? [{ path: h.typeKey, message: problem }] : [];
     });
 }
 
