@@ -70,7 +70,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
     const readerIp = hostAddress(plan, "readerLb");
     const endpoints = dataEndpoints(c.workload, writerIp, primaryIp);
     const sentinels = sentinelHosts(dbIps, [frontendIp, ...backendIps]);
-    const redisPort = c.workload.redis.port ?? 6379;
+    const redisPort = c.workload.redis.port;
 
     const network = new PrivateNetwork("private", {
         ipRange: c.network.ipRange,

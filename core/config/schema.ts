@@ -18,6 +18,7 @@ import { PHASES, PHASE_SPECS } from "../phases";
 import { REPLICATION_USER } from "../render/data/dataNode";
 import { SERVICE_NAMES, ServiceSpec, Workload } from "../workload/services";
 import { calendarProblem } from "./calendar";
+import { withDefaultPorts, type ResolvedWorkload } from "./ports";
 import { cidrProblem, isWorldWide, parseCidr } from "./net";
 import { sshPublicKeyProblem } from "./sshKey";
 
@@ -283,7 +284,7 @@ type Parsed = z.output<typeof StackConfigSchema>;
 
 /** The validated config with the workload overrides applied and phase defaults filled in. */
 export interface StackConfig extends Omit<Parsed, "workloadOverrides" | "backup"> {
-    readonly workload: Workload;
+    readonly workload: ResolvedWorkload;
     readonly backup?: Parsed["backup"] & { readonly retentionDays: number };
 }
 
@@ -294,7 +295,7 @@ export function resolveDefaults(c: Parsed): StackConfig {
     ) as Workload;
     return {
         ...rest,
-        workload,
+        workload: withDefaultPorts(workload),
         backup: backup && {
             ...backup,
             retentionDays: backup.retentionDays ?? PHASE_SPECS[c.phase].backups.retentionDays,

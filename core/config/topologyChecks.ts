@@ -76,9 +76,9 @@ function splitHosts(c: StackConfig): HostSpec[] {
     const w = c.workload;
     const dataPorts = (sentinel: boolean, health: boolean): Record<string, number> => ({
         sshd: 22,
-        postgres: w.postgres.port ?? 5432,
+        postgres: w.postgres.port,
         pgbouncer: PGBOUNCER_PORT,
-        redis: w.redis.port ?? 6379,
+        redis: w.redis.port,
         ...(sentinel ? { sentinel: SENTINEL_PORT } : {}),
         ...(health ? { "role health": ROLE_HEALTH_PORT } : {}),
     });

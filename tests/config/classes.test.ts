@@ -14,7 +14,6 @@ const ECDSA_384 =
     "ecdsa-sha2-nistp384 AAAAE2VjZHNhLXNoYTItbmlzdHAzODQAAAAIbmlzdHAzODQAAABhBJfqolBkPtiULQH8tHl1kpuKgPClGbct84CZxpmmFff216l9+p7uZdXOfRLfz91XGQim1YKj/qbkFNTM+Rp7zV+rmlUug63FwvFcS90uqyA4WfblcDpsTuVaocOMumTaAQ==";
 const RSA_1024 =
     "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQDO5tGsOLf955RxLyfTSPWK+q/gCS0tDMfkJ2MuU7Pmq5i3qpuzk+wh2UcHoPa+uaRFm4uZFSgrOve9SnXDvq915mwwTxpQavPuwdL+8Z57B9E1eP9fx1i0IBQ5V7MipTGddRgd4GC0XFr9zgaZLdXbli1lOgVjmZULiVFM3LDFLw==";
-const AGENT_IMAGE = "ghcr.io/clawhq/openclaw-agent:1.0.0";
 
 /** The shipped stack's section with one value deep-set (a dotted path under the section). */
 function patched(stack: string, section: string, path: string, value: unknown): Record<string, unknown> {
