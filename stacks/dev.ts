@@ -24,7 +24,7 @@ export function devStack(c: StackConfig, stack: string): Record<string, unknown>
         urls: [
             `http://${DEV_HOSTNAMES.app}:${DEV_PROXY_PORT}`,
             `http://${DEV_HOSTNAMES.api}:${DEV_PROXY_PORT}`,
-            `http://127.0.0.1:${c.workload.grafana.port ?? 3000}`,
+            `http://127.0.0.1:${c.workload.grafana.port}`,
         ],
     };
 }

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
 import { SERVER_TYPES, type ServerTypeName } from "../core/catalog/hetzner";
 import { renderAppHost, type AppHostSecrets } from "../core/render/machines/appHost";
-import { planMemory } from "../core/workload/sizing";
+import { planMemory } from "../core/workload/memoryPlan";
 import { AppServer } from "../components/hetzner/appServer";
 import { DataVolume } from "../components/hetzner/dataVolume";
 import { availableLocation } from "../components/hetzner/location";

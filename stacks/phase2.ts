@@ -13,8 +13,8 @@ import { LOCATIONS, SERVER_TYPES, type ServerTypeName } from "../core/catalog/he
 import { PHASE_SPECS } from "../core/phases";
 import { renderDatabaseHost } from "../core/render/machines/databaseHost";
 import { renderServiceHost } from "../core/render/machines/serviceHost";
-import { hostAddress, subnetPlan } from "../core/topology/addresses";
-import { hostMemoryProblem, planHostMemory, type HostMemoryPlan } from "../core/topology/hostMemory";
+import { hostAddress, subnetPlan } from "../core/topology/subnetPlan";
+import { hostMemoryProblem, planHostMemory, type HostMemoryPlan } from "../core/workload/memoryPlan";
 import { dataEndpoints, phase2AppPlacement, phase2DataPlacement } from "../core/topology/placements";
 import { DatabaseNode } from "../components/data/databaseNode";
 import { FleetServer } from "../components/fleet/fleetServer";

@@ -20,8 +20,8 @@ import { PGBOUNCER_PORT } from "../core/render/data/pgbouncer";
 import type { HostPlacement } from "../core/topology/placement";
 import { ROLE_HEALTH_PORT } from "../core/render/data/roleHealth";
 import { renderServiceHost } from "../core/render/machines/serviceHost";
-import { hostAddress, subnetPlan } from "../core/topology/addresses";
-import { planHostMemory } from "../core/topology/hostMemory";
+import { hostAddress, subnetPlan } from "../core/topology/subnetPlan";
+import { planHostMemory } from "../core/workload/memoryPlan";
 import {
     backendPlacement,
     databasePlacement,
@@ -70,7 +70,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
     const readerIp = hostAddress(plan, "readerLb");
     const endpoints = dataEndpoints(c.workload, writerIp, primaryIp);
     const sentinels = sentinelHosts(dbIps, [frontendIp, ...backendIps]);
-    const redisPort = c.workload.redis.port ?? 6379;
+    const redisPort = c.workload.redis.port;
 
     const network = new PrivateNetwork("private", {
         ipRange: c.network.ipRange,

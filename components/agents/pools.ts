@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentsConfig } from "../../core/capacity/config";
-import { agentHostIps } from "../../core/capacity/addresses";
+import { agentHostIps } from "../../core/capacity/agentAddresses";
 import { planAgentPools } from "../../core/capacity/pools";
 import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
 import { availableLocation } from "../hetzner/location";

@@ -5,16 +5,20 @@
  */
 import { z } from "zod";
 import { SERVER_TYPE_NAMES, SERVER_TYPES, type LocationName } from "../catalog/hetzner";
-import { isWorldWide, parseCidr } from "../config/net";
-import { containersPerNode } from "./memory";
+import { cidrProblem, isWorldWide, parseCidr } from "../config/net";
+import { containersPerNode } from "../workload/memoryPlan";
 import { BUFFER_RATIO } from "./formula";
+import { DEFAULT_SERVER_TYPES } from "./plan";
 import { TIERS, type TierName } from "./tiers";
 
 const ServerType = z.enum(SERVER_TYPE_NAMES as [string, ...string[]]);
 
 const ApiCidr = z
     .string()
-    .refine((s) => parseCidr(s) !== undefined, "must be a CIDR such as 203.0.113.7/32")
+    .superRefine((s, ctx) => {
+        const message = cidrProblem(s);
+        if (message !== undefined) ctx.addIssue({ code: "custom", message });
+    })
     .refine((s) => {
         const c = parseCidr(s);
         return c === undefined || !isWorldWide(c);
@@ -79,8 +83,9 @@ export function agentsIssues(
     systemReserveMb: number,
 ): Issue[] {
     const issues: Issue[] = [];
-    const check = (path: (string | number)[], tier: TierName, typeName: string | undefined) => {
-        if (typeName === undefined) return;
+    // A pool's type defaults per tier; the default must be sold where the stack runs, too.
+    const check = (path: (string | number)[], tier: TierName, explicit: string | undefined) => {
+        const typeName = explicit ?? DEFAULT_SERVER_TYPES[tier];
         const type = SERVER_TYPES[typeName as keyof typeof SERVER_TYPES];
         if (!locations.some((l) => type.locations.includes(l)))
             issues.push({
@@ -94,7 +99,8 @@ export function agentsIssues(
             });
     };
     for (const tier of ["free", "pro", "business"] as const)
-        check(["agents", "tiers", tier, "serverType"], tier, agents.tiers[tier].serverType);
+        if (agents.tiers[tier].activeUsers > 0 || agents.tiers[tier].serverType !== undefined)
+            check(["agents", "tiers", tier, "serverType"], tier, agents.tiers[tier].serverType);
     agents.enterprise.forEach((c, i) =>
         check(["agents", "enterprise", i, "serverType"], "enterprise", c.serverType),
     );

@@ -5,7 +5,7 @@
 import { SERVER_TYPES, type ServerTypeName } from "../catalog/hetzner";
 import { priceResources } from "../cost/model";
 import { nodesFor, type NodeCount } from "./formula";
-import { checkNodeMemory, containersPerNode, type MemoryCheck } from "./memory";
+import { checkNodeMemory, containersPerNode, type MemoryCheck } from "../workload/memoryPlan";
 import { TIERS, type TierName } from "./tiers";
 
 export interface PoolPlanInput {

@@ -7,8 +7,19 @@ import { z } from "zod";
 import { PHASES, type Phase } from "../phases";
 import { formatProblems, pathToString, removeFix, setFix, type ConfigProblem } from "./problems";
 import { SERVER_TYPES } from "../catalog/hetzner";
-import { memoryPlanProblem, planMemory } from "../workload/sizing";
+import { memoryPlanProblem, planMemory } from "../workload/memoryPlan";
+import { coerceScalars } from "./coerce";
 import { resolveDefaults, StackConfigSchema, type StackConfig } from "./schema";
+import {
+    agentAddressFindings,
+    memoryFindings,
+    portFindings,
+    unusedKeys,
+    type Finding,
+} from "./topologyChecks";
+
+/** Namespaces a stack may hold besides the project's: the providers the program uses, and Pulumi's own. */
+export const PROVIDER_NAMESPACES = ["hcloud", "cloudflare", "docker", "random", "tls", "pulumi"] as const;
 
 export interface RawConfig {
     readonly project: string;
@@ -90,6 +101,16 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
     const settings: Record<string, unknown> = {};
 
     for (const [fullKey, value] of Object.entries(raw.values)) {
+        const namespace = fullKey.includes(":") ? fullKey.slice(0, fullKey.indexOf(":")) : "";
+        if (namespace !== project && !(PROVIDER_NAMESPACES as readonly string[]).includes(namespace)) {
+            const key = fullKey.slice(namespace.length + 1);
+            problems.push({
+                key: fullKey,
+                message: `is in namespace "${namespace}", which nothing reads (the project is ${project})`,
+                fix: `pulumi config rm '${fullKey}' --stack ${stack}  (then: ${setFix(key, stack)})`,
+            });
+            continue;
+        }
         if (!fullKey.startsWith(prefix) || credentialKeys.has(fullKey)) continue;
         const key = fullKey.slice(prefix.length);
         if (raw.secretKeys.has(fullKey)) {
@@ -104,7 +125,10 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
         settings[key] = parseValue(value);
     }
 
-    const parsed = StackConfigSchema.safeParse(settings);
+    let parsed = StackConfigSchema.safeParse(settings);
+    // Each pass can reveal values nested under a section that failed as a whole; the depth bounds it.
+    for (let pass = 0; pass < 8 && !parsed.success && coerceScalars(settings, parsed.error); pass++)
+        parsed = StackConfigSchema.safeParse(settings);
     if (!parsed.success) problems.push(...zodProblems(parsed.error, project, stack));
 
     // The phase decides which credentials are needed, even when other settings are broken.
@@ -131,7 +155,21 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
     }
 
     const config = parsed.success ? resolveDefaults(parsed.data) : undefined;
-    if (config) problems.push(...memoryProblems(config, project, stack));
+    if (config) {
+        const findings: Finding[] = [
+            ...unusedKeys(config.phase, settings),
+            ...memoryFindings(config),
+            ...portFindings(config),
+            ...agentAddressFindings(config),
+        ];
+        problems.push(...memoryProblems(config, project, stack));
+        for (const f of findings)
+            problems.push({
+                key: `${project}:${f.path}`,
+                message: f.message,
+                fix: f.remove ? removeFix(f.path, stack) : setFix(f.path, stack),
+            });
+    }
 
     if (problems.length > 0 || !config) {
         return { ok: false, problems, message: formatProblems(problems, project, stack) };

@@ -15,26 +15,38 @@ import {
 } from "../catalog/hetzner";
 import { Agents, agentsIssues } from "../capacity/config";
 import { PHASES, PHASE_SPECS } from "../phases";
+import { REPLICATION_USER } from "../render/data/dataNode";
 import { SERVICE_NAMES, ServiceSpec, Workload } from "../workload/services";
-import { isWorldWide, parseCidr } from "./net";
+import { calendarProblem } from "./calendar";
+import { withDefaultPorts, type ResolvedWorkload } from "./ports";
+import { cidrProblem, isWorldWide, parseCidr } from "./net";
+import { sshPublicKeyProblem } from "./sshKey";
+
+/** A zod refinement from a `...Problem(value)` function: the message says why, never what. */
+function checkedBy(problem: (s: string) => string | undefined) {
+    return (s: string, ctx: z.RefinementCtx): void => {
+        const message = problem(s);
+        if (message !== undefined) ctx.addIssue({ code: "custom", message });
+    };
+}
+
+export const ORIGIN_CA_VALIDITY_DAYS = [7, 30, 90, 365, 730, 1095, 5475] as const;
+
+/** The superuser and the replication role (core/render/data/dataNode.ts REPLICATION_USER). */
+const RESERVED_DATABASE_ROLES: readonly string[] = ["postgres", REPLICATION_USER];
 
 const LocationEnum = z.enum(LOCATION_NAMES as [LocationName, ...LocationName[]]);
 const ServerTypeEnum = z.enum(SERVER_TYPE_NAMES as [string, ...string[]]);
 
 const Cidr = z
     .string()
-    .refine((s) => parseCidr(s) !== undefined, "must be a CIDR such as 203.0.113.7/32 or 2001:db8::/48")
+    .superRefine(checkedBy(cidrProblem))
     .refine((s) => {
         const c = parseCidr(s);
         return c === undefined || !isWorldWide(c);
     }, "must not open SSH to the whole internet: list your office or VPN ranges");
 
-const SshPublicKey = z
-    .string()
-    .regex(
-        /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]+( .*)?$/,
-        "must be an OpenSSH public key line (ssh-ed25519 AAAA... comment)",
-    );
+const SshPublicKey = z.string().superRefine(checkedBy(sshPublicKeyProblem));
 
 const DnsLabel = z.string().regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be one DNS label such as app");
 const DomainName = z
@@ -82,10 +94,12 @@ export const Network = z
         ipRange: z
             .string()
             .regex(/^10\.\d{1,3}\.0\.0\/16$/, "must be a private /16 such as 10.0.0.0/16")
+            .superRefine(checkedBy(cidrProblem))
             .default("10.0.0.0/16"),
         subnet: z
             .string()
             .regex(/^10\.\d{1,3}\.\d{1,3}\.0\/24$/, "must be a /24 inside ipRange, such as 10.0.1.0/24")
+            .superRefine(checkedBy(cidrProblem))
             .default("10.0.1.0/24"),
     })
     .strict()
@@ -135,9 +149,21 @@ export const Edge = z
             .int()
             .min(15_768_000, "must be at least 15768000 (six months)")
             .default(31_536_000),
-        originCertValidityDays: z.number().int().min(7).max(5475).default(5475),
+        /** Cloudflare's Origin CA issues only these lifetimes. */
+        originCertValidityDays: z
+            .number()
+            .int()
+            .refine(
+                (d) => (ORIGIN_CA_VALIDITY_DAYS as readonly number[]).includes(d),
+                `must be one of Cloudflare's Origin CA lifetimes: ${ORIGIN_CA_VALIDITY_DAYS.join(", ")} days`,
+            )
+            .default(5475),
     })
-    .strict();
+    .strict()
+    .refine((e) => e.appHost !== e.apiHost, {
+        message: "must differ from edge.appHost: both would publish the same DNS record",
+        path: ["apiHost"],
+    });
 
 export const Postgres = z
     .object({
@@ -149,6 +175,10 @@ export const Postgres = z
         user: z
             .string()
             .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
+            .refine(
+                (u) => !RESERVED_DATABASE_ROLES.includes(u) && !u.startsWith("pg_"),
+                `must not be a role the data tier owns (${RESERVED_DATABASE_ROLES.join(", ")}, pg_*): choose e.g. app`,
+            )
             .default("app"),
     })
     .strict();
@@ -164,7 +194,7 @@ export const Backup = z
             .default("backups"),
         /** Days to keep; defaults to the phase's retention from the seed. */
         retentionDays: z.number().int().min(1).max(3650).optional(),
-        onCalendar: z.string().min(1).default("*-*-* 03:15:00"),
+        onCalendar: z.string().superRefine(checkedBy(calendarProblem)).default("*-*-* 03:15:00"),
         /** What the bucket costs a month, for the cost table (Hetzner Object Storage base price by default). */
         storageMonthlyEur: z.number().min(0).default(4.99),
     })
@@ -210,8 +240,8 @@ export const StackConfigSchema = z
             if (c[key] === undefined)
                 ctx.addIssue({ code: "custom", path: [key], message: `is required for ${c.phase}` });
         }
+        const where = [c.location, ...c.fallbackLocations];
         if (c.agents) {
-            const where = [c.location, ...c.fallbackLocations];
             for (const issue of agentsIssues(c.agents, where, c.memory.systemReserveMb))
                 ctx.addIssue({ code: "custom", ...issue });
         }
@@ -237,17 +267,15 @@ export const StackConfigSchema = z
                     message: `is required for ${c.phase}`,
                 });
         }
-        const app = c.servers?.app;
-        const type = app && SERVER_TYPES[app.type as keyof typeof SERVER_TYPES];
-        if (type) {
-            const usable = [c.location, ...c.fallbackLocations].filter((l) => type.locations.includes(l));
-            if (usable.length === 0) {
+        // Every role's type, the phase-3 backends' default (the app's type) included.
+        for (const [role, server] of Object.entries(c.servers ?? {})) {
+            const type = server && SERVER_TYPES[server.type as keyof typeof SERVER_TYPES];
+            if (type && !where.some((l) => type.locations.includes(l)))
                 ctx.addIssue({
                     code: "custom",
-                    path: ["servers", "app", "type"],
-                    message: `is not sold in ${[c.location, ...c.fallbackLocations].join(", ")}; it is sold in ${type.locations.join(", ")}`,
+                    path: ["servers", role, "type"],
+                    message: `is not sold in ${where.join(", ")}; it is sold in ${type.locations.join(", ")}`,
                 });
-            }
         }
     });
 
@@ -256,7 +284,7 @@ type Parsed = z.output<typeof StackConfigSchema>;
 
 /** The validated config with the workload overrides applied and phase defaults filled in. */
 export interface StackConfig extends Omit<Parsed, "workloadOverrides" | "backup"> {
-    readonly workload: Workload;
+    readonly workload: ResolvedWorkload;
     readonly backup?: Parsed["backup"] & { readonly retentionDays: number };
 }
 
@@ -267,7 +295,7 @@ export function resolveDefaults(c: Parsed): StackConfig {
     ) as Workload;
     return {
         ...rest,
-        workload,
+        workload: withDefaultPorts(workload),
         backup: backup && {
             ...backup,
             retentionDays: backup.retentionDays ?? PHASE_SPECS[c.phase].backups.retentionDays,

@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SERVER_TYPES } from "../../core/catalog/hetzner";
-import { checkNodeMemory, containersByMemory, containersPerNode } from "../../core/capacity/memory";
+import { checkNodeMemory, containersByMemory, containersPerNode } from "../../core/workload/memoryPlan";
 import { DEFAULT_SERVER_TYPES, DEFAULT_SYSTEM_RESERVE_MB } from "../../core/capacity/plan";
 import { TIER_NAMES, TIERS } from "../../core/capacity/tiers";
 

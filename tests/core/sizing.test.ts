@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SERVICE_NAMES, type Workload } from "../../core/workload/services";
-import { memoryPlanProblem, planMemory } from "../../core/workload/sizing";
+import { memoryPlanProblem, planMemory } from "../../core/workload/memoryPlan";
 import { shippedStack } from "../helpers/stackFiles";
 import { loadStackConfig } from "../../core/config/load";
 

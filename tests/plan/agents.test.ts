@@ -219,7 +219,9 @@ describe("config edits on a running pool", () => {
             },
             [`${P}:admin`]: {
                 ...(base[`${P}:admin`] as Record<string, unknown>),
-                sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq second@example.com"],
+                sshPublicKeys: [
+                    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGrmxnwCbR8z6DFr8BApfwxtwZm0UpAqtd+rDtI7PLTV second@example.com",
+                ],
             },
         });
         expect(onAgents(statefulChanges(before, after))).toEqual([]);

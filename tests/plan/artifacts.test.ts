@@ -4,7 +4,7 @@ import type { RenderedFile } from "../../core/render/base/artifact";
 import { renderAppHost } from "../../core/render/machines/appHost";
 import { renderCloudConfig } from "../../core/render/base/cloudInit";
 import { renderDevStack } from "../../core/render/dev/devStack";
-import { planMemory } from "../../core/workload/sizing";
+import { planMemory } from "../../core/workload/memoryPlan";
 import { artifactsOf, cloudConfigArtifacts, kindOfPath } from "../../tools/plan/artifacts";
 import { shippedStack } from "../helpers/stackFiles";
 

@@ -179,7 +179,9 @@ const EDITS: Record<string, Record<string, unknown>> = {
             database: { type: "cx33", image: "debian-12" },
         },
         [`${P}:admin`]: {
-            sshPublicKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq second@example.com"],
+            sshPublicKeys: [
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGrmxnwCbR8z6DFr8BApfwxtwZm0UpAqtd+rDtI7PLTV second@example.com",
+            ],
             sshAllowedCidrs: ["198.51.100.0/24"],
         },
         [`${P}:edge`]: { zone: "example.org", zoneId: "fedcba9876543210fedcba9876543210" },

@@ -30,7 +30,7 @@ const EDITS: Record<string, Record<string, unknown>> = {
         [`${P}:admin`]: {
             sshPublicKeys: [
                 ...(base[`${P}:admin`] as { sshPublicKeys: string[] }).sshPublicKeys,
-                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFq second@example.com",
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGrmxnwCbR8z6DFr8BApfwxtwZm0UpAqtd+rDtI7PLTV second@example.com",
             ],
             sshAllowedCidrs: ["198.51.100.0/24"],
         },

@@ -10,7 +10,7 @@ import { SECRETS_DIR } from "../../core/render/base/artifact";
 import { renderAgentHost, type AgentHostSpec } from "../../core/render/machines/agentHost";
 import { DOCKER_TLS_PATHS } from "../../core/render/agents/dockerTls";
 import { WARM_POOL_UNITS } from "../../core/render/agents/warmPool";
-import { containersByMemory } from "../../core/capacity/memory";
+import { containersByMemory } from "../../core/workload/memoryPlan";
 import { CONTAINER_DENIED_RANGES } from "../../core/render/host/metadataBlock";
 import { requireTool, runTool } from "../helpers/tools";
 import { fileAt, originCert, removeDir, tempDir, writeFilesOf, writeTree } from "./fixtures";

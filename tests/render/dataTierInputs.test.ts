@@ -8,8 +8,8 @@ import { renderPgHba } from "../../core/render/data/pgHba";
 import { renderPgPass } from "../../core/render/data/pgBootstrap";
 import { renderPostgresConf } from "../../core/render/data/postgresConf";
 import { renderRedisNodeConf } from "../../core/render/data/sentinel";
-import { hostAddress, subnetPlan } from "../../core/topology/addresses";
-import { hostMemoryProblem, planHostMemory } from "../../core/topology/hostMemory";
+import { hostAddress, subnetPlan } from "../../core/topology/subnetPlan";
+import { hostMemoryProblem, planHostMemory } from "../../core/workload/memoryPlan";
 import { sentinelHosts } from "../../core/topology/placements";
 import { WORKLOAD } from "./fixtures";
 
@@ -132,7 +132,7 @@ describe("topology helpers", () => {
         expect(hostMemoryProblem(plan, 1.25)).toMatch(
             /^data: container memory limits total \d+ MiB, .* workloadOverrides$/,
         );
-        expect(() => planHostMemory("tiny", WORKLOAD, [], ["postgres"], 2, 1024)).toThrow(
+        expect(hostMemoryProblem(planHostMemory("tiny", WORKLOAD, [], ["postgres"], 2, 1024), 1.25)).toMatch(
             /choose a larger server type/,
         );
     });

@@ -7,7 +7,7 @@
  */
 import { TIER_LABEL } from "../../contracts/labels";
 import { cpuLimit, PIDS_LIMIT, TIERS, type TierName } from "../../capacity/tiers";
-import { checkNodeMemory } from "../../capacity/memory";
+import { checkNodeMemory } from "../../workload/memoryPlan";
 import type { RenderedFile } from "../base/artifact";
 import { SCRIPTS_DIR } from "../base/paths";
 import { bashScript } from "../base/shell";

@@ -1,8 +1,8 @@
 /**
- * Private addresses of agent hosts in the phase's /24: from .150 up, clear of the roles in core/topology/addresses.ts
+ * Private addresses of agent hosts in the phase's /24: from .150 up, clear of the roles in core/topology/subnetPlan.ts
  * (gateway .1, load balancers .2-.4, app .10, frontend .20, backends .30+, database nodes .100+).
  */
-import { subnetPlan } from "../topology/addresses";
+import { subnetPlan } from "../topology/subnetPlan";
 
 export const FIRST_AGENT_HOST = 150;
 
