@@ -141,7 +141,7 @@ export async function runPlan(file: LoadedStackFile): Promise<Plan> {
                 dependencies: r.dependencies,
             },
         })),
-        { stack: file.stack },
+        { phase },
     );
     return {
         project: file.project,
