@@ -2,6 +2,7 @@
 import { agentPoolHostLimits } from "./caps/agentPool";
 import { dockerResourceLimits } from "./caps/docker";
 import { monthlyBudget, openEndedBudget } from "./caps/budget";
+import { stackPhaseDeclared } from "./caps/phase";
 import { k8sResourceLimits } from "./caps/pods";
 import { serverCount, serverTypesAllowed } from "./caps/servers";
 import { tenantDefaultDeny, tenantLimitRange, tenantResourceQuota } from "./caps/tenants";
@@ -32,6 +33,7 @@ export const policies: readonly PackPolicy[] = [
     tenantResourceQuota,
     tenantLimitRange,
     tenantDefaultDeny,
+    stackPhaseDeclared,
     serverTypesAllowed,
     serverCount,
     monthlyBudget,

@@ -35,8 +35,8 @@ export interface Violation {
 }
 
 export interface EvaluateOptions {
-    /** Stack name (= phase id for the shipped stacks); defaults to the stack in the first URN. */
-    stack?: string;
+    /** The stack's phase from its validated config (`phase-stacks:phase`), never its name. */
+    phase?: string;
     /** Pack config in `--policy-pack-config` form: `{ "<policy>": level | { enforcementLevel?, ...thresholds }, all?: level }`. */
     config?: Record<string, unknown>;
 }

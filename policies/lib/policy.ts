@@ -66,7 +66,7 @@ export interface Judged {
 }
 
 export interface Context {
-    /** Stack name, or the `phase-stacks:phase` stack tag: the key of phase-specific config. */
+    /** The `phase-stacks:phase` stack tag (never the stack name): the key of phase-specific config. */
     readonly phase: string | undefined;
 }
 
@@ -158,7 +158,7 @@ export function resourcePolicy<S extends ConfigSchema>(spec: ResourceSpec<S>): P
                 dependencies: [],
             };
             const subject = `${kindLabel(args.type)} '${args.name}'`;
-            for (const p of spec.judge(judged, config, { phase: phaseOf(args.stackTags, args.urn) })) {
+            for (const p of spec.judge(judged, config, { phase: phaseOf(args.stackTags) })) {
                 report(formatProblem(subject, p, m.frameworkId));
             }
         },
@@ -179,11 +179,11 @@ export function stackPolicy<S extends ConfigSchema>(spec: StackSpec<S>): PackSta
                 opts: r.opts,
                 dependencies: r.dependencies.map((d) => d.urn),
             }));
-            const phase = phaseOf(args.stackTags, resources[0]?.urn);
+            const phase = phaseOf(args.stackTags);
             for (const p of spec.judge(resources, config, { phase })) {
                 const subject = p.subject
                     ? `${kindLabel(p.subject.type)} '${p.subject.name}'`
-                    : `stack '${phase ?? "?"}'`;
+                    : `stack (phase ${phase ?? "unknown"})`;
                 report(formatProblem(subject, p, m.frameworkId), p.subject?.urn);
             }
         },

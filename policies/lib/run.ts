@@ -65,9 +65,9 @@ function engineOptions(r: PolicyResource): PolicyResourceOptions {
     };
 }
 
-/** The stack whose rules apply: options.stack, else the stack in the first URN. */
-export function stackOf(resources: readonly PolicyResource[], options: EvaluateOptions): string | undefined {
-    return options.stack ?? stackFromUrn(resources.find((r) => r.urn !== undefined)?.urn);
+/** The stack named in the first URN: only for the URNs of records that come without one. */
+function stackOf(resources: readonly PolicyResource[]): string | undefined {
+    return stackFromUrn(resources.find((r) => r.urn !== undefined)?.urn);
 }
 
 function urnOf(r: PolicyResource, stack: string | undefined): string {
@@ -83,8 +83,9 @@ function typeChecks(type: string, props: Record<string, unknown>) {
     };
 }
 
-function tagsFor(stack: string | undefined): ReadonlyMap<string, string> {
-    return new Map(stack === undefined ? [] : [[PHASE_TAG, stack]]);
+/** The stack tags the engine would pass: the phase, when the caller knows it from the stack's config. */
+function tagsFor(phase: string | undefined): ReadonlyMap<string, string> {
+    return new Map(phase === undefined ? [] : [[PHASE_TAG, phase]]);
 }
 
 export function runPolicy(
@@ -96,8 +97,9 @@ export function runPolicy(
     policy.validateConfig(configProps);
     if (level === "disabled") return [];
     const reportedLevel: Level = level === "advisory" ? "advisory" : "mandatory";
-    const stack = stackOf(resources, options);
-    const stackTags = tagsFor(stack);
+    // Records without a URN get one in a stack named after the phase, as the plan names the shipped stacks.
+    const stack = stackOf(resources) ?? options.phase;
+    const stackTags = tagsFor(options.phase);
     // Pairs, not a map: input from outside the engine may repeat a type and name, and each must still be judged.
     const entries = resources.map((r) => [urnOf(r, stack), r] as const);
     const byUrn = new Map(entries);

@@ -11,29 +11,29 @@ import { devStack, phase1Stack, phase5Tenant } from "./stacks";
 import { res } from "./table";
 import { compliantContainer } from "./tables/docker";
 
-const mandatory = (rs: PolicyResource[], stack?: string) =>
-    evaluatePolicies(rs, stack ? { stack } : {})
+const mandatory = (rs: PolicyResource[], phase: string) =>
+    evaluatePolicies(rs, { phase })
         .filter((v) => v.level === "mandatory")
         .map((v) => v.message);
 
 describe("evaluatePolicies", () => {
     it("passes a compliant phase-1 stack without any violation", () => {
-        expect(evaluatePolicies(phase1Stack())).toEqual([]);
+        expect(evaluatePolicies(phase1Stack(), { phase: "phase1" })).toEqual([]);
     });
 
     it("passes a compliant dev stack without mandatory violations", () => {
-        expect(mandatory(devStack())).toEqual([]);
+        expect(mandatory(devStack(), "dev")).toEqual([]);
     });
 
     it("passes a compliant phase-5 tenant, reporting only the open-ended budget advisory", () => {
-        expect(evaluatePolicies(phase5Tenant()).map((v) => `${v.level} ${v.policy}`)).toEqual([
-            "advisory stack-open-ended-budget",
-        ]);
+        expect(
+            evaluatePolicies(phase5Tenant(), { phase: "phase5" }).map((v) => `${v.level} ${v.policy}`),
+        ).toEqual(["advisory stack-open-ended-budget"]);
     });
 
     it("reports policy, concern, level, urn, name and message", () => {
         const container = res(T.dockerContainer, "api", { ...compliantContainer().props, privileged: true });
-        expect(evaluatePolicies([container], { stack: "dev" })).toEqual([
+        expect(evaluatePolicies([container], { phase: "dev" })).toEqual([
             {
                 policy: "docker-not-privileged",
                 concern: "sandbox",
@@ -50,7 +50,9 @@ describe("evaluatePolicies", () => {
         const stack = phase1Stack().map((r) =>
             r.name === "agents-1" ? { ...r, props: { ...r.props, firewallIds: [] } } : r,
         );
-        const [v] = evaluatePolicies(stack).filter((x) => x.policy === "hcloud-server-has-firewall");
+        const [v] = evaluatePolicies(stack, { phase: "phase1" }).filter(
+            (x) => x.policy === "hcloud-server-has-firewall",
+        );
         expect(v).toMatchObject({
             name: "agents-1",
             urn: "urn:pulumi:phase1::phase-stacks::hcloud:index/server:Server::agents-1",
@@ -63,42 +65,54 @@ describe("evaluatePolicies", () => {
             compliantContainer(),
             res(T.dockerContainer, "postgres", { ...compliantContainer().props, privileged: true }),
         ];
-        expect(evaluatePolicies(twice, { stack: "dev" }).map((v) => v.policy)).toEqual([
+        expect(evaluatePolicies(twice, { phase: "dev" }).map((v) => v.policy)).toEqual([
             "docker-not-privileged",
         ]);
         const servers = phase1Stack().filter((r) => r.type === T.hcloudServer);
-        const vs = evaluatePolicies([...phase1Stack(), ...servers]);
+        const vs = evaluatePolicies([...phase1Stack(), ...servers], { phase: "phase1" });
         expect(vs.map((v) => v.policy)).toEqual(["hcloud-server-count", "stack-monthly-budget"]);
         expect(vs[1]?.message).toContain("monthly cost is EUR 42.36");
     });
 
-    it("takes the stack from options.stack, else from the first URN", () => {
+    it("takes the phase from options.phase (the stack's config), never from the stack name in URNs", () => {
         const server = (urn?: string): PolicyResource => ({
             type: T.hcloudServer,
             name: "db",
             props: { serverType: "ccx33" },
             ...(urn ? { urn } : {}),
         });
-        const typeViolations = (rs: PolicyResource[], stack?: string) =>
-            evaluatePolicies(rs, stack ? { stack } : {}).filter(
+        const typeViolations = (rs: PolicyResource[], phase?: string) =>
+            evaluatePolicies(rs, phase ? { phase } : {}).filter(
                 (v) => v.policy === "hcloud-server-type-allowed",
             );
-        expect(typeViolations([server("urn:pulumi:phase1::p::hcloud:index/server:Server::db")])).toHaveLength(
-            1,
-        );
-        expect(typeViolations([server("urn:pulumi:phase3::p::hcloud:index/server:Server::db")])).toHaveLength(
-            0,
-        );
+        expect(
+            typeViolations([server("urn:pulumi:phase1::p::hcloud:index/server:Server::db")], "phase3"),
+        ).toHaveLength(0);
         expect(
             typeViolations([server("urn:pulumi:phase3::p::hcloud:index/server:Server::db")], "phase1"),
         ).toHaveLength(1);
         expect(typeViolations([server()], "phase2")).toHaveLength(0);
     });
 
+    it("fails a stack whose phase it cannot tell, whatever the stack is called", () => {
+        const undeclared = (rs: PolicyResource[], phase?: string) =>
+            evaluatePolicies(rs, phase ? { phase } : {})
+                .filter((v) => v.policy === "stack-phase-declared")
+                .map((v) => `${v.level}: ${v.message}`);
+        const named = (stack: string) =>
+            phase1Stack().map((r) => ({
+                ...r,
+                urn: `urn:pulumi:${stack}::phase-stacks::${r.type}::${r.name}`,
+            }));
+        expect(undeclared(named("phase1"))).toEqual([expect.stringMatching(/^mandatory: .*is missing/)]);
+        expect(undeclared(named("prod"), "prod")).toEqual([expect.stringMatching(/names no phase/)]);
+        expect(undeclared(named("prod"), "phase1")).toEqual([]);
+    });
+
     it("turns a check on a value unknown at preview into an advisory, as the engine does", () => {
         const server = res(T.hcloudServer, "app", { serverType: "cx33", userData: UNKNOWN_STRING });
         const firewall = res(T.hcloudFirewall, "fw", { rules: UNKNOWN_STRING });
-        const vs = evaluatePolicies([server, firewall], { stack: "phase1" });
+        const vs = evaluatePolicies([server, firewall], { phase: "phase1" });
         expect(vs.find((v) => v.policy === "secrets-not-in-user-data")).toEqual({
             policy: "secrets-not-in-user-data",
             concern: "secrets",
@@ -117,7 +131,7 @@ describe("evaluatePolicies", () => {
             res(T.dockerContainer, "api", { ...compliantContainer().props, privileged: true }),
         ];
         const levels = (config: Record<string, unknown>) =>
-            evaluatePolicies(privileged, { stack: "dev", config }).map((v) => `${v.policy}:${v.level}`);
+            evaluatePolicies(privileged, { phase: "dev", config }).map((v) => `${v.policy}:${v.level}`);
         expect(levels({ "docker-not-privileged": "disabled" })).toEqual([]);
         expect(levels({ "docker-not-privileged": { enforcementLevel: "advisory" } })).toEqual([
             "docker-not-privileged:advisory",
@@ -140,7 +154,7 @@ describe("evaluatePolicies", () => {
         ]);
         expect(
             evaluatePolicies([agent], {
-                stack: "dev",
+                phase: "dev",
                 config: { "docker-resource-limits": { tiers: { free: { memoryMb: 512, cpuShares: 512 } } } },
             }),
         ).toEqual([]);
@@ -187,7 +201,7 @@ describe("evaluatePolicies", () => {
                 },
             ),
         } as unknown as PackResourcePolicy;
-        const vs = runPolicy(probe, [compliantContainer(), res(T.hcloudServer, "s", {})], { stack: "dev" });
+        const vs = runPolicy(probe, [compliantContainer(), res(T.hcloudServer, "s", {})], { phase: "dev" });
         expect(vs.map((v) => v.name)).toEqual(["postgres"]);
         expect(seen).toEqual([
             compliantContainer().props["image"],

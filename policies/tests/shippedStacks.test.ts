@@ -15,7 +15,7 @@ describe("npm run policy over the shipped stacks", () => {
     it("plans every stack and finds no mandatory violation; unbuilt phases are listed as skipped", () => {
         const r = spawnSync(
             process.execPath,
-            [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "policies/cli.ts"), "--json"],
+            [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/policy/cli.ts"), "--json"],
             {
                 cwd: ROOT,
                 encoding: "utf8",

@@ -20,15 +20,15 @@ export interface Broken {
     /** Framework id the message must quote; defaults to the policy's. */
     readonly id?: string;
     readonly config?: Record<string, unknown>;
-    /** Stack (phase) to judge in, when not the table's. */
-    readonly stack?: string;
+    /** Phase to judge in, when not the table's. */
+    readonly phase?: string;
 }
 
 export type Passing = Omit<Broken, "expect" | "id">;
 
 export interface PolicyTable {
     readonly policy: PackPolicy;
-    readonly stack?: string;
+    readonly phase?: string;
     readonly baseline: () => PolicyResource[];
     readonly broken: readonly Broken[];
     readonly passing?: readonly Passing[];
@@ -39,7 +39,7 @@ export function run(table: PolicyTable, c?: Passing): Violation[] {
     const first = resources[0];
     if (c && first) c.change(first.props, resources);
     return runPolicy(table.policy, resources, {
-        stack: c?.stack ?? table.stack ?? "phase1",
+        phase: c?.phase ?? table.phase ?? "phase1",
         ...(c?.config ? { config: { [table.policy.name]: c.config } } : {}),
     });
 }

@@ -158,7 +158,7 @@ export async function runPlan(
                 dependencies: r.dependencies,
             },
         })),
-        { stack: file.stack },
+        { phase },
     );
     return {
         project: file.project,

@@ -3,6 +3,7 @@ import { renderAgentHost } from "../../../core/render/machines/agentHost";
 import { agentPoolHostLimits } from "../../caps/agentPool";
 import { dockerResourceLimits } from "../../caps/docker";
 import { monthlyBudget, openEndedBudget } from "../../caps/budget";
+import { stackPhaseDeclared } from "../../caps/phase";
 import { k8sResourceLimits } from "../../caps/pods";
 import { serverCount, serverTypesAllowed } from "../../caps/servers";
 import { tenantDefaultDeny, tenantLimitRange, tenantResourceQuota } from "../../caps/tenants";
@@ -350,7 +351,7 @@ export const CAPS_TABLES: PolicyTable[] = [
             {
                 name: "any server in dev",
                 change: setServerType("cx23"),
-                stack: "dev",
+                phase: "dev",
                 expect: "is not allowed in dev (allowed: none)",
             },
             {
@@ -362,9 +363,28 @@ export const CAPS_TABLES: PolicyTable[] = [
         ],
         passing: [
             { name: "Arm in phase1", change: setServerType("cax31") },
-            { name: "the largest dedicated type in phase3", change: setServerType("ccx43"), stack: "phase3" },
-            { name: "a stack without its own list", change: setServerType("ccx43"), stack: "staging" },
+            { name: "the largest dedicated type in phase3", change: setServerType("ccx43"), phase: "phase3" },
+            { name: "a stack without its own list", change: setServerType("ccx43"), phase: "staging" },
         ],
+    },
+    {
+        policy: stackPhaseDeclared,
+        baseline: () => [server("app", "cx33")],
+        broken: [
+            {
+                name: "a stack tagged with its name",
+                change: () => undefined,
+                phase: "prod",
+                expect: "names no phase",
+            },
+            {
+                name: "a misspelled phase",
+                change: () => undefined,
+                phase: "phase-1",
+                expect: "names no phase",
+            },
+        ],
+        passing: [{ name: "dev, with no servers", change: () => undefined, phase: "dev" }],
     },
     {
         policy: serverCount,
@@ -378,7 +398,7 @@ export const CAPS_TABLES: PolicyTable[] = [
             {
                 name: "a server in dev",
                 change: servers(1),
-                stack: "dev",
+                phase: "dev",
                 expect: "above the dev maximum of 0",
             },
             {
@@ -388,7 +408,7 @@ export const CAPS_TABLES: PolicyTable[] = [
                 expect: "maximum of 2",
             },
         ],
-        passing: [{ name: "an unknown stack", change: servers(50), stack: "staging" }],
+        passing: [{ name: "an unknown stack", change: servers(50), phase: "staging" }],
     },
     {
         policy: monthlyBudget,
@@ -426,9 +446,9 @@ export const CAPS_TABLES: PolicyTable[] = [
             {
                 name: "dev with only containers",
                 change: (_, all) => all.splice(0, all.length, compliantContainer()),
-                stack: "dev",
+                phase: "dev",
             },
-            { name: "a stack without a budget", change: setServerType("ccx43"), stack: "staging" },
+            { name: "a stack without a budget", change: setServerType("ccx43"), phase: "staging" },
             {
                 name: "agent hosts within the phase's ClawHQ agent-pool line (EUR 46.11)",
                 change: (_, all) => all.push(agentHost("cx53"), agentHost("cx53")),
@@ -442,11 +462,11 @@ export const CAPS_TABLES: PolicyTable[] = [
             {
                 name: "phase5, whose seed budget is EUR 200+",
                 change: () => undefined,
-                stack: "phase5",
+                phase: "phase5",
                 expect: "monthly cost is EUR 10.99 (resources only) against the open-ended seed budget of EUR 200+",
             },
         ],
-        passing: [{ name: "phase4, which has a ceiling", change: () => undefined, stack: "phase4" }],
+        passing: [{ name: "phase4, which has a ceiling", change: () => undefined, phase: "phase4" }],
     },
     {
         policy: agentPoolHostLimits,

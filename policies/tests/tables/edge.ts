@@ -133,7 +133,7 @@ export const EDGE_TABLES: PolicyTable[] = [
             {
                 name: "no ssl setting",
                 change: dropSetting("ssl"),
-                expect: 'stack \'phase1\': zone "z1" settingId "ssl" has no ZoneSetting although the zone has DNS records',
+                expect: 'stack (phase phase1): zone "z1" settingId "ssl" has no ZoneSetting although the zone has DNS records',
             },
             {
                 name: "no HSTS",

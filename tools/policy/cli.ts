@@ -8,10 +8,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { PHASES } from "../core/phases";
-import { concernOf } from "./all";
-import { evaluatePolicies, type PolicyResource, type Violation } from "./evaluate";
-import { PolicyConfigError } from "./lib/config";
+import { PHASES } from "../../core/phases";
+import { concernOf } from "../../policies/all";
+import { evaluatePolicies, type PolicyResource, type Violation } from "../../policies/evaluate";
+import { PolicyConfigError } from "../../policies/lib/config";
 
 class InputError extends Error {}
 
@@ -61,9 +61,8 @@ function readJson<S extends z.ZodType>(file: string, schema: S, what: string): z
     try {
         data = JSON.parse(text);
     } catch (e) {
-        throw new InputError(
-            `${what} file ${file} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-        );
+        // V8's message quotes the text around the error, which may hold a secret: say only where it is.
+        throw new InputError(`${what} file ${file} is not valid JSON ${jsonErrorPosition(text, e)}`);
     }
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
@@ -76,6 +75,36 @@ function readJson<S extends z.ZodType>(file: string, schema: S, what: string): z
         throw new InputError(`${what} file ${file} is invalid:\n${problems.join("\n")}`);
     }
     return parsed.data;
+}
+
+/** "at line L, column C" of a JSON.parse failure, from V8's offset or by finding the first bad prefix. */
+function jsonErrorPosition(text: string, e: unknown): string {
+    const reported = /position (\d+)/.exec(e instanceof Error ? e.message : "");
+    const offset = reported ? Number(reported[1]) : firstBadOffset(text);
+    const before = text.slice(0, offset).split("\n");
+    return `at line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+/** True when `prefix` is valid JSON so far: it parses, or fails only because it ends early. */
+function isJsonPrefix(prefix: string): boolean {
+    try {
+        JSON.parse(prefix);
+        return true;
+    } catch (e) {
+        return e instanceof Error && /end of JSON input|Unterminated string/.test(e.message);
+    }
+}
+
+/** The offset of the first character that no valid JSON continues with, found by bisecting on prefixes. */
+function firstBadOffset(text: string): number {
+    let good = 0;
+    let bad = text.length;
+    while (bad - good > 1) {
+        const mid = (good + bad) >> 1;
+        if (isJsonPrefix(text.slice(0, mid))) good = mid;
+        else bad = mid;
+    }
+    return isJsonPrefix(text) ? text.length : good;
 }
 
 const nameOf = (v: Violation) => v.name ?? v.urn?.split("::").pop() ?? "(stack)";
@@ -100,12 +129,12 @@ function summary(violations: readonly Violation[]): string {
 function runResources(
     file: string,
     json: boolean,
-    stack: string | undefined,
+    phase: string | undefined,
     config: Record<string, unknown> | undefined,
 ): number {
     const resources: PolicyResource[] = readJson(file, ResourceFile, "resources");
     const violations = evaluatePolicies(resources, {
-        ...(stack ? { stack } : {}),
+        ...(phase ? { phase } : {}),
         ...(config ? { config } : {}),
     });
     if (json) {
@@ -124,7 +153,7 @@ function runResources(
     return violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
-const ROOT = resolve(__dirname, "..");
+const ROOT = resolve(__dirname, "../..");
 
 function stacksInRepo(): string[] {
     const order = (s: string) =>
@@ -207,10 +236,24 @@ function runPlans(json: boolean): number {
     return verdicts.some((v) => v.violations.some((x) => x.level === "mandatory")) ? 1 : 0;
 }
 
+const USAGE = `usage: npm run policy -- [--resources FILE [--phase PHASE]] [--config FILE] [--json]
+
+Without --resources: plans every Pulumi.<stack>.yaml in the repository offline and prints each stack's verdict
+(phases whose topology is not built yet are listed as skipped).
+
+  --resources FILE  judge a JSON array of {type, name, props, urn?, opts?} instead of the shipped stacks
+  --phase PHASE     the phase whose rules apply to --resources (${PHASES.join(", ")}); the stack's name never
+                    decides it, and without it the stack fails stack-phase-declared
+  --config FILE     pack config as for --policy-pack-config: {"<policy>": level | {enforcementLevel?, ...}, "all"?}
+  --json            print JSON: {violations: [...]} with --resources, {stacks: [...]} otherwise
+  --help            this text
+
+Exit codes: 0 no mandatory violation, 1 at least one, 2 unreadable or invalid input, or a stack whose plan failed.`;
+
 const OPTIONS = {
     resources: { type: "string" },
     json: { type: "boolean", default: false },
-    stack: { type: "string" },
+    phase: { type: "string" },
     config: { type: "string" },
     help: { type: "boolean", default: false },
 } as const;
@@ -226,13 +269,17 @@ function options(argv: string[]) {
 function main(argv: string[]): number {
     const values = options(argv);
     if (values.help) {
-        console.log("usage: policy [--resources FILE [--stack NAME]] [--config PACK_CONFIG.json] [--json]");
+        console.log(USAGE);
         return 0;
     }
     const config = values.config
         ? readJson(values.config, z.record(z.string(), z.unknown()), "policy pack config")
         : undefined;
-    if (values.resources) return runResources(values.resources, values.json, values.stack, config);
+    if (values.phase !== undefined && !values.resources)
+        throw new InputError(
+            "--phase goes with --resources (plan mode reads each stack's phase from its config)",
+        );
+    if (values.resources) return runResources(values.resources, values.json, values.phase, config);
     return runPlans(values.json);
 }
 

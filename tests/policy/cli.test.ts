@@ -1,13 +1,13 @@
-/** The `--resources` mode of policies/cli.ts, run as users run it. (The offline-plan mode needs tools/plan.) */
+/** The `--resources` mode of tools/policy/cli.ts (`npm run policy`), run as users run it. */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { T } from "../lib/types";
-import { phase1Stack } from "./stacks";
-import { res } from "./table";
-import { compliantContainer } from "./tables/docker";
+import { T } from "../../policies/lib/types";
+import { phase1Stack } from "../../policies/tests/stacks";
+import { res } from "../../policies/tests/table";
+import { compliantContainer } from "../../policies/tests/tables/docker";
 
 const ROOT = resolve(__dirname, "../..");
 const TSX = resolve(ROOT, "node_modules/.bin/tsx");
@@ -21,7 +21,7 @@ function file(name: string, content: unknown): string {
 }
 
 function cli(...args: string[]) {
-    const r = spawnSync(TSX, ["policies/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(TSX, ["tools/policy/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,7 +31,7 @@ const privileged = file("privileged.json", [
 
 describe("policy --resources", () => {
     it("prints {violations:[{policy, concern, level, name, message}]} and exits 1 on a mandatory violation", () => {
-        const r = cli("--resources", privileged, "--json", "--stack", "dev");
+        const r = cli("--resources", privileged, "--json", "--phase", "dev");
         expect(r.status).toBe(1);
         expect(JSON.parse(r.stdout)).toEqual({
             violations: [
@@ -55,14 +55,14 @@ describe("policy --resources", () => {
                 phase1Stack().map(({ urn: _, ...r }) => r),
             ),
             "--json",
-            "--stack",
+            "--phase",
             "phase1",
         );
         expect([r.status, JSON.parse(r.stdout)]).toEqual([0, { violations: [] }]);
     });
 
     it("prints a readable table without --json and honours --config", () => {
-        const r = cli("--resources", privileged, "--stack", "dev");
+        const r = cli("--resources", privileged, "--phase", "dev");
         expect(r.status).toBe(1);
         expect(r.stdout).toContain(`${privileged}: 1 resources, 1 mandatory, 0 advisory`);
         expect(r.stdout).toContain(
@@ -71,7 +71,7 @@ describe("policy --resources", () => {
         const relaxed = cli(
             "--resources",
             privileged,
-            "--stack",
+            "--phase",
             "dev",
             "--config",
             file("config.json", { "docker-not-privileged": "advisory" }),
@@ -100,6 +100,39 @@ describe("policy --resources", () => {
         expect(r.stdout).toBe("");
     });
 
+    it("says where a file stops being JSON, never what it holds there", () => {
+        const secret = "hunter2-not-echoed";
+        const trailing = file(
+            "trailing.json",
+            `[{"type": "x", "name": "y",\n  "props": {"password": "${secret}", }}]`,
+        );
+        const truncated = file("truncated.json", `[{"type":"x","props":{"k":"${secret}`);
+        const r1 = cli("--resources", trailing);
+        const r2 = cli("--resources", truncated);
+        expect([r1.status, r1.stderr.trim()]).toEqual([
+            2,
+            `policy: resources file ${trailing} is not valid JSON at line 2, column 47`,
+        ]);
+        expect([r2.status, r2.stderr.trim()]).toEqual([
+            2,
+            `policy: resources file ${truncated} is not valid JSON at line 1, column 46`,
+        ]);
+    });
+
+    it("documents every option in --help, and judges --resources by --phase alone", () => {
+        const help = cli("--help");
+        expect(help.status).toBe(0);
+        for (const option of ["--resources", "--phase", "--config", "--json", "--help"])
+            expect(help.stdout).toContain(option);
+        const compliant = file("phase1.json", phase1Stack());
+        const untagged = cli("--resources", compliant, "--json");
+        expect(untagged.status).toBe(1);
+        expect(JSON.parse(untagged.stdout)).toMatchObject({
+            violations: [{ policy: "stack-phase-declared" }],
+        });
+        expect(cli("--resources", compliant, "--phase", "phase1").status).toBe(0);
+    });
+
     it("exits 2 on an invalid pack config or an unknown option", () => {
         const bad = cli(
             "--resources",
@@ -122,7 +155,7 @@ describe("policy --resources", () => {
         const volume = file("volume.json", [
             res(T.hcloudVolume, "pgdata", { size: 40, deleteProtection: true }, { protect: false }),
         ]);
-        const r = cli("--resources", volume, "--json", "--stack", "phase2");
+        const r = cli("--resources", volume, "--json", "--phase", "phase2");
         expect(r.status).toBe(1);
         const out = JSON.parse(r.stdout) as { violations: { policy: string }[] };
         expect(out.violations.map((v) => v.policy)).toEqual(["stateful-protected"]);
