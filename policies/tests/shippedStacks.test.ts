@@ -1,8 +1,7 @@
 /** Issue 3's promise, end to end: `npm run policy` over every shipped stack finds no mandatory violation. */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ROOT } from "../../tests/helpers/stackFiles";
+import { compiled, ROOT } from "../../tests/helpers/build";
 
 interface Verdict {
     stack: string;
@@ -13,15 +12,11 @@ interface Verdict {
 
 describe("npm run policy over the shipped stacks", () => {
     it("plans every stack and finds no mandatory violation; unbuilt phases are listed as skipped", () => {
-        const r = spawnSync(
-            process.execPath,
-            [join(ROOT, "node_modules/tsx/dist/cli.mjs"), join(ROOT, "tools/policy/cli.ts"), "--json"],
-            {
-                cwd: ROOT,
-                encoding: "utf8",
-                timeout: 240_000,
-            },
-        );
+        const r = spawnSync(process.execPath, [compiled("tools/policy/cli"), "--json"], {
+            cwd: ROOT,
+            encoding: "utf8",
+            timeout: 240_000,
+        });
         const { stacks } = JSON.parse(r.stdout) as { stacks: Verdict[] };
         expect(stacks.map((s) => s.stack)).toEqual(["dev", "phase1", "phase2", "phase3", "phase4", "phase5"]);
         expect(stacks.filter((s) => s.error)).toEqual([]);

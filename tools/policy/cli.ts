@@ -5,13 +5,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { PHASES } from "../../core/phases";
 import { concernOf } from "../../policies/all";
 import { evaluatePolicies, type PolicyResource, type Violation } from "../../policies/evaluate";
 import { PolicyConfigError } from "../../policies/lib/config";
+import { findRoot } from "../plan/root";
 
 class InputError extends Error {}
 
@@ -153,7 +153,9 @@ function runResources(
     return violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
-const ROOT = resolve(__dirname, "../..");
+const ROOT = findRoot(__dirname);
+/** The plan CLI beside this one, run by the same runtime (tsx, or node on the compiled JS). */
+const PLAN_CLI = require.resolve("../plan/cli");
 
 function stacksInRepo(): string[] {
     const order = (s: string) =>
@@ -176,7 +178,7 @@ interface StackVerdict {
 const PLAN_NOT_BUILT = 4;
 
 function planStack(stack: string): StackVerdict {
-    const run = spawnSync("npx", ["tsx", "tools/plan/cli.ts", stack, "--json"], {
+    const run = spawnSync(process.execPath, [...process.execArgv, PLAN_CLI, stack, "--json"], {
         cwd: ROOT,
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
