@@ -138,9 +138,12 @@ function specifics(
         owner: PROFILES[name].user,
         permissions: "0444",
     }));
-    const configVolumes = [...new Set(configUploads.map((u) => dirOf(u.file)))].map((dir) =>
-        volume(stack, container, "config", dir),
-    );
+    // One volume per outermost directory: a nested directory (Prometheus' rules/) lives inside its parent's
+    // volume, since two mounts of one volume would be two resources with one URN.
+    const dirs = [...new Set(configUploads.map((u) => dirOf(u.file)))];
+    const configVolumes = dirs
+        .filter((dir) => !dirs.some((d) => dir.startsWith(`${d}/`)))
+        .map((dir) => volume(stack, container, "config", dir));
     const secretsVolume = volume(stack, container, "secrets", SECRETS_MOUNT);
     const secret = (file: string, key: keyof DevSecrets): DevUpload => ({
         file: `${SECRETS_MOUNT}/${file}`,
