@@ -6,7 +6,7 @@
 import { toYaml } from "../base/yaml";
 import { SERVICE_NAMES, type ServiceName, type Workload } from "../../workload/services";
 import { NETWORKS, REACHES, RUNTIME, type NetworkName } from "../../workload/runtime";
-import { instanceHosts, isLocal, serviceHost, type HostPlacement } from "../../topology/placement";
+import { instanceHosts, isLocal, serviceDnsName, type HostPlacement } from "../../topology/placement";
 import { healthcheckTest, literal, specifics } from "./composeServices";
 
 // The networks and who reaches whom are the runtime table's; re-exported for the stacks and tests that read them here.
@@ -57,7 +57,7 @@ function networksOf(name: ServiceName, spec: ComposeSpec, aliased: boolean): unk
     ]);
     if (!aliased) return [...names];
     // Copies answer to the service's own name too, so clients need not know how many there are.
-    return Object.fromEntries([...names].map((n) => [n, { aliases: [serviceHost(name)] }]));
+    return Object.fromEntries([...names].map((n) => [n, { aliases: [serviceDnsName(name)] }]));
 }
 
 function dependsOn(name: ServiceName, spec: ComposeSpec): Record<string, { condition: string }> | undefined {

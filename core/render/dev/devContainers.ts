@@ -9,7 +9,7 @@ import { CADDY_ADMIN_LISTEN, CADDY_COMMAND } from "../app/caddy";
 import { RUNTIME, type NetworkName, type SecretName } from "../../workload/runtime";
 import { DEV_HOSTNAMES, DEV_PROXY_PORT, type DevStackFiles } from "./devStack";
 import { CONTAINER_PATHS } from "../base/paths";
-import { instanceHosts, serviceHost } from "../../topology/placement";
+import { instanceHosts, serviceDnsName } from "../../topology/placement";
 
 export interface DevSecrets {
     readonly postgresPassword: string;
@@ -87,21 +87,21 @@ function appUrls(w: Workload): Record<string, string> {
     return {
         APP_URL: `http://${DEV_HOSTNAMES.app}:${DEV_PROXY_PORT}`,
         API_URL: `http://${DEV_HOSTNAMES.api}:${DEV_PROXY_PORT}`,
-        API_INTERNAL_URL: `http://${serviceHost("api")}:${w.api.port ?? 8000}`,
+        API_INTERNAL_URL: `http://${serviceDnsName("api")}:${w.api.port ?? 8000}`,
     };
 }
 
 /** Where the data services are; only for services that reach them. */
 function dataEnv(w: Workload): Record<string, string> {
     return {
-        DATABASE_HOST: serviceHost("postgres"),
+        DATABASE_HOST: serviceDnsName("postgres"),
         DATABASE_PORT: String(w.postgres.port ?? 5432),
         DATABASE_NAME: "app",
         DATABASE_USER: "app",
         // Apps read the password from the file, the convention the official images follow.
         DATABASE_PASSWORD_FILE: `${SECRETS_MOUNT}/postgres-password`,
-        REDIS_URL: `redis://${serviceHost("redis")}:${w.redis.port ?? 6379}/0`,
-        MEILISEARCH_URL: `http://${serviceHost("meilisearch")}:${w.meilisearch.port ?? 7700}`,
+        REDIS_URL: `redis://${serviceDnsName("redis")}:${w.redis.port ?? 6379}/0`,
+        MEILISEARCH_URL: `http://${serviceDnsName("meilisearch")}:${w.meilisearch.port ?? 7700}`,
     };
 }
 
@@ -251,7 +251,7 @@ export function devContainers(stack: string, workload: Workload, files: DevStack
             return hosts.map((container): DevContainer => {
                 const own = specifics(name, workload);
                 const healthcheck = healthcheckOf(name, workload);
-                const aliases = hosts.length > 1 ? [container, serviceHost(name)] : [container];
+                const aliases = hosts.length > 1 ? [container, serviceDnsName(name)] : [container];
                 return {
                     name: container,
                     service: name,
