@@ -45,17 +45,16 @@ export class LocalServices extends pulumi.ComponentResource {
                 ),
             ]),
         );
+        // One resource per volume name, however many mounts name it: a second one would repeat its URN.
         const volumes = new Map(
-            containers
-                .flatMap((c) => c.volumes)
-                .map((v) => [
-                    v.volume,
-                    new docker.Volume(
-                        `${name}-${v.volume.slice(stack.length + 1)}`,
-                        { name: v.volume, labels: labels({ "phase-stacks/contents": v.contents }) },
-                        { parent: this, protect: v.contents === "data" },
-                    ),
-                ]),
+            [...new Map(containers.flatMap((c) => c.volumes).map((v) => [v.volume, v])).values()].map((v) => [
+                v.volume,
+                new docker.Volume(
+                    `${name}-${v.volume.slice(stack.length + 1)}`,
+                    { name: v.volume, labels: labels({ "phase-stacks/contents": v.contents }) },
+                    { parent: this, protect: v.contents === "data" },
+                ),
+            ]),
         );
 
         const created = new Map<string, docker.Container>();

@@ -33,18 +33,18 @@ const SINGLETONS: ReadonlySet<ServiceName> = new Set([
 ]);
 
 /** DNS name of a service on the container network (compose service name, dev container alias). */
-export function serviceHost(name: ServiceName): string {
+export function serviceDnsName(name: ServiceName): string {
     return name === "nodeExporter" ? "node-exporter" : name;
 }
 
 /** One name per copy: `api` for one replica, `worker-1`, `worker-2` for several (compose 1.29 and v2 both accept distinct services). */
 export function instanceHosts(name: ServiceName, spec: ServiceSpec): string[] {
-    if (spec.replicas === 1) return [serviceHost(name)];
+    if (spec.replicas === 1) return [serviceDnsName(name)];
     if (SINGLETONS.has(name))
         throw new Error(
             `workload.${name}.replicas is ${spec.replicas}: ${name} keeps state on its host and must run as one copy`,
         );
-    return Array.from({ length: spec.replicas }, (_, i) => `${serviceHost(name)}-${i + 1}`);
+    return Array.from({ length: spec.replicas }, (_, i) => `${serviceDnsName(name)}-${i + 1}`);
 }
 
 export function isLocal(placement: HostPlacement, name: ServiceName): boolean {
@@ -75,5 +75,5 @@ export function hostPort(e: Endpoint): string {
 export function serviceEndpoint(placement: HostPlacement, workload: Workload, name: ServiceName): Endpoint {
     const [first] = endpointsOf(placement, workload, name);
     if (!first) throw new Error(`${name} has no address`);
-    return isLocal(placement, name) ? { host: serviceHost(name), port: first.port } : first;
+    return isLocal(placement, name) ? { host: serviceDnsName(name), port: first.port } : first;
 }

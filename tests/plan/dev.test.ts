@@ -48,6 +48,21 @@ describe("dev plan", () => {
         },
     );
 
+    it("names every resource once, as the engine demands of URNs", () => {
+        const urns = plan.resources.map((r) => r.urn);
+        expect(urns.filter((u, i) => urns.indexOf(u) !== i)).toEqual([]);
+    });
+
+    it("mounts Prometheus' config volume once, its rules directory inside it", () => {
+        const prometheus = containers.find((c) => c.name === "local-prometheus");
+        const mounts = input<{ source: string; target: string }[]>(prometheus!, "mounts");
+        expect(mounts).toEqual([
+            { source: "dev-prometheus-config", target: "/etc/prometheus", type: "volume" },
+        ]);
+        const files = input<{ file: string }[]>(prometheus!, "uploads").map((u) => u.file);
+        expect(files).toContain("/etc/prometheus/rules/scaling.rules.yml");
+    });
+
     it("publishes only the proxy and Grafana, on loopback", () => {
         const published = containers.flatMap(
             (c) =>

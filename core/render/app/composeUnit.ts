@@ -1,9 +1,32 @@
 /** The systemd unit that runs a host's Docker Compose project after docker, the metadata block and its volumes. */
 import type { RenderedFile } from "../base/artifact";
-import { secretFileOwners } from "./compose";
-import { COMPOSE_FILE, DOCKER_COMPOSE, HOST_PATHS, UNITS } from "../base/paths";
-import type { HostPlacement } from "../../topology/placement";
+import { COMPOSE_FILE, DOCKER_COMPOSE, HOST_PATHS, SECRET_PATHS, UNITS } from "../base/paths";
+import { isLocal, type HostPlacement } from "../../topology/placement";
 import { unitFile } from "../base/systemd";
+import { SERVICE_NAMES, type ServiceName } from "../../workload/services";
+import { RUNTIME, type SecretName } from "../../workload/runtime";
+
+const SECRET_FILES: Readonly<Record<SecretName, string>> = {
+    postgresPassword: SECRET_PATHS.postgresPassword,
+    redisAuth: SECRET_PATHS.redisAuth,
+    grafanaAdminPassword: SECRET_PATHS.grafanaAdminPassword,
+};
+/** On the app host these read their secrets from the env file, which Docker reads as root. */
+const ENV_FILE_READERS: ReadonlySet<ServiceName> = new Set(["api", "worker", "crawler"]);
+
+/**
+ * The secret files whose reader is the image's own user: the unit chowns them to it (they stay 0600). A
+ * service that starts as root (`rootStart`) reads its files before it drops privileges.
+ */
+export function secretFileOwners(
+    placement: HostPlacement,
+): { readonly path: string; readonly uid: number }[] {
+    return SERVICE_NAMES.filter(
+        (n) => isLocal(placement, n) && !ENV_FILE_READERS.has(n) && !RUNTIME[n].rootStart,
+    ).flatMap((n) =>
+        RUNTIME[n].secrets.map((secret) => ({ path: SECRET_FILES[secret], uid: RUNTIME[n].user.uid })),
+    );
+}
 
 export function renderComposeUnit(placement: HostPlacement, mountPoints: readonly string[]): RenderedFile {
     const compose = `/usr/bin/${DOCKER_COMPOSE.join(" ")}`;

@@ -8,7 +8,8 @@ import { SECRETS_DIR } from "./artifact";
 export const COMPOSE_PROJECT = "phase-stacks";
 export const COMPOSE_FILE = "/opt/phase-stacks/compose.yaml";
 export const SCRIPTS_DIR = "/opt/phase-stacks/bin";
-const CONFIG_DIR = "/etc/phase-stacks";
+/** Configs the host renders for its services. */
+export const CONFIG_DIR = "/etc/phase-stacks";
 
 export const HOST_PATHS = {
     caddyConfig: `${CONFIG_DIR}/caddy.json`,

@@ -13,3 +13,9 @@ export function bashScript(description: readonly string[], body: readonly string
         ) + "\n"
     );
 }
+
+/** `readonly pgdata="${PGDATA:-$pgdata_default}"`: the host's value, overridable from the environment (the tests do). */
+export function envSetting(name: string, value: string | number, variable = name.toLowerCase()): string[] {
+    const v = variable;
+    return [`${v}_default=${shellQuote(String(value))}`, `readonly ${v}="\${${name}:-$${v}_default}"`];
+}

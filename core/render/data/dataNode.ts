@@ -7,11 +7,11 @@
  * this node alone (a primary with no replica); phase 3 adds replicas.
  */
 import type { Workload } from "../../workload/services";
-import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
+import type { RenderedFile } from "../base/artifact";
 import type { BackupTarget } from "./backup";
 import { renderBackupEnv } from "./backup";
 import { renderVolumeMount } from "./dataVolume";
-import { SCRIPTS_DIR, SECRET_PATHS } from "../base/paths";
+import { SECRET_PATHS } from "../base/paths";
 import {
     renderPgPass,
     renderPrimaryInit,
@@ -24,43 +24,23 @@ import { renderPgHba } from "./pgHba";
 import { renderPostgresConf } from "./postgresConf";
 import { renderRoleHealth } from "./roleHealth";
 import { secretFile } from "../app/secrets";
-import { renderRedisNodeConf, renderSentinelConf, SENTINEL_PORT } from "./sentinel";
-import { unitFile } from "../base/systemd";
+import { renderRedisNodeConf } from "./sentinel";
 import { PITR_PATHS, PITR_UNITS, renderPitr } from "./walArchive";
 
-/** Ubuntu 24.04 ships PostgreSQL 16. */
-export const PG_BIN = "/usr/lib/postgresql/16/bin";
-const PG_SOCKET_DIR = "/var/run/postgresql";
-const CONFIG_DIR = "/etc/phase-stacks";
-export const REPLICATION_USER = "replicator";
+import {
+    DATA_PACKAGES,
+    DATA_PATHS,
+    DATA_SECRETS,
+    DATA_UNITS,
+    PG_BIN,
+    PG_SOCKET_DIR,
+    REPLICATION_USER,
+} from "./dataLayout";
+import { pgbouncerUnit, postgresUnit, redisUnit, renderSentinelFiles } from "./dataUnits";
 
-export const DATA_PATHS = {
-    postgresConf: `${CONFIG_DIR}/postgresql.conf`,
-    pgHba: `${CONFIG_DIR}/pg_hba.conf`,
-    pgbouncerIni: `${CONFIG_DIR}/pgbouncer.ini`,
-    prepare: `${SCRIPTS_DIR}/postgres-prepare.sh`,
-    primaryInit: `${SCRIPTS_DIR}/postgres-primary-init.sh`,
-    promote: `${SCRIPTS_DIR}/postgres-promote.sh`,
-    createCluster: "/etc/postgresql-common/createcluster.conf",
-} as const;
-
-export const DATA_SECRETS = {
-    replicationPassword: `${SECRETS_DIR}/replication-password`,
-    pgpass: `${SECRETS_DIR}/replication.pgpass`,
-    pgbouncerUserlist: `${SECRETS_DIR}/pgbouncer-userlist.txt`,
-    redisPassword: `${SECRETS_DIR}/redis-password`,
-    redisConf: `${SECRETS_DIR}/redis-node.conf`,
-    sentinelConf: `${SECRETS_DIR}/sentinel.conf`,
-} as const;
-
-export const DATA_UNITS = {
-    postgres: "phase-stacks-postgres.service",
-    pgbouncer: "phase-stacks-pgbouncer.service",
-    redis: "phase-stacks-redis.service",
-    sentinel: "phase-stacks-sentinel.service",
-} as const;
-
-export const DATA_PACKAGES = ["postgresql-16", "pgbouncer", "redis-server", "redis-sentinel", "rclone"];
+// Stacks and tests import these from here; they live beside their users.
+export { DATA_UNITS } from "./dataLayout";
+export { renderSentinelFiles, SENTINEL_TIMING } from "./dataUnits";
 
 export interface DataNodeSecrets {
     readonly postgresPassword: string;
@@ -91,62 +71,6 @@ export interface DataNodeSpec {
     /** Sentinel quorum; undefined runs no Sentinel on this node. */
     readonly sentinelQuorum?: number;
     readonly secrets: DataNodeSecrets;
-}
-
-/** Sentinel declares a primary down after 5 s without an answer, then elects a leader to fail over. */
-export const SENTINEL_TIMING = { downAfterMs: 5000, failoverTimeoutMs: 60000 } as const;
-
-/** A daemon's config that it rewrites itself: copied from the secrets directory on first start only. */
-function seedCopy(src: string, dst: string, user: string): string[] {
-    return [
-        // "-": coreutils 9.2 made `cp -n` exit 1 when the copy already exists, which is the normal case here.
-        `-+/usr/bin/cp -n ${src} ${dst}`,
-        `+/usr/bin/chown ${user}:${user} ${dst}`,
-        `+/usr/bin/chmod 0600 ${dst}`,
-    ];
-}
-
-export function renderSentinelFiles(spec: {
-    readonly privateIp: string;
-    readonly primaryIp: string;
-    readonly redisPort: number;
-    readonly quorum: number;
-    readonly password: string;
-}): RenderedFile[] {
-    const state = "/var/lib/phase-stacks/sentinel";
-    return [
-        secretFile(
-            DATA_SECRETS.sentinelConf,
-            renderSentinelConf({
-                bind: ["127.0.0.1", spec.privateIp],
-                port: SENTINEL_PORT,
-                announceIp: spec.privateIp,
-                dir: state,
-                primary: { host: spec.primaryIp, port: spec.redisPort },
-                quorum: spec.quorum,
-                ...SENTINEL_TIMING,
-                password: spec.password,
-            }),
-            "sentinel-conf",
-        ),
-        unitFile(DATA_UNITS.sentinel, {
-            Unit: {
-                Description: "phase-stacks Redis Sentinel",
-                Wants: "network-online.target",
-                After: "network-online.target",
-            },
-            Service: {
-                User: "redis",
-                StateDirectory: "phase-stacks/sentinel",
-                StateDirectoryMode: "0700",
-                ExecStartPre: seedCopy(DATA_SECRETS.sentinelConf, `${state}/sentinel.conf`, "redis"),
-                ExecStart: `/usr/bin/redis-sentinel ${state}/sentinel.conf`,
-                Restart: "always",
-                NoNewPrivileges: true,
-            },
-            Install: { WantedBy: "multi-user.target" },
-        }),
-    ];
 }
 
 export function renderDataNode(spec: DataNodeSpec): {
@@ -287,71 +211,9 @@ export function renderDataNode(spec: DataNodeSpec): {
             "env",
         ),
         renderVolumeMount(spec.postgres.volumeDevice, spec.postgres.mountPoint),
-        unitFile(DATA_UNITS.postgres, {
-            Unit: {
-                Description: `phase-stacks PostgreSQL ${spec.nodeName}`,
-                Wants: "network-online.target",
-                After: "network-online.target",
-                RequiresMountsFor: spec.postgres.mountPoint,
-                AssertPathIsMountPoint: spec.postgres.mountPoint,
-            },
-            Service: {
-                Type: "notify",
-                User: "postgres",
-                // systemd hands the unit its secrets under /run/credentials/<unit>/, readable by this user only.
-                LoadCredential: [
-                    `postgres-password:${SECRET_PATHS.postgresPassword}`,
-                    `replication-password:${DATA_SECRETS.replicationPassword}`,
-                    `pgpass:${DATA_SECRETS.pgpass}`,
-                    `backup.env:${SECRET_PATHS.backupEnv}`,
-                ],
-                Environment: ["PHASE_STACKS_BACKUP_ENV=%d/backup.env"],
-                ExecStartPre: [
-                    `+/usr/bin/install -d -o postgres -g postgres -m 0700 ${pgData}`,
-                    DATA_PATHS.prepare,
-                ],
-                ExecStart: `${PG_BIN}/postgres -D ${pgData} -c config_file=${DATA_PATHS.postgresConf}`,
-                ExecStartPost: DATA_PATHS.primaryInit,
-                ExecReload: "/bin/kill -HUP $MAINPID",
-                KillMode: "mixed",
-                KillSignal: "SIGINT",
-                TimeoutStartSec: "infinity",
-                TimeoutStopSec: "120s",
-                Restart: "on-failure",
-                RestartSec: "10s",
-            },
-            Install: { WantedBy: "multi-user.target" },
-        }),
-        unitFile(DATA_UNITS.pgbouncer, {
-            Unit: { Description: "phase-stacks PgBouncer", After: DATA_UNITS.postgres },
-            Service: {
-                User: "postgres",
-                LoadCredential: `userlist:${DATA_SECRETS.pgbouncerUserlist}`,
-                ExecStart: `/usr/sbin/pgbouncer ${DATA_PATHS.pgbouncerIni}`,
-                ExecReload: "/bin/kill -HUP $MAINPID",
-                Restart: "always",
-                NoNewPrivileges: true,
-            },
-            Install: { WantedBy: "multi-user.target" },
-        }),
-        unitFile(DATA_UNITS.redis, {
-            Unit: {
-                Description: `phase-stacks Redis ${isPrimary ? "primary" : "replica"}`,
-                Wants: "network-online.target",
-                After: "network-online.target",
-            },
-            Service: {
-                User: "redis",
-                StateDirectory: "phase-stacks/redis",
-                StateDirectoryMode: "0700",
-                // Sentinel rewrites the copy (replicaof) on failover; the seed file is only the first boot's state.
-                ExecStartPre: seedCopy(DATA_SECRETS.redisConf, `${redisState}/redis.conf`, "redis"),
-                ExecStart: `/usr/bin/redis-server ${redisState}/redis.conf`,
-                Restart: "always",
-                NoNewPrivileges: true,
-            },
-            Install: { WantedBy: "multi-user.target" },
-        }),
+        postgresUnit(spec.nodeName, spec.postgres.mountPoint, pgData),
+        pgbouncerUnit(),
+        redisUnit(isPrimary, redisState),
         ...(spec.sentinelQuorum !== undefined
             ? renderSentinelFiles({
                   privateIp: spec.privateIp,

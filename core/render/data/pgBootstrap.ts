@@ -5,7 +5,7 @@
  * primary answers. Every path is a variable with the host's default, so the tests run the same scripts on loopback.
  */
 import { assertNodeName } from "./postgresConf";
-import { bashScript, shellQuote } from "../base/shell";
+import { bashScript, envSetting, shellQuote } from "../base/shell";
 
 export interface PgNodePaths {
     readonly pgData: string;
@@ -35,11 +35,6 @@ export interface ReplicaCloneSpec extends PgNodePaths {
     readonly attempts: number;
 }
 
-/** `readonly pgdata="${PGDATA:-$pgdata_default}"`: the host's value, overridable from the environment (the tests do). */
-export function envSetting(name: string, value: string | number, variable = name.toLowerCase()): string[] {
-    const v = variable;
-    return [`${v}_default=${shellQuote(String(value))}`, `readonly ${v}="\${${name}:-$${v}_default}"`];
-}
 const env = envSetting;
 
 type PathSetting = "pgData" | "pgBin" | "socketDir" | "port";

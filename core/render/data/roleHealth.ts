@@ -6,7 +6,7 @@
  */
 import type { RenderedFile } from "../base/artifact";
 import { SCRIPTS_DIR } from "../base/paths";
-import { envSetting } from "./pgBootstrap";
+import { envSetting } from "../base/shell";
 import { bashScript } from "../base/shell";
 import { unitFile } from "../base/systemd";
 

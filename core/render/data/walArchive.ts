@@ -8,7 +8,7 @@
 import type { RenderedFile } from "../base/artifact";
 import { backupRemoteDir, type BackupSpec } from "./backup";
 import { SCRIPTS_DIR, SECRET_PATHS } from "../base/paths";
-import { envSetting } from "./pgBootstrap";
+import { envSetting } from "../base/shell";
 import { bashScript } from "../base/shell";
 import { unitFile } from "../base/systemd";
 

@@ -6,10 +6,10 @@
  */
 import { SERVICE_NAMES, type ServiceName, type Workload } from "../../workload/services";
 import { CADDY_ADMIN_LISTEN, CADDY_COMMAND } from "../app/caddy";
-import { REACHES, serviceNetworks, type NetworkName } from "../app/compose";
+import { RUNTIME, type NetworkName, type SecretName } from "../../workload/runtime";
 import { DEV_HOSTNAMES, DEV_PROXY_PORT, type DevStackFiles } from "./devStack";
 import { CONTAINER_PATHS } from "../base/paths";
-import { instanceHosts, serviceHost } from "../../topology/placement";
+import { instanceHosts, serviceDnsName } from "../../topology/placement";
 
 export interface DevSecrets {
     readonly postgresPassword: string;
@@ -57,34 +57,23 @@ const SECRETS_MOUNT = "/run/secrets";
 /** World-writable with the sticky bit, like /tmp: the image's user owns what it creates there. */
 const SCRATCH = "rw,noexec,nosuid,mode=1777,size=";
 
-interface DevProfile {
-    readonly user: string;
-    readonly tmpfs: Readonly<Record<string, string>>;
-    readonly capAdd?: readonly string[];
+/** Dev's secret files; its Redis runs without a password on the internal data network, so has none. */
+const SECRET_FILES: Readonly<Partial<Record<SecretName, { file: string; key: keyof DevSecrets }>>> = {
+    postgresPassword: { file: "postgres-password", key: "postgresPassword" },
+    grafanaAdminPassword: { file: "grafana-admin-password", key: "grafanaAdminPassword" },
+};
+
+function userOf(name: ServiceName): string {
+    const { uid, gid } = RUNTIME[name].user;
+    return `${uid}:${gid}`;
 }
 
-const APP_USER = "10001:10001";
-
-const PROFILES: Readonly<Record<ServiceName, DevProfile>> = {
-    // The caddy binary carries the cap_net_bind_service file capability: exec fails unless it stays in the bounding set.
-    proxy: {
-        user: "1000:1000",
-        tmpfs: { "/tmp": `${SCRATCH}16m`, "/data": `${SCRATCH}16m`, "/config": `${SCRATCH}16m` },
-        capAdd: ["NET_BIND_SERVICE"],
-    },
-    api: { user: APP_USER, tmpfs: { "/tmp": `${SCRATCH}64m` } },
-    frontend: { user: APP_USER, tmpfs: { "/tmp": `${SCRATCH}64m` } },
-    worker: { user: APP_USER, tmpfs: { "/tmp": `${SCRATCH}64m` } },
-    crawler: { user: APP_USER, tmpfs: { "/tmp": `${SCRATCH}256m` } },
-    // uid 70 is the postgres user of the Alpine image: the entrypoint then needs no capability to switch users.
-    postgres: { user: "70:70", tmpfs: { "/tmp": `${SCRATCH}64m`, "/var/run/postgresql": `${SCRATCH}1m` } },
-    redis: { user: "999:1000", tmpfs: { "/tmp": `${SCRATCH}16m` } },
-    // Dev indexes are small and rebuilt from Postgres: keep them in memory.
-    meilisearch: { user: "1000:1000", tmpfs: { "/meili_data": `${SCRATCH}256m`, "/tmp": `${SCRATCH}64m` } },
-    prometheus: { user: "65534:65534", tmpfs: { "/prometheus": `${SCRATCH}128m` } },
-    grafana: { user: "472:0", tmpfs: { "/var/lib/grafana": `${SCRATCH}64m`, "/tmp": `${SCRATCH}16m` } },
-    nodeExporter: { user: "65534:65534", tmpfs: {} },
-};
+/** Every writable path in memory except durable state, which gets a volume: dev data is small and disposable. */
+function tmpfsOf(name: ServiceName): Record<string, string> {
+    return Object.fromEntries(
+        RUNTIME[name].writable.filter((w) => !w.durable).map((w) => [w.path, `${SCRATCH}${w.memoryMb}m`]),
+    );
+}
 
 function volume(stack: string, container: string, contents: VolumeContents, target: string): DevVolumeMount {
     return { volume: `${stack}-${container}-${contents}`, target, contents };
@@ -98,21 +87,21 @@ function appUrls(w: Workload): Record<string, string> {
     return {
         APP_URL: `http://${DEV_HOSTNAMES.app}:${DEV_PROXY_PORT}`,
         API_URL: `http://${DEV_HOSTNAMES.api}:${DEV_PROXY_PORT}`,
-        API_INTERNAL_URL: `http://${serviceHost("api")}:${w.api.port ?? 8000}`,
+        API_INTERNAL_URL: `http://${serviceDnsName("api")}:${w.api.port ?? 8000}`,
     };
 }
 
 /** Where the data services are; only for services that reach them. */
 function dataEnv(w: Workload): Record<string, string> {
     return {
-        DATABASE_HOST: serviceHost("postgres"),
+        DATABASE_HOST: serviceDnsName("postgres"),
         DATABASE_PORT: String(w.postgres.port ?? 5432),
         DATABASE_NAME: "app",
         DATABASE_USER: "app",
         // Apps read the password from the file, the convention the official images follow.
         DATABASE_PASSWORD_FILE: `${SECRETS_MOUNT}/postgres-password`,
-        REDIS_URL: `redis://${serviceHost("redis")}:${w.redis.port ?? 6379}/0`,
-        MEILISEARCH_URL: `http://${serviceHost("meilisearch")}:${w.meilisearch.port ?? 7700}`,
+        REDIS_URL: `redis://${serviceDnsName("redis")}:${w.redis.port ?? 6379}/0`,
+        MEILISEARCH_URL: `http://${serviceDnsName("meilisearch")}:${w.meilisearch.port ?? 7700}`,
     };
 }
 
@@ -124,50 +113,76 @@ function httpProbe(port: number | undefined, path: string | undefined): string[]
     ];
 }
 
-/** Per-service settings beyond the profile: command, environment, files, ports, healthcheck. */
-function specifics(
+/** The volumes and files of a container: its config files, its durable state, its secrets. */
+function storage(
     name: ServiceName,
     container: string,
     stack: string,
-    w: Workload,
     files: DevStackFiles,
-): Partial<DevContainer> {
-    const configUploads = (files.byService[name] ?? []).map((f) => ({
+): Pick<DevContainer, "volumes" | "uploads"> {
+    const owner = userOf(name);
+    const configUploads: DevUpload[] = (files.byService[name] ?? []).map((f) => ({
         file: f.path,
         content: f.content,
-        owner: PROFILES[name].user,
+        owner,
         permissions: "0444",
     }));
-    const configVolumes = [...new Set(configUploads.map((u) => dirOf(u.file)))].map((dir) =>
-        volume(stack, container, "config", dir),
-    );
-    const secretsVolume = volume(stack, container, "secrets", SECRETS_MOUNT);
-    const secret = (file: string, key: keyof DevSecrets): DevUpload => ({
+    // One volume per outermost directory: a nested directory (Prometheus' rules/) lives inside its parent's
+    // volume, since two mounts of one volume would be two resources with one URN.
+    const dirs = [...new Set(configUploads.map((u) => dirOf(u.file)))];
+    const configVolumes = dirs
+        .filter((dir) => !dirs.some((d) => dir.startsWith(`${d}/`)))
+        .map((dir) => volume(stack, container, "config", dir));
+    const dataVolumes = RUNTIME[name].writable
+        .filter((w) => w.durable)
+        .map((w) => volume(stack, container, "data", w.path));
+    const secrets = RUNTIME[name].secrets.flatMap((s) => SECRET_FILES[s] ?? []);
+    const secretUploads = secrets.map(({ file, key }): DevUpload => ({
         file: `${SECRETS_MOUNT}/${file}`,
         secret: key,
-        owner: PROFILES[name].user,
+        owner,
         permissions: "0400",
-    });
+    }));
+    return {
+        volumes: [
+            ...configVolumes,
+            ...dataVolumes,
+            ...(secrets.length > 0 ? [volume(stack, container, "secrets", SECRETS_MOUNT)] : []),
+        ],
+        uploads: [...configUploads, ...secretUploads],
+    };
+}
+
+function healthcheckOf(name: ServiceName, w: Workload): readonly string[] | undefined {
+    switch (RUNTIME[name].probe) {
+        case "caddy-admin":
+            return ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN_LISTEN}/config/`];
+        case "postgres-ready":
+            return ["CMD", "pg_isready", "-U", "app", "-d", "app"];
+        case "redis-ping":
+            return ["CMD", "redis-cli", "ping"];
+        case "http":
+            return httpProbe(
+                name === "grafana" ? (w.grafana.port ?? 3000) : w[name].port,
+                w[name].healthPath,
+            );
+    }
+}
+
+/** Per-service settings beyond the runtime table: command, environment, ports. */
+function specifics(name: ServiceName, w: Workload): Partial<DevContainer> {
     switch (name) {
         case "proxy":
             return {
                 command: CADDY_COMMAND,
-                volumes: configVolumes,
-                uploads: configUploads,
                 ports: [{ internal: DEV_PROXY_PORT, external: DEV_PROXY_PORT }],
-                healthcheck: ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN_LISTEN}/config/`],
             };
         case "frontend":
-            return { env: appUrls(w), healthcheck: httpProbe(w.frontend.port, w.frontend.healthPath) };
+            return { env: appUrls(w) };
         case "api":
         case "worker":
         case "crawler":
-            return {
-                env: { ...appUrls(w), ...dataEnv(w) },
-                volumes: [secretsVolume],
-                uploads: [secret("postgres-password", "postgresPassword")],
-                healthcheck: httpProbe(w[name].port, w[name].healthPath),
-            };
+            return { env: { ...appUrls(w), ...dataEnv(w) } };
         case "postgres":
             return {
                 env: {
@@ -176,17 +191,10 @@ function specifics(
                     POSTGRES_PASSWORD_FILE: `${SECRETS_MOUNT}/postgres-password`,
                     PGDATA: `${CONTAINER_PATHS.postgresData}/pgdata`,
                 },
-                volumes: [volume(stack, container, "data", CONTAINER_PATHS.postgresData), secretsVolume],
-                uploads: [secret("postgres-password", "postgresPassword")],
-                healthcheck: ["CMD", "pg_isready", "-U", "app", "-d", "app"],
             };
         case "redis":
             // On the internal data network only; the app host's Redis requires a password, dev's needs none.
-            return {
-                command: ["redis-server", "--appendonly", "yes"],
-                volumes: [volume(stack, container, "data", "/data")],
-                healthcheck: ["CMD", "redis-cli", "ping"],
-            };
+            return { command: ["redis-server", "--appendonly", "yes"] };
         case "meilisearch":
             return {
                 env: {
@@ -194,13 +202,6 @@ function specifics(
                     MEILI_NO_ANALYTICS: "true",
                     MEILI_DB_PATH: "/meili_data/data.ms",
                 },
-                healthcheck: httpProbe(w.meilisearch.port, w.meilisearch.healthPath),
-            };
-        case "prometheus":
-            return {
-                volumes: configVolumes,
-                uploads: configUploads,
-                healthcheck: httpProbe(w.prometheus.port, w.prometheus.healthPath),
             };
         case "grafana": {
             const port = w.grafana.port ?? 3000;
@@ -210,15 +211,13 @@ function specifics(
                     GF_USERS_ALLOW_SIGN_UP: "false",
                     GF_ANALYTICS_REPORTING_ENABLED: "false",
                 },
-                volumes: [...configVolumes, secretsVolume],
-                uploads: [...configUploads, secret("grafana-admin-password", "grafanaAdminPassword")],
                 ports: [{ internal: port, external: port }],
-                healthcheck: httpProbe(port, w.grafana.healthPath),
             };
         }
+        // No host mounts in dev: node-exporter reports the container's own view.
+        case "prometheus":
         case "nodeExporter":
-            // No host mounts in dev: it reports the container's own view.
-            return { healthcheck: httpProbe(w.nodeExporter.port, w.nodeExporter.healthPath) };
+            return {};
     }
 }
 
@@ -250,25 +249,26 @@ export function devContainers(stack: string, workload: Workload, files: DevStack
             const spec = workload[name];
             const hosts = instanceHosts(name, spec);
             return hosts.map((container): DevContainer => {
-                const own = specifics(name, container, stack, workload, files);
-                const aliases = hosts.length > 1 ? [container, serviceHost(name)] : [container];
+                const own = specifics(name, workload);
+                const healthcheck = healthcheckOf(name, workload);
+                const aliases = hosts.length > 1 ? [container, serviceDnsName(name)] : [container];
                 return {
                     name: container,
                     service: name,
                     image: spec.image,
                     ...(spec.command && !own.command ? { command: spec.command } : {}),
-                    user: PROFILES[name].user,
+                    user: userOf(name),
                     env: {},
                     ports: [],
-                    capAdd: PROFILES[name].capAdd ?? [],
-                    tmpfs: PROFILES[name].tmpfs,
-                    volumes: [],
-                    uploads: [],
+                    capAdd: RUNTIME[name].capabilities,
+                    tmpfs: tmpfsOf(name),
+                    ...storage(name, container, stack, files),
                     ...own,
-                    networks: serviceNetworks(name).map((network) => ({ network, aliases })),
+                    ...(healthcheck ? { healthcheck } : {}),
+                    networks: RUNTIME[name].networks.map((network) => ({ network, aliases })),
                     memoryMb: spec.memoryMb,
                     cpus: spec.cpus,
-                    dependsOn: REACHES[name].flatMap((t) => instanceHosts(t, workload[t])),
+                    dependsOn: RUNTIME[name].reaches.flatMap((t) => instanceHosts(t, workload[t])),
                 };
             });
         }),

@@ -1,7 +1,7 @@
 /**
  * Files the local `dev` stack's containers receive (uploaded by @pulumi/docker at the container paths below):
  * the same Caddy, Prometheus and Grafana builders as the app host, over plain HTTP on localhost. Containers
- * must answer to `serviceHost(name)` (or `instanceHosts` for copies) on their network, as compose services do.
+ * must answer to `serviceDnsName(name)` (or `instanceHosts` for copies) on their network, as compose services do.
  */
 import type { ServiceName, Workload } from "../../workload/services";
 import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "../monitoring/alertRules";

@@ -1,0 +1,179 @@
+/** The per-service part of the compose project: command, environment, files, ports and the healthcheck test. */
+import type { ServiceName } from "../../workload/services";
+import { RUNTIME } from "../../workload/runtime";
+import { CADDY_ADMIN_LISTEN, CADDY_COMMAND } from "./caddy";
+import { RULES_DIRS } from "../monitoring/alertRules";
+import { CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS } from "../base/paths";
+import { serviceEndpoint } from "../../topology/placement";
+import type { ComposeSpec } from "./compose";
+
+/** Compose interpolates `$`; values from config must reach the container literally. */
+export function literal(s: string): string {
+    return s.replace(/\$/g, "$$$$");
+}
+
+function httpProbe(port: number, path: string): string[] {
+    const url = `'${literal(`http://127.0.0.1:${port}${path}`).replace(/'/g, `'\\''`)}'`;
+    // Images ship different clients (curl, busybox wget, only python): use the first one present.
+    return [
+        "CMD-SHELL",
+        `u=${url}; if command -v curl >/dev/null; then curl -fsS -o /dev/null "$$u"; ` +
+            `elif command -v wget >/dev/null; then wget -q -O /dev/null "$$u"; ` +
+            `else python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=4)' "$$u"; fi`,
+    ];
+}
+
+export function healthcheckTest(name: ServiceName, spec: ComposeSpec): string[] | undefined {
+    const s = spec.workload[name];
+    switch (RUNTIME[name].probe) {
+        case "caddy-admin":
+            return ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN_LISTEN}/config/`];
+        case "postgres-ready":
+            return [
+                "CMD",
+                "pg_isready",
+                "-U",
+                literal(spec.postgres.user),
+                "-d",
+                literal(spec.postgres.database),
+            ];
+        case "redis-ping":
+            return [
+                "CMD-SHELL",
+                `REDISCLI_AUTH="$$(sed -n 's/^requirepass //p' ${CONTAINER_PATHS.redisAuth})" redis-cli ping | grep -q PONG`,
+            ];
+        case "http":
+            return s.healthPath !== undefined && s.port !== undefined
+                ? httpProbe(s.port, s.healthPath)
+                : undefined;
+    }
+}
+
+function bind(host: string, container: string): string {
+    return `${host}:${container}:ro`;
+}
+
+function refuseCommand(spec: ComposeSpec, name: ServiceName, why: string): void {
+    if (spec.workload[name].command) throw new Error(`workload.${name}.command must not be set: ${why}`);
+}
+
+/** What differs per service: command, user, environment, files, ports. */
+export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown> {
+    const { workload, placement, hostnames } = spec;
+    const appUrls = { APP_URL: `https://${hostnames.app}`, API_URL: `https://${hostnames.api}` };
+    switch (name) {
+        case "proxy":
+            refuseCommand(spec, name, `the proxy runs '${CADDY_COMMAND.join(" ")}'`);
+            if (!/(^|\/)caddy[:@]/.test(workload.proxy.image))
+                throw new Error(
+                    `workload.proxy.image must be a Caddy image (the proxy is configured with Caddy JSON), got ${workload.proxy.image}`,
+                );
+            return {
+                command: [...CADDY_COMMAND],
+                volumes: [
+                    bind(HOST_PATHS.caddyConfig, CONTAINER_PATHS.caddyConfig),
+                    bind(SECRET_PATHS.originCert, CONTAINER_PATHS.originCert),
+                    bind(SECRET_PATHS.originKey, CONTAINER_PATHS.originKey),
+                    "caddy-data:/data",
+                    "caddy-config:/config",
+                ],
+                ports: ["80:80", "443:443"],
+            };
+        case "api":
+            return { environment: appUrls, env_file: [SECRET_PATHS.appEnv] };
+        case "frontend": {
+            const api = serviceEndpoint(placement, workload, "api");
+            return { environment: { ...appUrls, API_INTERNAL_URL: `http://${api.host}:${api.port}` } };
+        }
+        case "worker":
+            return { env_file: [SECRET_PATHS.appEnv] };
+        case "crawler":
+            // Reaps the zombie processes headless browsers leave behind.
+            return { env_file: [SECRET_PATHS.appEnv], init: true, shm_size: "512m" };
+        case "postgres":
+            return {
+                environment: {
+                    POSTGRES_USER: literal(spec.postgres.user),
+                    POSTGRES_DB: literal(spec.postgres.database),
+                    POSTGRES_PASSWORD_FILE: CONTAINER_PATHS.postgresPassword,
+                    // A subdirectory: the volume's root holds lost+found, which initdb refuses.
+                    PGDATA: `${CONTAINER_PATHS.postgresData}/pgdata`,
+                },
+                volumes: [
+                    `${spec.postgres.dataDir}:${CONTAINER_PATHS.postgresData}`,
+                    bind(SECRET_PATHS.postgresPassword, CONTAINER_PATHS.postgresPassword),
+                ],
+                shm_size: "256m",
+            };
+        case "redis":
+            refuseCommand(
+                spec,
+                name,
+                "redis must start with the rendered redis.conf, which sets its password",
+            );
+            return {
+                command: ["redis-server", CONTAINER_PATHS.redisConfig],
+                user: "redis",
+                volumes: [
+                    bind(HOST_PATHS.redisConfig, CONTAINER_PATHS.redisConfig),
+                    bind(SECRET_PATHS.redisAuth, CONTAINER_PATHS.redisAuth),
+                    "redis-data:/data",
+                ],
+            };
+        case "meilisearch":
+            return {
+                environment: {
+                    MEILI_ENV: "production",
+                    MEILI_NO_ANALYTICS: "true",
+                    MEILI_DB_PATH: "/meili_data/data.ms",
+                    // Meilisearch sizes its indexing memory from the host's RAM, not the container limit.
+                    MEILI_MAX_INDEXING_MEMORY: String(
+                        Math.floor(workload.meilisearch.memoryMb / 2) * 1024 * 1024,
+                    ),
+                },
+                env_file: [SECRET_PATHS.meilisearchEnv],
+                volumes: ["meili-data:/meili_data"],
+            };
+        case "prometheus":
+            return {
+                volumes: [
+                    bind(HOST_PATHS.prometheusConfig, CONTAINER_PATHS.prometheusConfig),
+                    bind(RULES_DIRS.host, RULES_DIRS.container),
+                    "prometheus-data:/prometheus",
+                ],
+            };
+        case "grafana": {
+            const port = workload.grafana.port ?? 3000;
+            return {
+                environment: {
+                    GF_SECURITY_ADMIN_PASSWORD__FILE: CONTAINER_PATHS.grafanaAdminPassword,
+                    GF_USERS_ALLOW_SIGN_UP: "false",
+                    GF_ANALYTICS_REPORTING_ENABLED: "false",
+                    GF_LOG_MODE: "console",
+                },
+                volumes: [
+                    bind(HOST_PATHS.grafanaDatasource, CONTAINER_PATHS.grafanaDatasource),
+                    bind(SECRET_PATHS.grafanaAdminPassword, CONTAINER_PATHS.grafanaAdminPassword),
+                    "grafana-data:/var/lib/grafana",
+                ],
+                // Loopback only: reach it with `ssh -L 3000:127.0.0.1:3000`; never on a public interface.
+                ports: [`127.0.0.1:${port}:${port}`],
+            };
+        }
+        case "nodeExporter":
+            return {
+                // Host metrics without host networking: /proc, /sys and / read-only. Network counters are the container's.
+                ...(workload.nodeExporter.command
+                    ? {}
+                    : {
+                          command: [
+                              "--path.procfs=/host/proc",
+                              "--path.sysfs=/host/sys",
+                              "--path.rootfs=/rootfs",
+                              "--collector.filesystem.mount-points-exclude=^/(dev|proc|run|sys|var/lib/docker/.+)($$|/)",
+                          ],
+                      }),
+                volumes: ["/proc:/host/proc:ro", "/sys:/host/sys:ro", "/:/rootfs:ro,rslave"],
+            };
+    }
+}

@@ -1,0 +1,210 @@
+/**
+ * How each service runs, independent of what runs it: the app host's compose project, the dev stack's
+ * containers and (phase 5) Kubernetes workloads are translations of this table. Nothing here is shaped like a
+ * compose key or a Docker flag; the translations decide those.
+ */
+import type { ServiceName } from "./services";
+
+/**
+ * `edge` reaches the internet (the proxy's published ports, egress for workers, the crawler and Grafana);
+ * `data` and `monitoring` are internal: no route out, nothing published.
+ */
+export const NETWORKS = {
+    edge: { internal: false },
+    data: { internal: true },
+    monitoring: { internal: true },
+} as const;
+export type NetworkName = keyof typeof NETWORKS;
+
+/** Secrets a service reads from a file itself (not through an environment file read by the runtime). */
+export type SecretName = "postgresPassword" | "redisAuth" | "grafanaAdminPassword";
+
+/** A path the service writes. `scratch` holds nothing worth keeping; `state` is the service's own data. */
+export interface WritablePath {
+    readonly path: string;
+    readonly keeps: "scratch" | "state";
+    /** Size when the runtime keeps it in memory, MiB. */
+    readonly memoryMb: number;
+    /** State that must outlive the container (a runtime never keeps it in memory). */
+    readonly durable?: boolean;
+}
+
+/** How the runtime tells the service is healthy; `http` uses the workload's port and `healthPath`. */
+export type Probe = "http" | "caddy-admin" | "postgres-ready" | "redis-ping";
+
+export interface ServiceRuntime {
+    /** The unprivileged user the process runs as (the image's own user). */
+    readonly user: { readonly uid: number; readonly gid: number };
+    /** Capabilities kept after dropping all, when started as `user`. */
+    readonly capabilities: readonly string[];
+    /**
+     * Set where the image may instead start as root to prepare a root-owned data directory, then drop to
+     * `user`: the capabilities that start needs.
+     */
+    readonly rootStart?: { readonly capabilities: readonly string[] };
+    /** False only where the image writes outside its declared paths; the reason is next to the entry. */
+    readonly readOnlyRoot: boolean;
+    readonly writable: readonly WritablePath[];
+    readonly networks: readonly NetworkName[];
+    /** Who it talks to: start order, and egress when the target runs elsewhere. */
+    readonly reaches: readonly ServiceName[];
+    /** Secret files it reads, as `user` (or as root under `rootStart`). */
+    readonly secrets: readonly SecretName[];
+    readonly probe: Probe;
+    readonly pidsLimit: number;
+    /** Seconds it gets to stop cleanly before it is killed, when more than the runtime's default. */
+    readonly stopGraceSeconds?: number;
+}
+
+const APP_USER = { uid: 10001, gid: 10001 };
+const tmp = (memoryMb: number): WritablePath => ({ path: "/tmp", keeps: "scratch", memoryMb });
+const state = (path: string, memoryMb: number, durable = false): WritablePath => ({
+    path,
+    keeps: "state",
+    memoryMb,
+    ...(durable ? { durable } : {}),
+});
+
+export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
+    // The caddy binary carries the cap_net_bind_service file capability: exec fails unless it stays in the bounding set.
+    proxy: {
+        user: { uid: 1000, gid: 1000 },
+        capabilities: ["NET_BIND_SERVICE"],
+        readOnlyRoot: true,
+        writable: [tmp(16), state("/data", 16), state("/config", 16)],
+        networks: ["edge"],
+        reaches: ["api", "frontend"],
+        secrets: [],
+        probe: "caddy-admin",
+        pidsLimit: 256,
+    },
+    api: {
+        user: APP_USER,
+        capabilities: [],
+        readOnlyRoot: true,
+        writable: [tmp(64)],
+        networks: ["edge", "data", "monitoring"],
+        reaches: ["postgres", "redis", "meilisearch"],
+        secrets: ["postgresPassword"],
+        probe: "http",
+        pidsLimit: 512,
+    },
+    frontend: {
+        user: APP_USER,
+        capabilities: [],
+        readOnlyRoot: true,
+        writable: [tmp(64)],
+        networks: ["edge"],
+        reaches: ["api"],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 512,
+    },
+    // uid 70 is the postgres user of the Alpine image. Its entrypoint, started as root, chowns PGDATA and reads
+    // POSTGRES_PASSWORD_FILE, then drops to postgres with gosu.
+    postgres: {
+        user: { uid: 70, gid: 70 },
+        capabilities: [],
+        rootStart: { capabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] },
+        readOnlyRoot: true,
+        writable: [
+            tmp(64),
+            { path: "/var/run/postgresql", keeps: "scratch", memoryMb: 1 },
+            state("/var/lib/postgresql/data", 0, true),
+        ],
+        networks: ["data"],
+        reaches: [],
+        secrets: ["postgresPassword"],
+        probe: "postgres-ready",
+        pidsLimit: 512,
+        stopGraceSeconds: 60,
+    },
+    // The redis user of the Debian and Alpine images; run as it from the start, no capability to switch users.
+    redis: {
+        user: { uid: 999, gid: 1000 },
+        capabilities: [],
+        readOnlyRoot: true,
+        writable: [tmp(16), state("/data", 0, true)],
+        networks: ["data"],
+        reaches: [],
+        secrets: ["redisAuth"],
+        probe: "redis-ping",
+        pidsLimit: 256,
+    },
+    // Meilisearch writes large temporary files while indexing; a RAM-backed tmpfs would count against its memory
+    // limit. Its index is rebuilt from Postgres.
+    meilisearch: {
+        user: { uid: 1000, gid: 1000 },
+        capabilities: [],
+        readOnlyRoot: false,
+        writable: [state("/meili_data", 256), tmp(64)],
+        networks: ["data"],
+        reaches: [],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 512,
+    },
+    worker: {
+        user: APP_USER,
+        capabilities: [],
+        readOnlyRoot: true,
+        writable: [tmp(64)],
+        networks: ["edge", "data"],
+        reaches: ["postgres", "redis", "meilisearch"],
+        secrets: ["postgresPassword"],
+        probe: "http",
+        pidsLimit: 512,
+        stopGraceSeconds: 60,
+    },
+    // Firecrawl drives headless Chromium, which writes profiles and caches all over the filesystem and runs many threads.
+    crawler: {
+        user: APP_USER,
+        capabilities: [],
+        readOnlyRoot: false,
+        writable: [tmp(256)],
+        networks: ["edge", "data"],
+        reaches: ["redis"],
+        secrets: ["postgresPassword"],
+        probe: "http",
+        pidsLimit: 2048,
+    },
+    prometheus: {
+        user: { uid: 65534, gid: 65534 },
+        capabilities: [],
+        readOnlyRoot: true,
+        writable: [state("/prometheus", 128)],
+        networks: ["monitoring"],
+        reaches: ["api", "nodeExporter"],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 256,
+    },
+    // On `edge` because a published port (even on loopback) needs a non-internal network.
+    grafana: {
+        user: { uid: 472, gid: 0 },
+        capabilities: [],
+        readOnlyRoot: true,
+        writable: [state("/var/lib/grafana", 64), tmp(16)],
+        networks: ["monitoring", "edge"],
+        reaches: ["prometheus"],
+        secrets: ["grafanaAdminPassword"],
+        probe: "http",
+        pidsLimit: 256,
+    },
+    nodeExporter: {
+        user: { uid: 65534, gid: 65534 },
+        capabilities: [],
+        readOnlyRoot: true,
+        writable: [],
+        networks: ["monitoring"],
+        reaches: [],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 128,
+    },
+};
+
+/** Who talks to whom, from the table. */
+export const REACHES: Readonly<Record<ServiceName, readonly ServiceName[]>> = Object.fromEntries(
+    Object.entries(RUNTIME).map(([name, r]) => [name, r.reaches]),
+) as Record<ServiceName, readonly ServiceName[]>;
