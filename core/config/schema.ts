@@ -15,7 +15,7 @@ import {
 } from "../catalog/hetzner";
 import { Agents, agentsIssues } from "../capacity/config";
 import { PHASES, PHASE_SPECS } from "../phases";
-import { REPLICATION_USER } from "../render/data/dataNode";
+import { REPLICATION_USER } from "../render/data/dataLayout";
 import { SERVICE_NAMES, ServiceSpec, Workload } from "../workload/services";
 import { calendarProblem } from "./calendar";
 import { withDefaultPorts, type ResolvedWorkload } from "./ports";
@@ -32,7 +32,7 @@ function checkedBy(problem: (s: string) => string | undefined) {
 
 export const ORIGIN_CA_VALIDITY_DAYS = [7, 30, 90, 365, 730, 1095, 5475] as const;
 
-/** The superuser and the replication role (core/render/data/dataNode.ts REPLICATION_USER). */
+/** The superuser and the replication role (core/render/data/dataLayout.ts REPLICATION_USER). */
 const RESERVED_DATABASE_ROLES: readonly string[] = ["postgres", REPLICATION_USER];
 
 const LocationEnum = z.enum(LOCATION_NAMES as [LocationName, ...LocationName[]]);
