@@ -119,7 +119,7 @@ function originPullGate(pull: OriginPull): object {
     return {
         match: [
             {
-                expression: "{http.request.tls.client.fingerprint} == ''",
+                expression: "{http.request.tls.client.fingerprint} == null",
                 not: [{ host: [pull.open.host], path: [pull.open.path] }],
             },
         ],
