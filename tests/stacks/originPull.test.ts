@@ -19,7 +19,7 @@ const HEALTH = WORKLOAD.api.healthPath ?? "/";
 
 function openssl(args: string[]): void {
     const r = runTool("openssl", args);
-    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.output}`);
 }
 
 /** A CA and a client certificate it signs, as files in `dir`. */
