@@ -4,6 +4,9 @@ import { LIMITS, SERVER_TYPES, type ServerTypeName } from "../../core/catalog/he
 import { cpuLimit, PIDS_LIMIT, TIERS, type TierName } from "../../core/capacity/tiers";
 import { renderAgentHost } from "../../core/render/machines/agentHost";
 import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
+import { dockerTlsFrom, sshFromAdmins } from "../../core/topology/firewallRules";
+import { HostFirewall } from "../hetzner/hostFirewall";
+import { Server } from "../hetzner/server";
 import type { DockerTlsAuthority } from "./dockerTls";
 
 export interface AgentHostPoolArgs {
@@ -47,8 +50,9 @@ export interface AgentPoolLimits {
  * One tier's agent-container hosts: stateless Hetzner servers spread over placement groups (at most 10 servers
  * each), a primary IPv4 per node so its Docker server certificate can name the address before the server exists,
  * and a firewall that admits SSH from admin ranges and the mTLS Docker API (2376) only from the API servers;
- * 2375 is never opened. Config edits do not rebuild running nodes (user data, keys, image and location are
- * ignored after creation): roll a node deliberately, after draining it, with `pulumi up --replace`.
+ * 2375 is never opened. Nodes are `pinned` servers: config edits do not rebuild them (user data, keys, image
+ * and location are ignored after creation); roll a node deliberately, after draining it, with
+ * `pulumi up --replace <urn>`, which deletes it first (its primary and private IPs cannot be held twice).
  */
 export class AgentHostPool extends pulumi.ComponentResource {
     public readonly endpoints: pulumi.Output<string[]>;
@@ -80,26 +84,13 @@ export class AgentHostPool extends pulumi.ComponentResource {
             ...(args.customer ? { customer: args.customer } : {}),
         };
 
-        const firewall = new hcloud.Firewall(
-            `${name}-firewall`,
+        const firewall = new HostFirewall(
+            `${name}-access`,
             {
+                rules: [...sshFromAdmins(args.sshAllowedCidrs), ...dockerTlsFrom(args.dockerApiSources)],
                 labels,
-                rules: [
-                    {
-                        direction: "in",
-                        protocol: "tcp",
-                        port: "22",
-                        sourceIps: [...args.sshAllowedCidrs],
-                        description: "SSH from admin ranges",
-                    },
-                    {
-                        direction: "in",
-                        protocol: "tcp",
-                        port: String(DOCKER_TLS_PORT),
-                        sourceIps: args.dockerApiSources,
-                        description: "Docker API (mutual TLS) from the API servers",
-                    },
-                ],
+                // The pool created its firewall itself before one firewall component served every host.
+                firewallAliases: [{ name: `${name}-firewall`, parent: this }],
             },
             { parent: this },
         );
@@ -144,21 +135,21 @@ export class AgentHostPool extends pulumi.ComponentResource {
                     }).cloudConfig,
             );
             const group = groups[Math.floor(i / LIMITS.serversPerPlacementGroup)] as hcloud.PlacementGroup;
-            new hcloud.Server(
+            // Pinned: its certificate names its addresses, so edits never replace it; delete first on --replace.
+            new Server(
                 `${name}-node-${i}`,
                 {
+                    durability: "pinned",
                     serverType: args.serverType,
                     image: args.osImage,
                     location: args.location,
-                    sshKeys: args.sshKeyIds,
-                    firewallIds: [firewall.id.apply(Number)],
-                    placementGroupId: group.id.apply(Number),
+                    sshKeyIds: args.sshKeyIds,
+                    firewallIds: [firewall.firewallId],
                     userData: pulumi.secret(userData),
-                    // Stateless: agents keep nothing here that a rebuilt node would need.
-                    backups: false,
-                    publicNets: [{ ipv4Enabled: true, ipv4: ipv4.id.apply(Number), ipv6Enabled: true }],
+                    placementGroupId: group.id.apply(Number),
+                    primaryIpv4Id: ipv4.id.apply(Number),
                     ...(args.network && privateIp
-                        ? { networks: [{ subnetId: args.network.subnetId, ip: privateIp, aliasIps: [] }] }
+                        ? { network: { subnetId: args.network.subnetId, ip: privateIp } }
                         : {}),
                     // The limits as plain labels: the policy pack judges them even while user data is unknown.
                     labels: {
@@ -168,8 +159,10 @@ export class AgentHostPool extends pulumi.ComponentResource {
                         "pids-limit": String(this.limits.pidsLimit),
                         "max-containers": String(this.limits.maxPerNode),
                     },
+                    // The pool created its servers itself before one server component served every host.
+                    serverAliases: [{ name: `${name}-node-${i}`, parent: this }],
                 },
-                { parent: this, ignoreChanges: ["userData", "sshKeys", "image", "location"] },
+                { parent: this },
             );
             ipv4s.push(ipv4.ipAddress);
             endpoints.push(

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FleetServer } from "../fleet/fleetServer";
+import { Server } from "../hetzner/server";
 import { DataVolume } from "../hetzner/dataVolume";
 
 export interface DatabaseNodeArgs {
@@ -7,7 +7,7 @@ export interface DatabaseNodeArgs {
     readonly image: string;
     readonly location: pulumi.Input<string>;
     readonly sshKeyIds: pulumi.Input<string[]>;
-    readonly firewallIds: pulumi.Input<number>[];
+    readonly firewallIds: pulumi.Input<pulumi.Input<number>[]>;
     readonly subnetId: pulumi.Input<string>;
     readonly privateIp: string;
     readonly placementGroupId?: pulumi.Input<number>;
@@ -22,7 +22,7 @@ export interface DatabaseNodeArgs {
  * mounts it. Phase 2's data server is one of these; phase 3's primary and replicas are several.
  */
 export class DatabaseNode extends pulumi.ComponentResource {
-    public readonly server: FleetServer;
+    public readonly server: Server;
 
     constructor(name: string, args: DatabaseNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:data:DatabaseNode", name, {}, opts);
@@ -31,23 +31,23 @@ export class DatabaseNode extends pulumi.ComponentResource {
             { sizeGb: args.volumeGb, location: args.location, labels: args.labels },
             { parent: this },
         );
-        this.server = new FleetServer(
+        this.server = new Server(
             `${name}-host`,
             {
+                durability: "stateful",
                 serverType: args.serverType,
                 image: args.image,
                 location: args.location,
                 sshKeyIds: args.sshKeyIds,
                 firewallIds: args.firewallIds,
                 userData: pulumi.secret(args.userData(volume.devicePath)),
-                subnetId: args.subnetId,
-                privateIp: args.privateIp,
+                network: { subnetId: args.subnetId, ip: args.privateIp },
                 placementGroupId: args.placementGroupId,
                 volumeId: volume.volumeId,
-                stateful: true,
                 labels: args.labels,
             },
-            { parent: this },
+            // It was a FleetServer before the server component was one for every phase.
+            { parent: this, aliases: [{ type: "phase-stacks:fleet:FleetServer" }] },
         );
         this.registerOutputs({ privateIp: args.privateIp });
     }

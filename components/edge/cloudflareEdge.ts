@@ -31,7 +31,8 @@ const STATIC_EXTENSIONS = [
 
 /**
  * The zone's edge: proxied A/AAAA records for each hostname, TLS settings that keep traffic encrypted to
- * the origin (SSL strict, TLS >= 1.2, always HTTPS, HSTS) and a cache rule for static assets.
+ * the origin (SSL strict, TLS >= 1.2, always HTTPS, HSTS, Authenticated Origin Pulls) and a cache rule for
+ * static assets.
  */
 export class CloudflareEdge extends pulumi.ComponentResource {
     public readonly hostnames: string[];
@@ -64,15 +65,19 @@ export class CloudflareEdge extends pulumi.ComponentResource {
             ssl: "strict",
             min_tls_version: args.minTlsVersion,
             always_use_https: "on",
+            // snake_case, as the API returns it: camelCase keys diff on every refresh (pulumi-cloudflare #1579).
             security_header: {
-                strictTransportSecurity: {
+                strict_transport_security: {
                     enabled: true,
-                    maxAge: args.hstsMaxAgeSeconds,
-                    includeSubdomains: true,
+                    max_age: args.hstsMaxAgeSeconds,
+                    include_subdomains: true,
                     nosniff: true,
                     preload: false,
                 },
             },
+            // Authenticated Origin Pulls: the edge presents Cloudflare's origin-pull client certificate, which
+            // the origin's Caddy requires; a client reaching the origin around the edge has none.
+            tls_client_auth: "on",
         };
         for (const [settingId, value] of Object.entries(settings)) {
             new cloudflare.ZoneSetting(

@@ -19,15 +19,33 @@ export const CONTENTS_LABEL = "phase-stacks/contents";
 /** On a docker Container or a pod template: the ClawHQ pool tier whose resource maxima apply. */
 export const TIER_LABEL = "phase-stacks/tier";
 
-export type Role = "app" | "data" | "agent" | "backend" | "frontend" | "database" | "cache" | "lb";
+/** On Hetzner resources of a region-scoped fleet: the region (network zone) it serves; every selector names it. */
+export const REGION_LABEL = "region";
+
+/** The data tier is `database` in every phase (the pack's stateful-role default names it). */
+export type Role = "app" | "agent" | "backend" | "frontend" | "database" | "cache" | "lb";
 /** The role of agent-pool hosts, whose budget is the ClawHQ agent line. */
 export const AGENT_ROLE: Role = "agent";
 
-export function hetznerLabels(stack: string, role: Role, stateful = false): Record<string, string> {
+export function hetznerLabels(
+    stack: string,
+    role: Role,
+    stateful = false,
+    region?: string,
+): Record<string, string> {
     return {
         [MANAGED_BY_LABEL]: MANAGED_BY,
         [STACK_LABEL]: stack,
         [ROLE_LABEL]: role,
         ...(stateful ? { [STATEFUL_LABEL]: "true" } : {}),
+        ...(region ? { [REGION_LABEL]: region } : {}),
     };
+}
+
+/**
+ * An hcloud label selector for one role of one region of one stack: without the region a second region's
+ * servers of the same role would join the first region's load balancer.
+ */
+export function roleSelector(stack: string, role: Role, region: string): string {
+    return `${STACK_LABEL}=${stack},${ROLE_LABEL}=${role},${REGION_LABEL}=${region}`;
 }

@@ -3,6 +3,7 @@
  * `NAME=value` assignments whose name is a secret) and by entropy (long random strings, as detect-secrets judges
  * them). Findings never contain the secret itself, only what kind it is and where.
  */
+import { X509Certificate } from "node:crypto";
 import { isNonSecretValue, isSecretName } from "./keys";
 
 /** What was found and where (line in the scanned text, variable name): never the value itself. */
@@ -88,11 +89,19 @@ export function looksLikeSymbolPassword(token: string): boolean {
     );
 }
 
-/** Base64 that decodes to a public PEM block (a certificate in a kubeconfig, say) is not a secret. */
+/**
+ * Base64 that decodes to a public PEM block (a certificate in a kubeconfig, say) or to a DER certificate (Caddy's
+ * trusted client CAs) is not a secret.
+ */
 function decodesToPublicPem(token: string): boolean {
     if (token.length < 40 || !/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return false;
-    const decoded = Buffer.from(token, "base64").toString("utf8");
-    return /^-----BEGIN (CERTIFICATE|PUBLIC KEY)/.test(decoded);
+    const bytes = Buffer.from(token, "base64");
+    if (/^-----BEGIN (CERTIFICATE|PUBLIC KEY)/.test(bytes.toString("utf8"))) return true;
+    try {
+        return new X509Certificate(bytes).subject.length > 0;
+    } catch {
+        return false;
+    }
 }
 
 function entropyHits(text: string): SecretHit[] {
@@ -109,7 +118,7 @@ function entropyHits(text: string): SecretHit[] {
     }
     // Symbol-bearing passwords split the run above; look at whole words, with assignments cut at "=".
     for (const m of blanked.matchAll(/[^\s"'`=,;]{16,}/g)) {
-        if (looksLikeSymbolPassword(m[0]))
+        if (looksLikeSymbolPassword(m[0]) && !decodesToPublicPem(m[0]))
             hits.push({ kind: "high-entropy string", line: lineOf(text, m.index) });
     }
     return hits;

@@ -48,14 +48,14 @@ describe("phase 1 agent pool", () => {
             expect.arrayContaining([
                 group.urn,
                 byName("agents-free-ipv4-0").urn,
-                byName("agents-free-firewall").urn,
+                byName("agents-free-access-firewall").urn,
             ]),
         );
         expect(String(node?.inputs["userData"])).toMatch(/^\[secret:[0-9a-f]{12}\]$/);
     });
 
     it("admits the Docker API on 2376 only from the app server's addresses, SSH from admin ranges, never 2375", () => {
-        const rules = byName("agents-free-firewall").inputs["rules"] as Rule[];
+        const rules = byName("agents-free-access-firewall").inputs["rules"] as Rule[];
         const app = byName("app-server");
         expect(rules.map((r) => [r.direction, r.protocol, r.port])).toEqual([
             ["in", "tcp", "22"],
@@ -67,7 +67,7 @@ describe("phase 1 agent pool", () => {
             expect.stringMatching(/^203\.0\.113\.\d+\/32$/),
             expect.stringMatching(/^2001:db8::\d+\/128$/),
         ]);
-        expect(byName("agents-free-firewall").dependencies).toContain(app.urn);
+        expect(byName("agents-free-access-firewall").dependencies).toContain(app.urn);
         expect(JSON.stringify(rules)).not.toContain("2375");
     });
 
@@ -87,7 +87,7 @@ describe("phase 1 agent pool", () => {
 
     it("ships the daemon, the TLS files, the keeper and the metadata block to the node", () => {
         const targets = plan.artifacts
-            .filter((a) => a.machine === "agents-free-node-0")
+            .filter((a) => a.machine === "agents-free-node-0-server")
             .map((a) => `${a.kind} ${a.target}`);
         expect(targets).toEqual(
             expect.arrayContaining([
@@ -225,7 +225,8 @@ describe("config edits on a running pool", () => {
             },
         });
         expect(onAgents(statefulChanges(before, after))).toEqual([]);
-        const nodes = (rs: DiffResource[]) => rs.filter((r) => /::agents-free-node-\d+$/.test(r.urn)).length;
+        const nodes = (rs: DiffResource[]) =>
+            rs.filter((r) => /::agents-free-node-\d+-server$/.test(r.urn)).length;
         expect([nodes(before), nodes(after)]).toEqual([1, 2]);
     });
 });
@@ -245,7 +246,7 @@ describe.each([
             Array.from({ length: nodes }, (_, i) => `10.0.1.${150 + i}`),
         );
         const rules = ofType(p, "hcloud:index/firewall:Firewall").find(
-            (f) => f.name === "agents-free-firewall",
+            (f) => f.name === "agents-free-access-firewall",
         )?.inputs["rules"] as Rule[];
         expect(rules.find((x) => x.port === "2376")?.sourceIps).toEqual(apiSources);
         const contract = p.outputs["agentPools"] as { pools: { endpoints: string[] }[] };

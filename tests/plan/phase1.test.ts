@@ -92,14 +92,15 @@ describe("phase1 plan", () => {
             min_tls_version: "1.2",
             always_use_https: "on",
             security_header: {
-                strictTransportSecurity: {
+                strict_transport_security: {
                     enabled: true,
-                    maxAge: 31_536_000,
-                    includeSubdomains: true,
+                    max_age: 31_536_000,
+                    include_subdomains: true,
                     nosniff: true,
                     preload: false,
                 },
             },
+            tls_client_auth: "on",
         });
     });
 

@@ -37,7 +37,7 @@ describe("phase2 plan", () => {
             ["app-server", "cx23"],
             ["data-host-server", "cx23"],
         ]);
-        const data = server("data");
+        const data = server("database");
         expect(data.protect).toBe(true);
         expect(data.inputs).toMatchObject({ backups: true, deleteProtection: true, rebuildProtection: true });
         expect(data.ignoreChanges).toEqual(
@@ -57,7 +57,7 @@ describe("phase2 plan", () => {
         });
         for (const [role, ip] of [
             ["app", "10.0.1.10"],
-            ["data", "10.0.1.100"],
+            ["database", "10.0.1.100"],
         ] as const) {
             const s = server(role);
             expect(s.inputs["networks"]).toEqual([expect.objectContaining({ ip, aliasIps: [] })]);

@@ -30,11 +30,11 @@ describe("phase3 plan", () => {
     it("runs the seed's fleet: 2 backends and a frontend (cx23), a primary and a replica (cx33), spread", () => {
         const servers = ofType(plan, SERVER).filter((s) => !s.name.startsWith("agents-"));
         expect(servers.map((s) => [s.name, s.inputs["serverType"]]).sort()).toEqual([
-            ["backend-1-server", "cx23"],
-            ["backend-2-server", "cx23"],
             ["db-primary-host-server", "cx33"],
             ["db-replica1-host-server", "cx33"],
-            ["frontend-server", "cx23"],
+            ["eu-central-backend-1-server", "cx23"],
+            ["eu-central-backend-2-server", "cx23"],
+            ["eu-central-frontend-server", "cx23"],
         ]);
         const groups = ofType(plan, "hcloud:index/placementGroup:PlacementGroup").filter(
             (g) => g.inputs["type"] === "spread",
@@ -46,22 +46,22 @@ describe("phase3 plan", () => {
             expect(s.inputs, name).toMatchObject({ backups: true, deleteProtection: true });
             expect(s.inputs["placementGroupId"]).toBeDefined();
         }
-        expect(named(plan, "backend-1-server").protect).toBe(false);
+        expect(named(plan, "eu-central-backend-1-server").protect).toBe(false);
     });
 
     it("fronts the backends with an lb11 whose HTTPS health check targets them by label at private addresses", () => {
-        const lb = named(plan, "web-lb");
+        const lb = named(plan, "eu-central-web-lb");
         expect(lb.inputs).toMatchObject({ loadBalancerType: "lb11", algorithm: { type: "round_robin" } });
-        expect(named(plan, "web-network").inputs).toMatchObject({
+        expect(named(plan, "eu-central-web-network").inputs).toMatchObject({
             enablePublicInterface: true,
             ip: "10.0.1.2",
         });
-        expect(named(plan, "web-targets").inputs).toMatchObject({
+        expect(named(plan, "eu-central-web-targets").inputs).toMatchObject({
             type: "label_selector",
-            labelSelector: "stack=phase3,role=backend",
+            labelSelector: "stack=phase3,role=backend,region=eu-central",
             usePrivateIp: true,
         });
-        expect(named(plan, "web-service-443").inputs).toMatchObject({
+        expect(named(plan, "eu-central-web-service-443").inputs).toMatchObject({
             protocol: "tcp",
             listenPort: 443,
             healthCheck: {
@@ -76,7 +76,7 @@ describe("phase3 plan", () => {
         for (const role of ["writer", "reader"]) {
             expect(named(plan, `db-${role}-network`).inputs).toMatchObject({ enablePublicInterface: false });
             expect(named(plan, `db-${role}-targets`).inputs).toMatchObject({
-                labelSelector: "stack=phase3,role=database",
+                labelSelector: "stack=phase3,role=database,region=eu-central",
                 usePrivateIp: true,
             });
         }
@@ -94,7 +94,9 @@ describe("phase3 plan", () => {
             [8008, "/replica"],
         ]);
         // The backends reach Postgres (PgBouncer) and Redis through the writer endpoint, so a promotion needs no change on them.
-        expect(file("backend-1-server", "/opt/phase-stacks/compose.yaml")).not.toMatch(/^ {2}postgres:/m);
+        expect(file("eu-central-backend-1-server", "/opt/phase-stacks/compose.yaml")).not.toMatch(
+            /^ {2}postgres:/m,
+        );
     });
 
     it("streams to the replica over a slot with capped WAL, scram, from the private subnet only", () => {
@@ -137,12 +139,12 @@ describe("phase3 plan", () => {
                 .map((l) => l.name)
                 .sort(),
         ).toEqual(["db-reader-lb", "db-writer-lb"]);
-        expect(named(haproxy, "web-server").inputs["serverType"]).toBe("cpx22");
+        expect(named(haproxy, "eu-central-web-server").inputs["serverType"]).toBe("cpx22");
         const cfg = haproxy.artifacts.find((a) => a.kind === "haproxy")?.content ?? "";
         expect(cfg).toMatch(
             /server backend-1 10\.0\.1\.30:443 check\n {4}server backend-2 10\.0\.1\.31:443 check/,
         );
-        const rules = named(haproxy, "web-firewall").inputs["rules"] as { port: string }[];
+        const rules = named(haproxy, "eu-central-web-firewall").inputs["rules"] as { port: string }[];
         expect(rules.map((r) => r.port)).toEqual(["22", "80", "443"]);
     });
 

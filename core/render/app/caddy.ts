@@ -2,6 +2,7 @@
  * Caddy JSON config, shared by the app host (HTTPS with the Cloudflare Origin CA certificate) and the dev stack
  * (plain HTTP on localhost). Certificates come from files, so automatic HTTPS (ACME) is off on every server.
  */
+import { CLOUDFLARE_ORIGIN_PULL_CA_PEM } from "../../catalog/originPull";
 import type { Workload } from "../../workload/services";
 import { CONTAINER_PATHS } from "../base/paths";
 import { endpointsOf, hostPort, type HostPlacement } from "../../topology/placement";
@@ -21,9 +22,23 @@ export interface CaddySite {
     readonly immutablePaths?: readonly string[];
 }
 
+/**
+ * Authenticated Origin Pulls: only clients with a certificate from `caPem` (Cloudflare's origin-pull CA) are
+ * served, except `open` (the load balancers' health check, which has no client certificate).
+ */
+export interface OriginPull {
+    readonly caPem: string;
+    readonly open: { readonly host: string; readonly path: string };
+}
+
 /** HTTPS on 443 with certificate files and a redirect on 80, or plain HTTP on one port. */
 export type CaddyListener =
-    | { readonly scheme: "https"; readonly certFile: string; readonly keyFile: string }
+    | {
+          readonly scheme: "https";
+          readonly certFile: string;
+          readonly keyFile: string;
+          readonly originPull?: OriginPull;
+      }
     | { readonly scheme: "http"; readonly port: number };
 
 export interface CaddyOptions {
@@ -89,17 +104,57 @@ function siteRoute(site: CaddySite, https: boolean): object {
 
 const NOT_FOUND = { handle: [{ handler: "static_response", status_code: 404 }] };
 
+/** Caddy takes trusted CA certificates as base64 DER: the PEM body without its armour. */
+function pemToDerBase64(pem: string): string {
+    const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
+    if (!body?.[1]) throw new Error("the origin-pull CA is not a PEM certificate");
+    return body[1].replace(/\s+/g, "");
+}
+
+/**
+ * The handshake verifies a client certificate when one is given (so the health check can connect without);
+ * this first route then refuses every request that came without one, but the health check's.
+ */
+function originPullGate(pull: OriginPull): object {
+    return {
+        match: [
+            {
+                expression: "{http.request.tls.client.fingerprint} == null",
+                not: [{ host: [pull.open.host], path: [pull.open.path] }],
+            },
+        ],
+        handle: [{ handler: "static_response", status_code: 403, close: true }],
+        terminal: true,
+    };
+}
+
 export function buildCaddyConfig(options: CaddyOptions): object {
     const { listener } = options;
     const https = listener.scheme === "https";
-    const siteRoutes = [...options.sites.map((s) => siteRoute(s, https)), NOT_FOUND];
+    const pull = listener.scheme === "https" ? listener.originPull : undefined;
+    const siteRoutes = [
+        ...(pull ? [originPullGate(pull)] : []),
+        ...options.sites.map((s) => siteRoute(s, https)),
+        NOT_FOUND,
+    ];
     const servers = https
         ? {
               https: {
                   listen: [":443"],
                   routes: siteRoutes,
                   tls_connection_policies: [
-                      { certificate_selection: { any_tag: [ORIGIN_CERT_TAG] }, protocol_min: "tls1.2" },
+                      {
+                          certificate_selection: { any_tag: [ORIGIN_CERT_TAG] },
+                          protocol_min: "tls1.2",
+                          ...(pull
+                              ? {
+                                    client_authentication: {
+                                        trusted_ca_certs: [pemToDerBase64(pull.caPem)],
+                                        mode: "verify_if_given",
+                                    },
+                                }
+                              : {}),
+                      },
                   ],
                   automatic_https: { disable: true },
                   logs: {},
@@ -158,17 +213,26 @@ export function renderCaddyConfig(options: CaddyOptions): string {
 /** Content-hashed build output of the frontend, safe to cache for a year. */
 const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
 
-/** The origin proxy behind Cloudflare: HTTPS with the Origin CA certificate, the frontend and the API. */
+/**
+ * The origin proxy behind Cloudflare: HTTPS with the Origin CA certificate, the frontend and the API, served
+ * only to Cloudflare (Authenticated Origin Pulls, CA `originPullCaPem`) but for the API's health path, which
+ * the load balancers check without a client certificate.
+ */
 export function renderOriginCaddyConfig(
     hostnames: { readonly app: string; readonly api: string },
     workload: Workload,
     placement: HostPlacement,
+    originPullCaPem: string = CLOUDFLARE_ORIGIN_PULL_CA_PEM,
 ): string {
     return renderCaddyConfig({
         listener: {
             scheme: "https",
             certFile: CONTAINER_PATHS.originCert,
             keyFile: CONTAINER_PATHS.originKey,
+            originPull: {
+                caPem: originPullCaPem,
+                open: { host: hostnames.api, path: workload.api.healthPath ?? "/" },
+            },
         },
         sites: [
             {

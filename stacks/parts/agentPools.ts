@@ -1,12 +1,13 @@
+/** Composes every agent pool of a stack from its `agents` config: one Docker TLS authority, addresses in pool order. */
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentsConfig } from "../../core/capacity/config";
 import { agentHostIps } from "../../core/capacity/agentAddresses";
 import { planAgentPools } from "../../core/capacity/pools";
 import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
-import { availableLocation } from "../hetzner/location";
+import { availableLocation } from "../../components/hetzner/location";
 import { hetznerLabels } from "../../core/contracts/labels";
-import { AgentHostPool, type AgentPoolLimits } from "./agentHostPool";
-import { DockerTlsAuthority } from "./dockerTls";
+import { AgentHostPool, type AgentPoolLimits } from "../../components/agents/agentHostPool";
+import { DockerTlsAuthority } from "../../components/agents/dockerTls";
 
 export interface AgentPoolsArgs {
     readonly stack: string;

@@ -3,8 +3,8 @@
  * the pool manager's contract. Phases say only what differs: who runs the API, and the private network.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { agentPools, type AgentPoolsArgs } from "../components/agents/pools";
-import type { CloudStackConfig } from "./config";
+import { agentPools, type AgentPoolsArgs } from "./agentPools";
+import type { CloudStackConfig } from "../config";
 
 export function agentPoolOutputs(
     c: CloudStackConfig,

@@ -1,11 +1,13 @@
 /**
  * The Cloudflare side every cloud phase shares: the hostnames it publishes, the Origin CA certificate the
  * origin serves, and the proxied edge in front of it. Resource names stay "origin" and "edge" in every phase.
+ * The DNS records, the certificate and the origin's Caddy routes all take the one `Hostnames` value built
+ * here, so they cannot name different hosts.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { CloudflareEdge } from "../components/edge/cloudflareEdge";
-import { OriginCertificate } from "../components/edge/originCertificate";
-import type { CloudStackConfig } from "./config";
+import { CloudflareEdge } from "../../components/edge/cloudflareEdge";
+import { OriginCertificate } from "../../components/edge/originCertificate";
+import type { CloudStackConfig } from "../config";
 
 export interface Hostnames {
     readonly app: string;
@@ -16,14 +18,16 @@ export function edgeHostnames(c: CloudStackConfig): Hostnames {
     return { app: `${c.edge.appHost}.${c.edge.zone}`, api: `${c.edge.apiHost}.${c.edge.zone}` };
 }
 
+export const hostnameList = (h: Hostnames): string[] => [h.app, h.api];
+
 export function originCertificate(c: CloudStackConfig, hostnames: Hostnames): OriginCertificate {
     return new OriginCertificate("origin", {
-        hostnames: [hostnames.app, hostnames.api],
+        hostnames: hostnameList(hostnames),
         validityDays: c.edge.originCertValidityDays,
     });
 }
 
-/** Publishes the hostnames, proxied, in front of the server that takes the traffic. */
+/** Publishes the hostnames, proxied, in front of the server or load balancer that takes the traffic. */
 export function publishEdge(
     c: CloudStackConfig,
     hostnames: Hostnames,
@@ -31,10 +35,12 @@ export function publishEdge(
 ): CloudflareEdge {
     return new CloudflareEdge("edge", {
         zoneId: c.edge.zoneId,
-        hostnames: [hostnames.app, hostnames.api],
+        hostnames: hostnameList(hostnames),
         originIpv4: entry.ipv4,
         originIpv6: entry.ipv6,
         minTlsVersion: c.edge.minTlsVersion,
         hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
     });
 }
+
+export const siteUrls = (h: Hostnames): string[] => hostnameList(h).map((host) => `https://${host}`);

@@ -3,8 +3,8 @@
  * backup keys from secret config, and the origin certificate. They reach hosts only as 0600 files.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { OriginCertificate } from "../components/edge/originCertificate";
-import { ServiceCredentials } from "../components/secrets/serviceCredentials";
+import type { OriginCertificate } from "../../components/edge/originCertificate";
+import { ServiceCredentials } from "../../components/secrets/serviceCredentials";
 
 /** Lengths of the generated passwords every phase needs; alphanumeric, see ServiceCredentials. */
 export const SERVICE_PASSWORDS = {

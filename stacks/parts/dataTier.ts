@@ -1,0 +1,153 @@
+/**
+ * The data tier of phases 2-3: database nodes (a primary and 0..n replicas, each a protected server with a
+ * protected volume) and, once there are replicas, the writer and reader endpoints. The one place that turns
+ * the config into a database host's cloud-config.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DatabaseNode } from "../../components/data/databaseNode";
+import { RoleEndpoints } from "../../components/data/roleEndpoints";
+import { SpreadGroup } from "../../components/fleet/spreadGroup";
+import { HostFirewall } from "../../components/hetzner/hostFirewall";
+import { hetznerLabels, roleSelector } from "../../core/contracts/labels";
+import { sshFromAdmins } from "../../core/topology/firewallRules";
+import { PGBOUNCER_PORT } from "../../core/render/data/pgbouncer";
+import { ROLE_HEALTH_PORT } from "../../core/render/data/roleHealth";
+import { renderDatabaseHost } from "../../core/render/machines/databaseHost";
+import type { HostMemoryPlan } from "../../core/workload/memoryPlan";
+import type { HostPlacement } from "../../core/topology/placement";
+import type { CloudStackConfig } from "../config";
+import type { REPLICATED_SERVICE_PASSWORDS, StackSecrets } from "./credentials";
+import type { Hostnames } from "./edge";
+import { backupEvery, hostMemory } from "./memory";
+import type { Network } from "./network";
+
+export const SENTINEL_QUORUM = 2;
+
+export interface DataNodePlan {
+    /** The Pulumi name of the node ("data" in phase 2, "db-primary", "db-replica1"... in phase 3). */
+    readonly resourceName: string;
+    /** Its name inside the cluster (replication slots, Patroni): "primary", "replica1"... */
+    readonly nodeName: string;
+    /** The host's name in memory plans and their errors. */
+    readonly host: string;
+    readonly ip: string;
+    readonly placement: HostPlacement;
+    /** Runs one of the three Redis Sentinels. */
+    readonly sentinel: boolean;
+}
+
+export interface DataTierArgs {
+    readonly phase: "phase2" | "phase3";
+    readonly nodes: readonly DataNodePlan[];
+    readonly sshKeyIds: pulumi.Input<string[]>;
+    readonly firewallIds: pulumi.Input<pulumi.Input<number>[]>;
+    readonly secrets: pulumi.Output<StackSecrets<keyof typeof REPLICATED_SERVICE_PASSWORDS>>;
+    readonly hostnames: Hostnames;
+    readonly location: pulumi.Input<string>;
+    readonly network: Network;
+    /** Spread the nodes over physical hosts (a placement group; a stateful node never moves into one later). */
+    readonly spread: boolean;
+    /** With replicas: the role endpoints' addresses (internal load balancers selecting this region's nodes). */
+    readonly endpoints?: { readonly writerIp: string; readonly readerIp: string; readonly region: string };
+}
+
+/** The firewall of hosts without a public service: SSH from the admins, nothing else. */
+export function adminFirewall(
+    c: CloudStackConfig,
+    stack: string,
+    name: string,
+    role: "database" | "backend",
+) {
+    return new HostFirewall(
+        name,
+        { rules: sshFromAdmins(c.admin.sshAllowedCidrs), labels: hetznerLabels(stack, role) },
+        { aliases: [{ type: "phase-stacks:network:AdminFirewall" }] },
+    );
+}
+
+export interface DataTier {
+    readonly nodes: DatabaseNode[];
+    readonly memory: HostMemoryPlan[];
+}
+
+export function dataTier(c: CloudStackConfig, stack: string, a: DataTierArgs): DataTier {
+    const database = a.phase === "phase2" ? c.servers.data : c.servers.database;
+    if (!database)
+        throw new pulumi.RunError(`${a.phase} needs servers.${a.phase === "phase2" ? "data" : "database"}`);
+    const [primary, ...replicas] = a.nodes;
+    if (!primary) throw new pulumi.RunError(`${a.phase}: the data tier needs a primary`);
+    const region = a.endpoints?.region;
+    const group = a.spread
+        ? new SpreadGroup("database", { labels: hetznerLabels(stack, "database", false, region) })
+        : undefined;
+    const memory = a.nodes.map((n) =>
+        hostMemory(c, n.host, database.type, n.placement.local, ["postgres", "redis"]),
+    );
+    const nodes = a.nodes.map((n, i) => {
+        return new DatabaseNode(
+            n.resourceName,
+            {
+                serverType: database.type,
+                image: database.image,
+                location: a.location,
+                sshKeyIds: a.sshKeyIds,
+                firewallIds: a.firewallIds,
+                subnetId: a.network.network.subnetId,
+                privateIp: n.ip,
+                ...(group ? { placementGroupId: group.placementGroupId } : {}),
+                volumeGb: c.postgres.volumeGb,
+                labels: hetznerLabels(stack, "database", true, region),
+                userData: (volumeDevice) =>
+                    pulumi.all([volumeDevice, a.secrets]).apply(
+                        ([device, s]) =>
+                            renderDatabaseHost({
+                                stack,
+                                workload: c.workload,
+                                nodeName: n.nodeName,
+                                privateIp: n.ip,
+                                subnetCidr: c.network.subnet,
+                                ...(i > 0 ? { primaryIp: primary.ip } : {}),
+                                replicaNames: replicas.map((r) => r.nodeName),
+                                synchronous: replicas.length > 0 && c.replication.synchronous,
+                                maxSlotWalKeepSizeGb: c.replication.maxSlotWalKeepSizeGb,
+                                postgres: {
+                                    database: c.postgres.database,
+                                    user: c.postgres.user,
+                                    volumeDevice: device,
+                                    mountPoint: "/mnt/postgres",
+                                },
+                                backup: { ...c.backup, every: backupEvery(a.phase) },
+                                ...(n.sentinel ? { sentinelQuorum: SENTINEL_QUORUM } : {}),
+                                secrets: s,
+                                host: {
+                                    phase: c.phase,
+                                    reservationsMb: (memory[i] as HostMemoryPlan).reservationsMb,
+                                    placement: n.placement,
+                                    hostnames: a.hostnames,
+                                },
+                            }).cloudConfig,
+                    ),
+            },
+            a.network.afterSubnet,
+        );
+    });
+    if (a.endpoints) {
+        new RoleEndpoints(
+            "db",
+            {
+                loadBalancerType: c.loadBalancer.type,
+                location: a.location,
+                subnetId: a.network.network.subnetId,
+                writerIp: a.endpoints.writerIp,
+                readerIp: a.endpoints.readerIp,
+                targetSelector: roleSelector(stack, "database", a.endpoints.region),
+                pgbouncerPort: PGBOUNCER_PORT,
+                redisPort: c.workload.redis.port,
+                healthPort: ROLE_HEALTH_PORT,
+                labels: hetznerLabels(stack, "lb", false, a.endpoints.region),
+            },
+            a.network.afterSubnet,
+        );
+    }
+    return { nodes, memory };
+}

@@ -1,0 +1,215 @@
+/**
+ * Authenticated Origin Pulls against the real Caddy: the origin config the hosts ship, on loopback, with a
+ * test CA standing in for Cloudflare's origin-pull CA. Only a client holding a certificate from that CA is
+ * served; the API's health path stays open for the load balancers' checks (which carry no certificate).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { request } from "node:https";
+import { createServer as netServer } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderOriginCaddyConfig } from "../../core/render/app/caddy";
+import { WORKLOAD, tempDir } from "../render/fixtures";
+import { requireTool, runTool } from "../helpers/tools";
+
+const HOSTS = { app: "app.example.test", api: "api.example.test" };
+const HEALTH = WORKLOAD.api.healthPath ?? "/";
+
+function openssl(args: string[]): void {
+    const r = runTool("openssl", args);
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.output}`);
+}
+
+/** A CA and a client certificate it signs, as files in `dir`. */
+function clientPki(dir: string, name: string): { ca: string; cert: string; key: string } {
+    const p = (f: string) => join(dir, `${name}-${f}`);
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        `/CN=${name} origin pull CA`,
+        "-keyout",
+        p("ca.key"),
+        "-out",
+        p("ca.pem"),
+    ]);
+    openssl([
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=origin-pull.cloudflare.net",
+        "-keyout",
+        p("client.key"),
+        "-out",
+        p("client.csr"),
+    ]);
+    openssl([
+        "x509",
+        "-req",
+        "-in",
+        p("client.csr"),
+        "-CA",
+        p("ca.pem"),
+        "-CAkey",
+        p("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-out",
+        p("client.pem"),
+    ]);
+    return { ca: p("ca.pem"), cert: p("client.pem"), key: p("client.key") };
+}
+
+function freePort(): Promise<number> {
+    return new Promise((resolve) => {
+        const s = netServer().listen(0, "127.0.0.1", () => {
+            const port = (s.address() as { port: number }).port;
+            s.close(() => resolve(port));
+        });
+    });
+}
+
+/** The parts of the rendered config the test moves onto loopback. */
+interface LoopbackConfig {
+    admin: unknown;
+    apps: {
+        http: { servers: { https: { listen: string[] }; http_redirect: { listen: string[] } } };
+        tls: { certificates: { load_files: { certificate: string; key: string }[] } };
+    };
+}
+
+let dir: string;
+let caddy: ChildProcess;
+let upstream: Server;
+let httpsPort: number;
+let cloudflare: { ca: string; cert: string; key: string };
+let stranger: { ca: string; cert: string; key: string };
+let serverCert: string;
+
+function get(host: string, path: string, client?: { cert: string; key: string }): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const req = request(
+            {
+                host: "127.0.0.1",
+                port: httpsPort,
+                path,
+                servername: host,
+                headers: { Host: host },
+                ca: readFile(serverCert),
+                ...(client ? { cert: readFile(client.cert), key: readFile(client.key) } : {}),
+            },
+            (res) => {
+                res.resume();
+                resolve(res.statusCode ?? 0);
+            },
+        );
+        req.on("error", reject);
+        req.end();
+    });
+}
+const readFile = (f: string): string => readFileSync(f, "utf8");
+
+beforeAll(async () => {
+    requireTool("caddy");
+    requireTool("openssl");
+    dir = tempDir("origin-pull");
+    cloudflare = clientPki(dir, "cloudflare");
+    stranger = clientPki(dir, "stranger");
+    serverCert = join(dir, "origin-cert.pem");
+    openssl([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        `/CN=${HOSTS.app}`,
+        "-addext",
+        `subjectAltName=DNS:${HOSTS.app},DNS:${HOSTS.api}`,
+        "-keyout",
+        join(dir, "origin-key.pem"),
+        "-out",
+        serverCert,
+    ]);
+
+    upstream = createServer((_, res) => res.end("ok"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const upstreamPort = (upstream.address() as { port: number }).port;
+    const at = { host: "127.0.0.1", port: upstreamPort };
+    const rendered = JSON.parse(
+        renderOriginCaddyConfig(
+            HOSTS,
+            WORKLOAD,
+            { local: [], remote: { frontend: at, api: at } },
+            readFile(cloudflare.ca),
+        ),
+    ) as LoopbackConfig;
+    // Only what loopback needs changes: addresses and the certificate files' paths.
+    httpsPort = await freePort();
+    rendered.admin = { disabled: true };
+    rendered.apps.http.servers.https.listen = [`127.0.0.1:${httpsPort}`];
+    rendered.apps.http.servers.http_redirect.listen = [`127.0.0.1:${await freePort()}`];
+    const [origin] = rendered.apps.tls.certificates.load_files;
+    if (!origin) throw new Error("the rendered config loads no origin certificate");
+    origin.certificate = serverCert;
+    origin.key = join(dir, "origin-key.pem");
+    const config = join(dir, "caddy.json");
+    writeFileSync(config, JSON.stringify(rendered));
+    caddy = spawn("caddy", ["run", "--config", config], {
+        env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
+        stdio: "ignore",
+    });
+    for (let i = 0; i < 100; i++) {
+        try {
+            await get(HOSTS.api, HEALTH);
+            return;
+        } catch {
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    }
+    throw new Error("caddy did not start serving on loopback");
+}, 30_000);
+
+afterAll(() => {
+    caddy?.kill("SIGTERM");
+    upstream?.close();
+});
+
+describe("the origin Caddy with Authenticated Origin Pulls", () => {
+    it("serves a client holding a certificate from the origin-pull CA", async () => {
+        expect(await get(HOSTS.api, "/v1/things", cloudflare)).toBe(200);
+        expect(await get(HOSTS.app, "/", cloudflare)).toBe(200);
+    });
+
+    it("refuses a client without a certificate (anyone reaching the origin around Cloudflare)", async () => {
+        expect(await get(HOSTS.api, "/v1/things")).toBe(403);
+        expect(await get(HOSTS.app, "/")).toBe(403);
+    });
+
+    it("refuses a certificate from another CA during the handshake", async () => {
+        await expect(get(HOSTS.api, "/v1/things", stranger)).rejects.toThrow();
+    });
+
+    it("leaves the API health path open for the load balancers' checks, and nothing else", async () => {
+        expect(await get(HOSTS.api, HEALTH)).toBe(200);
+        expect(await get(HOSTS.app, HEALTH)).toBe(403);
+    });
+});
