@@ -99,7 +99,12 @@ export function filesOf(artifacts: readonly { path: string }[], outDir: string):
     return Object.fromEntries(artifacts.map((a) => [a.path, sha256(readFileSync(join(outDir, a.path)))]));
 }
 
-/** The URN the engine gives `type`/`name` under `parent` (sdk/nodejs/resource.ts createUrn). */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * The URN the engine gives `type`/`name` under `parent` (sdk/nodejs/resource.ts createUrn): the parent's
+ * qualified type, except the root stack's, prefixes the type.
+ */
 export function urnOf(
     name: string,
     type: string,
@@ -107,10 +112,104 @@ export function urnOf(
     project: string,
     stack: string,
 ): string {
-    const prefix = parent
-        ? `${parent.slice(0, parent.lastIndexOf("::"))}$`
-        : `urn:pulumi:${stack}::${project}::`;
+    const parentType = parent?.slice(0, parent.lastIndexOf("::"));
+    const prefix =
+        parent && parentType && !parentType.endsWith(`::${ROOT_STACK_TYPE}`)
+            ? `${parentType}$`
+            : `urn:pulumi:${stack}::${project}::`;
     return `${prefix}${type}::${name}`;
+}
+
+interface Placed {
+    readonly type: string;
+    readonly name: string;
+    readonly parent?: string;
+}
+
+/**
+ * Recorded URN -> the engine's URN. The mock monitor prefixes a child's type with its parent's own type only
+ * (and top-level types with the root stack's), where the engine qualifies it with the parent's whole type
+ * chain: a resource two components deep gets another URN from the engine, so plans compare in the engine's.
+ */
+export function engineUrns(
+    resources: ReadonlyMap<string, Placed>,
+    project: string,
+    stack: string,
+): Map<string, string> {
+    const out = new Map<string, string>();
+    const resolve = (urn: string): string => {
+        const known = out.get(urn);
+        if (known) return known;
+        const r = resources.get(urn);
+        const engine = !r
+            ? urn
+            : r.type === ROOT_STACK_TYPE
+              ? urn
+              : urnOf(r.name, r.type, r.parent === undefined ? undefined : resolve(r.parent), project, stack);
+        out.set(urn, engine);
+        return engine;
+    };
+    for (const urn of resources.keys()) resolve(urn);
+    return out;
+}
+
+function inEngineUrns(
+    resources: readonly PlanJsonResource[],
+    project: string,
+    stack: string,
+): PlanJsonResource[] {
+    const map = engineUrns(new Map(resources.map((r) => [r.urn, r])), project, stack);
+    const to = (u: string) => map.get(u) ?? u;
+    return resources.map((r) => ({
+        ...r,
+        urn: to(r.urn),
+        ...(r.parent === undefined ? {} : { parent: to(r.parent) }),
+        dependencies: r.dependencies.map(to),
+        ...(r.aliases
+            ? {
+                  aliases: r.aliases.map((a) =>
+                      "parentUrn" in a && a.parentUrn !== undefined
+                          ? { ...a, parentUrn: to(a.parentUrn) }
+                          : a,
+                  ),
+              }
+            : {}),
+    }));
+}
+
+function snapshotInEngineUrns(old: PlanSnapshot): PlanSnapshot {
+    const map = engineUrns(new Map(Object.entries(old.resources)), old.project, old.stack);
+    const to = (u: string) => map.get(u) ?? u;
+    const resources = Object.fromEntries(
+        Object.entries(old.resources).map(([urn, r]) => [
+            to(urn),
+            {
+                ...r,
+                ...(r.parent === undefined ? {} : { parent: to(r.parent) }),
+                dependencies: r.dependencies.map(to),
+            },
+        ]),
+    );
+    return { ...old, resources };
+}
+
+/**
+ * A child's name under one of its parent's aliases (sdk/nodejs/resource.ts inheritedChildAlias): a child named
+ * after its parent (`${parent}-server`) is renamed with it, so `eu-central-web-lb` under the alias `web` of
+ * `eu-central-web` answers to `web-lb`.
+ */
+function inheritedName(
+    name: string,
+    spec: AliasSpec,
+    r: PlanJsonResource,
+    parentCandidate: string | undefined,
+    byUrn: ReadonlyMap<string, PlanJsonResource>,
+): string {
+    const parentName = r.parent === undefined ? undefined : byUrn.get(r.parent)?.name;
+    if ("name" in spec || parentCandidate === undefined || parentName === undefined) return name;
+    if (!name.startsWith(parentName)) return name;
+    const aliasParentName = parentCandidate.slice(parentCandidate.lastIndexOf("::") + 2);
+    return aliasParentName + name.slice(parentName.length);
 }
 
 /** Every URN a new resource answers to: its own and its aliases', under each name its parent answers to. */
@@ -145,7 +244,8 @@ function candidateUrns(
               : r.parent
                 ? [...parents]
                 : [undefined];
-        for (const parent of under) out.add(urnOf(name, type, parent, p, s));
+        for (const parent of under)
+            out.add(urnOf(inheritedName(name, spec, r, parent, byUrn), type, parent, p, s));
     }
     return out;
 }
@@ -159,16 +259,18 @@ function same(a: unknown, b: unknown): boolean {
  * on, one readable line each.
  */
 export function comparePlans(
-    old: PlanSnapshot,
+    recordedOld: PlanSnapshot,
     plan: { resources: readonly PlanJsonResource[] },
     files: Record<string, string>,
 ): string[] {
-    const next = snapshotOf({ stack: old.stack, project: old.project, resources: plan.resources }, files);
-    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+    const old = snapshotInEngineUrns(recordedOld);
+    const resources = inEngineUrns(plan.resources, old.project, old.stack);
+    const next = snapshotOf({ stack: old.stack, project: old.project, resources }, files);
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const memo = new Map<string, Set<string>>();
     // Old URN -> the new resource that takes it over.
     const mapping = new Map<string, string>();
-    for (const r of plan.resources)
+    for (const r of resources)
         for (const c of candidateUrns(r.urn, byUrn, old.project, old.stack, memo))
             if (c in old.resources && !mapping.has(c)) mapping.set(c, r.urn);
     const mapped = (urn: string | undefined) => (urn === undefined ? undefined : (mapping.get(urn) ?? urn));
@@ -203,11 +305,27 @@ export function comparePlans(
     }
     const taken = new Set(mapping.values());
     for (const urn of Object.keys(next.resources)) if (!taken.has(urn)) out.push(`added ${urn}`);
-    for (const [path, digest] of Object.entries(old.files))
-        if (next.files[path] === undefined) out.push(`file ${path}: no longer shipped`);
-        else if (next.files[path] !== digest) out.push(`file ${path}: content changed`);
-    for (const path of Object.keys(next.files))
-        if (old.files[path] === undefined) out.push(`file ${path}: new`);
+    // A shipped file's path starts with its resource's name: follow the resource when an alias renamed it.
+    const renamed = new Map<string, string>();
+    for (const [urn, newUrn] of mapping) {
+        const was = old.resources[urn];
+        const now = next.resources[newUrn];
+        if (was && now && was.name !== now.name) renamed.set(was.name, now.name);
+    }
+    const movedPath = (path: string) => {
+        const [head, ...rest] = path.split("/");
+        const to = head === undefined ? undefined : renamed.get(head);
+        return to === undefined ? path : [to, ...rest].join("/");
+    };
+    const oldFiles = new Map(
+        Object.entries(old.files).map(([path, digest]) => [movedPath(path), { path, digest }]),
+    );
+    for (const [path, { path: oldPath, digest }] of oldFiles) {
+        const label = path === oldPath ? path : `${oldPath} (now ${path})`;
+        if (next.files[path] === undefined) out.push(`file ${label}: no longer shipped`);
+        else if (next.files[path] !== digest) out.push(`file ${label}: content changed`);
+    }
+    for (const path of Object.keys(next.files)) if (!oldFiles.has(path)) out.push(`file ${path}: new`);
     return out;
 }
 
