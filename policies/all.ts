@@ -1,6 +1,6 @@
 /** Every policy of the pack, grouped by concern. Side-effect free: tests, the CLI and the offline plan import it. */
 import { agentPoolHostLimits } from "./caps/agentPool";
-import { dockerResourceLimits } from "./caps/docker";
+import { dockerCpuCap, dockerResourceLimits } from "./caps/docker";
 import { monthlyBudget, openEndedBudget } from "./caps/budget";
 import { stackPhaseDeclared } from "./caps/phase";
 import { k8sResourceLimits } from "./caps/pods";
@@ -16,6 +16,7 @@ import { noPrivateAddresses, recordsProxied } from "./edge/dns";
 import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "./edge/zoneSettings";
 import type { Concern, PackPolicy } from "./lib/policy";
 import { serversFirewalled } from "./network/coverage";
+import { loadBalancerNoCloudflareBypass } from "./network/loadBalancer";
 import { noPlainDockerApi, noWorldSensitivePorts } from "./network/ingress";
 import { webOnlyFromCloudflare } from "./network/origin";
 import { DOCKER_SANDBOX_POLICIES } from "./sandbox/docker";
@@ -29,6 +30,7 @@ export const policies: readonly PackPolicy[] = [
     k8sReadOnlyRoot,
     k8sTenantNamespaceEnforcesRestricted,
     dockerResourceLimits,
+    dockerCpuCap,
     k8sResourceLimits,
     tenantResourceQuota,
     tenantLimitRange,
@@ -42,6 +44,7 @@ export const policies: readonly PackPolicy[] = [
     noWorldSensitivePorts,
     noPlainDockerApi,
     webOnlyFromCloudflare,
+    loadBalancerNoCloudflareBypass,
     serversFirewalled,
     statefulProtected,
     hcloudDeleteProtection,

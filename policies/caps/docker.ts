@@ -1,4 +1,8 @@
-/** CIS Docker 5.11 and 5.12: every Docker container has a memory cap and a hard CPU cap, within its pool tier. */
+/**
+ * CIS Docker 5.11 and 5.12: every Docker container has a memory cap and a CPU priority (cpu shares, which 5.12
+ * asks for and the seed's pools set), within its pool tier. A hard `cpus` cap is good practice beyond the
+ * benchmark, so its absence is advisory.
+ */
 import { z } from "zod";
 import { TIER_LABEL } from "../lib/labels";
 import { resourcePolicy, type Problem } from "../lib/policy";
@@ -39,22 +43,21 @@ function memoryProblems(props: Json, tier: Tier | undefined): Problem[] {
     return problems;
 }
 
+const hardCpuCap = (props: Json) => Number(str(props["cpus"]) ?? NaN) > 0;
+
 function cpuProblems(props: Json, tier: Tier | undefined): Problem[] {
-    const cpus = Number(str(props["cpus"]) ?? NaN);
     const problems: Problem[] = [];
-    if (!(cpus > 0)) {
-        const quotaOnly = num(props["cpuQuota"]) !== undefined;
+    const shares = num(props["cpuShares"]);
+    if (!(shares !== undefined && shares > 0) && !hardCpuCap(props)) {
         problems.push({
-            field: "cpus",
-            problem: quotaOnly
-                ? "is not set (cpuQuota is not applied to a running container on update)"
-                : "is not set, so the container can use every host CPU",
-            fix: 'set cpus, e.g. "0.5"',
+            field: "cpuShares",
+            problem:
+                "is not set and neither is cpus, so the container competes for CPU at the host's default priority",
+            fix: "set cpuShares (1024 = one CPU's weight) or a cpus cap",
             id: "CIS Docker Benchmark 5.12",
         });
     }
     if (tier) {
-        const shares = num(props["cpuShares"]);
         if (shares === undefined || shares > tier.cpuShares) {
             problems.push({
                 field: "cpuShares",
@@ -72,13 +75,13 @@ function cpuProblems(props: Json, tier: Tier | undefined): Problem[] {
 export const dockerResourceLimits = resourcePolicy({
     name: "docker-resource-limits",
     description:
-        "Every Docker container sets memory and cpus; a container labelled phase-stacks/tier stays within that tier's memory and CPU shares.",
+        "Every Docker container sets memory and a CPU priority (cpuShares, or a cpus cap); a container labelled phase-stacks/tier stays within that tier's memory and CPU shares.",
     concern: "caps",
     level: "mandatory",
     severity: "high",
     framework: { ...CIS_DOCKER, id: "5.11/5.12" },
     remediation:
-        'Set memory (MB) and cpus ("0.5") on every container; tiered agents also set cpuShares within the tier.',
+        "Set memory (MB) and cpuShares on every container; tiered agents keep cpuShares within the tier.",
     config: z.strictObject({ tiers: tiersConfig }),
     appliesTo: (type) => type === T.dockerContainer,
     judge: (r, config) => {
@@ -96,4 +99,30 @@ export const dockerResourceLimits = resourcePolicy({
                 : [];
         return [...unknownTier, ...memoryProblems(r.props, tier), ...cpuProblems(r.props, tier)];
     },
+});
+
+export const dockerCpuCap = resourcePolicy({
+    name: "docker-cpu-cap",
+    description:
+        "Every Docker container sets a hard cpus cap, so one container cannot take every CPU when idle peers leave room.",
+    concern: "caps",
+    level: "advisory",
+    severity: "low",
+    framework: { ...CIS_DOCKER, id: "5.12" },
+    remediation: 'Set cpus (e.g. "0.5") on the container.',
+    config: z.strictObject({}),
+    appliesTo: (type) => type === T.dockerContainer,
+    judge: (r) =>
+        hardCpuCap(r.props)
+            ? []
+            : [
+                  {
+                      field: "cpus",
+                      problem:
+                          num(r.props["cpuQuota"]) !== undefined
+                              ? "is not set (cpuQuota is not applied to a running container on update)"
+                              : "is not set, so the container can use every host CPU its shares allow",
+                      fix: 'set cpus, e.g. "0.5"',
+                  },
+              ],
 });

@@ -16,6 +16,43 @@ const WEB_TYPES = ["A", "AAAA", "CNAME"];
 
 const content = (props: Record<string, unknown>) => str(props["content"]) ?? str(props["value"]) ?? "";
 
+/**
+ * Hosts whose protocol Cloudflare's proxy does not carry (it proxies HTTP(S); mail needs the origin's address,
+ * https://developers.cloudflare.com/dns/manage-dns-records/reference/proxied-dns-records/), matched on the
+ * record name's first label. Extend it with `unproxiedNames`.
+ */
+const MAIL_HOST_LABELS: readonly string[] = [
+    "mail",
+    "smtp",
+    "imap",
+    "pop",
+    "pop3",
+    "mx",
+    "autodiscover",
+    "autoconfig",
+];
+
+/** `*` in a configured name matches any run of characters (`*.mail.example.com`, `mx*`). */
+function matches(pattern: string, name: string): boolean {
+    const re = new RegExp(
+        `^${pattern
+            .split("*")
+            .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+            .join(".*")}$`,
+        "i",
+    );
+    return re.test(name);
+}
+
+/**
+ * Names that stay DNS-only by nature: RFC 8552 underscore labels carry DKIM (`sel._domainkey`), DMARC, ACME
+ * challenges and domain-verification CNAMEs, which must resolve to their target and are never web hosts.
+ */
+function dnsOnlyByNature(name: string): boolean {
+    const labels = name.toLowerCase().split(".");
+    return labels.some((l) => l.startsWith("_")) || MAIL_HOST_LABELS.includes(labels[0] ?? "");
+}
+
 export const recordsProxied = resourcePolicy({
     name: "cloudflare-records-proxied",
     description:
@@ -30,13 +67,20 @@ export const recordsProxied = resourcePolicy({
         unproxiedNames: z
             .array(z.string())
             .default([])
-            .describe("Record names allowed to stay DNS-only (e.g. a mail host)."),
+            .describe(
+                "Record names (with * wildcards) allowed to stay DNS-only, beyond underscore names (DKIM, DMARC, ACME, verification) and mail hosts.",
+            ),
     }),
     appliesTo: (type) => DNS_RECORD_TYPES.includes(type),
     judge: (r, config) => {
         const type = (str(r.props["type"]) ?? "").toUpperCase();
         const name = str(r.props["name"]) ?? r.name;
-        if (!WEB_TYPES.includes(type) || config.unproxiedNames.includes(name) || r.props["proxied"] === true)
+        if (
+            !WEB_TYPES.includes(type) ||
+            r.props["proxied"] === true ||
+            dnsOnlyByNature(name) ||
+            config.unproxiedNames.some((p) => matches(p, name))
+        )
             return [];
         return [
             {

@@ -96,16 +96,27 @@ export const hsts = settingPolicy({
     name: "cloudflare-hsts",
     settingId: "security_header",
     prowlerId: "zone_hsts_enabled",
-    description: `The zone sends HSTS with max-age of at least ${HSTS_MIN_MAX_AGE} s (six months) and includeSubdomains.`,
+    description: `The zone sends HSTS with max-age of at least ${HSTS_MIN_MAX_AGE} s (six months) and include_subdomains, in the snake_case keys the provider converges on.`,
     severity: "medium",
-    remediation: `Set security_header value {strictTransportSecurity: {enabled: true, maxAge: ${HSTS_MIN_MAX_AGE}, includeSubdomains: true, nosniff: true}}.`,
+    remediation: `Set security_header value {strict_transport_security: {enabled: true, max_age: ${HSTS_MIN_MAX_AGE}, include_subdomains: true, nosniff: true}}: snake_case, the shape the provider converges on (camelCase keys diff forever, pulumi-cloudflare#1579).`,
     judge: (v) => {
-        const sts = rec(at(v, "strictTransportSecurity")) ?? rec(at(v, "strict_transport_security"));
-        const field = "value.strictTransportSecurity";
+        const camelCase = rec(at(v, "strictTransportSecurity"));
+        const sts = rec(at(v, "strict_transport_security")) ?? camelCase;
+        const field = "value.strict_transport_security";
         if (!sts) return [{ field, problem: "is not set", fix: "configure HSTS" }];
-        const maxAge = num(sts["maxAge"] ?? sts["max_age"]) ?? 0;
-        const sub = sts["includeSubdomains"] ?? sts["include_subdomains"];
+        const maxAge = num(sts["max_age"] ?? sts["maxAge"]) ?? 0;
+        const sub = sts["include_subdomains"] ?? sts["includeSubdomains"];
         return [
+            ...(camelCase
+                ? [
+                      {
+                          field: "value.strictTransportSecurity",
+                          problem:
+                              "is camelCase, which the provider reads back as snake_case, so every preview shows a diff (pulumi-cloudflare#1579)",
+                          fix: "spell the keys strict_transport_security, max_age, include_subdomains",
+                      },
+                  ]
+                : []),
             ...(sts["enabled"] === true
                 ? []
                 : [{ field: `${field}.enabled`, problem: "is not true", fix: "set enabled: true" }]),
@@ -113,18 +124,18 @@ export const hsts = settingPolicy({
                 ? []
                 : [
                       {
-                          field: `${field}.maxAge`,
+                          field: `${field}.max_age`,
                           problem: `is ${maxAge}, below ${HSTS_MIN_MAX_AGE}`,
-                          fix: `set maxAge to at least ${HSTS_MIN_MAX_AGE}`,
+                          fix: `set max_age to at least ${HSTS_MIN_MAX_AGE}`,
                       },
                   ]),
             ...(sub === true
                 ? []
                 : [
                       {
-                          field: `${field}.includeSubdomains`,
+                          field: `${field}.include_subdomains`,
                           problem: "is not true",
-                          fix: "set includeSubdomains: true",
+                          fix: "set include_subdomains: true",
                       },
                   ]),
         ];

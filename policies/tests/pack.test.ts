@@ -16,13 +16,14 @@ describe("the pack", () => {
         const count = Object.fromEntries(
             CONCERNS.map((c) => [c, policies.filter((p) => p.concern === c).length]),
         );
-        expect(count).toEqual({ sandbox: 27, caps: 11, network: 4, data: 4, edge: 7, secrets: 2 });
+        expect(count).toEqual({ sandbox: 27, caps: 12, network: 5, data: 4, edge: 7, secrets: 2 });
         expect(
             policies
                 .filter((p) => p.enforcementLevel === "advisory")
                 .map((p) => p.name)
                 .sort(),
         ).toEqual([
+            "docker-cpu-cap",
             "docker-healthcheck",
             "docker-image-pinned",
             "docker-not-default-bridge",

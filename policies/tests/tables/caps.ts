@@ -1,7 +1,7 @@
 /** Tables for the resource-cap policies: container and pod limits, tenant guards, server types and counts, budget. */
 import { renderAgentHost } from "../../../core/render/machines/agentHost";
 import { agentPoolHostLimits } from "../../caps/agentPool";
-import { dockerResourceLimits } from "../../caps/docker";
+import { dockerCpuCap, dockerResourceLimits } from "../../caps/docker";
 import { monthlyBudget, openEndedBudget } from "../../caps/budget";
 import { stackPhaseDeclared } from "../../caps/phase";
 import { k8sResourceLimits } from "../../caps/pods";
@@ -118,21 +118,15 @@ export const CAPS_TABLES: PolicyTable[] = [
                 id: "CIS Docker Benchmark 5.11",
             },
             {
-                name: "no cpus",
+                name: "neither cpuShares nor cpus",
                 change: set({ cpus: undefined }),
-                expect: "cpus is not set, so the container can use every host CPU",
+                expect: "cpuShares is not set and neither is cpus",
                 id: "CIS Docker Benchmark 5.12",
             },
             {
-                name: "cpuQuota instead of cpus",
-                change: set({ cpus: undefined, cpuQuota: 50000 }),
-                expect: "cpuQuota is not applied to a running container",
-                id: "CIS Docker Benchmark 5.12",
-            },
-            {
-                name: 'cpus "0"',
+                name: 'cpus "0" and no shares',
                 change: set({ cpus: "0" }),
-                expect: "cpus is not set",
+                expect: "cpuShares is not set and neither is cpus",
                 id: "CIS Docker Benchmark 5.12",
             },
             {
@@ -165,6 +159,26 @@ export const CAPS_TABLES: PolicyTable[] = [
         passing: [
             { name: "pro tier at its maxima", change: tier("pro", { memory: 512, cpuShares: 512 }) },
             { name: "enterprise tier", change: tier("enterprise", { memory: 2048, cpuShares: 2048 }) },
+            {
+                name: "CPU priority without a hard cap (CIS 5.12)",
+                change: set({ cpus: undefined, cpuShares: 512 }),
+            },
+        ],
+    },
+    {
+        policy: dockerCpuCap,
+        baseline: () => [compliantContainer()],
+        broken: [
+            {
+                name: "shares but no cpus",
+                change: set({ cpus: undefined, cpuShares: 512 }),
+                expect: "cpus is not set, so the container can use every host CPU its shares allow",
+            },
+            {
+                name: "cpuQuota instead of cpus",
+                change: set({ cpus: undefined, cpuQuota: 50000 }),
+                expect: "cpuQuota is not applied to a running container",
+            },
         ],
     },
     {

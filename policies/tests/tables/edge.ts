@@ -7,10 +7,10 @@ import { dig, res, type Change, type PolicyTable } from "../table";
 const setting = (settingId: string, value: unknown, zoneId = "z1") =>
     res(T.cfZoneSetting, `${zoneId}-${settingId}`, { zoneId, settingId, value });
 const HSTS = {
-    strictTransportSecurity: {
+    strict_transport_security: {
         enabled: true,
-        maxAge: 31_536_000,
-        includeSubdomains: true,
+        max_age: 31_536_000,
+        include_subdomains: true,
         nosniff: true,
         preload: false,
     },
@@ -43,7 +43,7 @@ const value =
 const sts =
     (f: (s: Record<string, unknown>) => void): Change =>
     (p) =>
-        f(dig(p, "value", "strictTransportSecurity"));
+        f(dig(p, "value", "strict_transport_security"));
 const set =
     (values: Record<string, unknown>): Change =>
     (p) => {
@@ -94,26 +94,33 @@ export const EDGE_TABLES: PolicyTable[] = [
             {
                 name: "HSTS disabled",
                 change: sts((s) => (s["enabled"] = false)),
-                expect: "value.strictTransportSecurity.enabled is not true",
+                expect: "value.strict_transport_security.enabled is not true",
             },
             {
                 name: "a one-day max-age",
-                change: sts((s) => (s["maxAge"] = 86_400)),
-                expect: "value.strictTransportSecurity.maxAge is 86400, below 15768000",
+                change: sts((s) => (s["max_age"] = 86_400)),
+                expect: "value.strict_transport_security.max_age is 86400, below 15768000",
             },
             {
                 name: "subdomains excluded",
-                change: sts((s) => (s["includeSubdomains"] = false)),
-                expect: "includeSubdomains is not true",
+                change: sts((s) => (s["include_subdomains"] = false)),
+                expect: "include_subdomains is not true",
             },
             {
-                name: "no strictTransportSecurity",
+                name: "no strict_transport_security",
                 change: value({}),
-                expect: "value.strictTransportSecurity is not set",
+                expect: "value.strict_transport_security is not set",
+            },
+            {
+                name: "the camelCase keys that diff forever",
+                change: value({
+                    strictTransportSecurity: { enabled: true, maxAge: 31_536_000, includeSubdomains: true },
+                }),
+                expect: "value.strictTransportSecurity is camelCase",
             },
         ],
         passing: [
-            { name: "exactly six months", change: sts((s) => (s["maxAge"] = 15_768_000)) },
+            { name: "exactly six months", change: sts((s) => (s["max_age"] = 15_768_000)) },
             {
                 name: "the API's snake_case keys",
                 change: value({
@@ -190,6 +197,17 @@ export const EDGE_TABLES: PolicyTable[] = [
                 change: set({ type: "cname", content: "origin.example.com", proxied: false }),
                 expect: "for CNAME record",
             },
+            {
+                name: "a web host whose name merely contains mail",
+                change: set({ name: "webmail.example.com", proxied: false }),
+                expect: 'for A record "webmail.example.com"',
+            },
+            {
+                name: "a name outside the configured pattern",
+                change: set({ name: "www.example.com", proxied: false }),
+                config: { unproxiedNames: ["*.internal.example.com"] },
+                expect: 'for A record "www.example.com"',
+            },
         ],
         passing: [
             {
@@ -201,6 +219,51 @@ export const EDGE_TABLES: PolicyTable[] = [
                 name: "a configured DNS-only name",
                 change: set({ proxied: false }),
                 config: { unproxiedNames: ["www.example.com"] },
+            },
+            {
+                name: "a configured wildcard",
+                change: set({ name: "vpn.eu.example.com", proxied: false }),
+                config: { unproxiedNames: ["vpn.*.example.com"] },
+            },
+            {
+                name: "a DKIM selector CNAME",
+                change: set({
+                    type: "CNAME",
+                    name: "s1._domainkey.example.com",
+                    content: "s1.dkim.mail.example.net",
+                    proxied: false,
+                }),
+            },
+            {
+                name: "an ACME DNS-01 delegation",
+                change: set({
+                    type: "CNAME",
+                    name: "_acme-challenge.app.example.com",
+                    content: "x.acme.example.net",
+                    proxied: false,
+                }),
+            },
+            {
+                name: "a domain-verification CNAME",
+                change: set({
+                    type: "CNAME",
+                    name: "_3f9a1c.example.com",
+                    content: "verify.example.net",
+                    proxied: false,
+                }),
+            },
+            {
+                name: "the mail host an MX points at",
+                change: set({ name: "mail.example.com", proxied: false }),
+            },
+            {
+                name: "autodiscover",
+                change: set({
+                    type: "CNAME",
+                    name: "autodiscover.example.com",
+                    content: "x.example.net",
+                    proxied: false,
+                }),
             },
         ],
     },

@@ -3,6 +3,7 @@ import { CLOUDFLARE_RANGES } from "../../../core/catalog/cloudflare";
 import { T } from "../../lib/types";
 import { serversFirewalled } from "../../network/coverage";
 import { noPlainDockerApi, noWorldSensitivePorts } from "../../network/ingress";
+import { loadBalancerNoCloudflareBypass } from "../../network/loadBalancer";
 import { webOnlyFromCloudflare } from "../../network/origin";
 import { nth, propsOf, res, type Change, type PolicyTable } from "../table";
 
@@ -36,7 +37,76 @@ const rule =
 const tcp = (port: string | undefined, sourceIps: string[]): Change =>
     rule({ protocol: "tcp", ...(port === undefined ? {} : { port }), sourceIps });
 
+/** Phase 3's public entry: an HTTPS service on the load balancer, proxied records, origin pulls enforced. */
+function publicLoadBalancer() {
+    return [
+        res(T.cfZoneSetting, "edge-tls-client-auth", {
+            zoneId: "z1",
+            settingId: "tls_client_auth",
+            value: "on",
+        }),
+        res(T.hcloudLoadBalancerService, "web-service-443", {
+            loadBalancerId: "31415926",
+            protocol: "tcp",
+            listenPort: 443,
+            destinationPort: 443,
+        }),
+        res(T.cfDnsRecord, "www", {
+            zoneId: "z1",
+            name: "www",
+            type: "A",
+            content: "203.0.113.10",
+            ttl: 1,
+            proxied: true,
+        }),
+    ];
+}
+
 export const NETWORK_TABLES: PolicyTable[] = [
+    {
+        policy: loadBalancerNoCloudflareBypass,
+        baseline: publicLoadBalancer,
+        broken: [
+            {
+                name: "origin pulls off",
+                change: (p) => {
+                    p["value"] = "off";
+                },
+                expect: "hcloud LoadBalancerService 'web-service-443': listenPort 443 forwards web traffic from the load balancer's public address",
+            },
+            {
+                name: "no origin-pull setting at all, an http service",
+                change: (p, all) => {
+                    p["settingId"] = "ssl";
+                    Object.assign(nth(all, 1).props, { protocol: "http", listenPort: 8080 });
+                },
+                expect: "listenPort 8080 forwards web traffic",
+            },
+        ],
+        passing: [
+            {
+                name: "records not proxied",
+                change: (p, all) => {
+                    p["value"] = "off";
+                    nth(all, 2).props["proxied"] = false;
+                },
+            },
+            {
+                name: "origin pulls through AuthenticatedOriginPullsSettings",
+                change: (p, all) => {
+                    p["settingId"] = "ssl";
+                    all.push(res(T.cfOriginPulls, "aop", { zoneId: "z1", enabled: true }));
+                },
+            },
+            {
+                name: "an internal PgBouncer service",
+                change: (p, all) => {
+                    p["value"] = "off";
+                    Object.assign(nth(all, 1).props, { listenPort: 6432, destinationPort: 6432 });
+                },
+            },
+        ],
+    },
     {
         policy: noWorldSensitivePorts,
         baseline: () => [phase1Firewall()],
