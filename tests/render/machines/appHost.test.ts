@@ -2,11 +2,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { renderAppHost, type AppHostSecrets } from "../../core/render/machines/appHost";
-import { ARTIFACT_KINDS, SECRETS_DIR } from "../../core/render/base/artifact";
-import { USER_DATA_LIMIT_BYTES } from "../../core/render/base/cloudInit";
-import { runTool } from "../helpers/tools";
-import { fileAt, phase1Spec, pyYamlLoad, removeDir, tempDir, writeFilesOf } from "./fixtures";
+import { renderAppHost, type AppHostSecrets } from "../../../core/render/machines/appHost";
+import { ARTIFACT_KINDS, SECRETS_DIR } from "../../../core/render/base/artifact";
+import { USER_DATA_LIMIT_BYTES } from "../../../core/render/base/cloudInit";
+import { runTool } from "../../helpers/tools";
+import { fileAt, phase1Spec, pyYamlLoad, removeDir, tempDir, writeFilesOf } from "../fixtures";
 
 const spec = phase1Spec();
 const { files, cloudConfig } = renderAppHost(spec);

@@ -8,12 +8,12 @@ import {
     buildCompose,
     renderCompose,
     type ComposeSpec,
-} from "../../core/render/app/compose";
-import { SECRETS_DIR } from "../../core/render/base/artifact";
-import { ALL_LOCAL, type HostPlacement } from "../../core/topology/placement";
-import { SERVICE_NAMES, type ServiceName } from "../../core/workload/services";
-import { runTool } from "../helpers/tools";
-import { RESERVATIONS, WORKLOAD, pyYamlLoad, removeDir, tempDir } from "./fixtures";
+} from "../../../core/render/app/compose";
+import { SECRETS_DIR } from "../../../core/render/base/artifact";
+import { ALL_LOCAL, type HostPlacement } from "../../../core/topology/placement";
+import { SERVICE_NAMES, type ServiceName } from "../../../core/workload/services";
+import { runTool } from "../../helpers/tools";
+import { RESERVATIONS, WORKLOAD, pyYamlLoad, removeDir, tempDir } from "../fixtures";
 
 type Service = Record<string, unknown> & {
     image: string;

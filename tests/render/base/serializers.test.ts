@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { renderIni } from "../../core/render/base/ini";
-import { shellQuote } from "../../core/render/base/shell";
-import { runTool } from "../helpers/tools";
+import { renderIni } from "../../../core/render/base/ini";
+import { shellQuote } from "../../../core/render/base/shell";
+import { runTool } from "../../helpers/tools";
 
 describe("INI serializer (systemd units, fail2ban jails)", () => {
     it("repeats a key for each value of a list and writes booleans as yes/no", () => {

@@ -6,14 +6,14 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SECRETS_DIR } from "../../core/render/base/artifact";
-import { renderAgentHost, type AgentHostSpec } from "../../core/render/machines/agentHost";
-import { DOCKER_TLS_PATHS } from "../../core/render/agents/dockerTls";
-import { WARM_POOL_UNITS } from "../../core/render/agents/warmPool";
-import { containersByMemory } from "../../core/workload/memoryPlan";
-import { CONTAINER_DENIED_RANGES } from "../../core/render/host/metadataBlock";
-import { requireTool, runTool } from "../helpers/tools";
-import { fileAt, originCert, removeDir, tempDir, writeFilesOf, writeTree } from "./fixtures";
+import { SECRETS_DIR } from "../../../core/render/base/artifact";
+import { renderAgentHost, type AgentHostSpec } from "../../../core/render/machines/agentHost";
+import { DOCKER_TLS_PATHS } from "../../../core/render/agents/dockerTls";
+import { WARM_POOL_UNITS } from "../../../core/render/agents/warmPool";
+import { containersByMemory } from "../../../core/workload/memoryPlan";
+import { CONTAINER_DENIED_RANGES } from "../../../core/render/host/metadataBlock";
+import { requireTool, runTool } from "../../helpers/tools";
+import { fileAt, originCert, removeDir, tempDir, writeFilesOf, writeTree } from "../fixtures";
 
 const cert = originCert();
 const spec: AgentHostSpec = {

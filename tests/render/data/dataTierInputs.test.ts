@@ -3,15 +3,15 @@
  * value that could be a secret; the pure sizing and placement helpers say why a topology cannot work.
  */
 import { describe, expect, it } from "vitest";
-import { renderHaproxyConfig } from "../../core/render/app/haproxy";
-import { renderPgHba } from "../../core/render/data/pgHba";
-import { renderPgPass } from "../../core/render/data/pgBootstrap";
-import { renderPostgresConf } from "../../core/render/data/postgresConf";
-import { renderRedisNodeConf } from "../../core/render/data/sentinel";
-import { hostAddress, subnetPlan } from "../../core/topology/subnetPlan";
-import { hostMemoryProblem, planHostMemory } from "../../core/workload/memoryPlan";
-import { sentinelHosts } from "../../core/topology/placements";
-import { WORKLOAD } from "./fixtures";
+import { renderHaproxyConfig } from "../../../core/render/app/haproxy";
+import { renderPgHba } from "../../../core/render/data/pgHba";
+import { renderPgPass } from "../../../core/render/data/pgBootstrap";
+import { renderPostgresConf } from "../../../core/render/data/postgresConf";
+import { renderRedisNodeConf } from "../../../core/render/data/sentinel";
+import { hostAddress, subnetPlan } from "../../../core/topology/subnetPlan";
+import { hostMemoryProblem, planHostMemory } from "../../../core/workload/memoryPlan";
+import { sentinelHosts } from "../../../core/topology/placements";
+import { WORKLOAD } from "../fixtures";
 
 const conf = {
     nodeName: "primary",

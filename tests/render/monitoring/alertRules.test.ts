@@ -7,13 +7,18 @@ import {
     MIGRATION_ALERT,
     renderAlertRules,
     triggerAlertName,
-} from "../../core/render/monitoring/alertRules";
-import { toYaml } from "../../core/render/base/yaml";
-import { METRIC_NAMES, SCALABLE_PHASES, TRIGGER_MATRIX, type ScalablePhase } from "../../core/scaling/matrix";
-import { PROMQL } from "../../core/scaling/promql";
-import { cellCases, migrationCase } from "../scaling/alertUnitTests";
-import { runTool } from "../helpers/tools";
-import { pyYamlLoad, removeDir, tempDir } from "./fixtures";
+} from "../../../core/render/monitoring/alertRules";
+import { toYaml } from "../../../core/render/base/yaml";
+import {
+    METRIC_NAMES,
+    SCALABLE_PHASES,
+    TRIGGER_MATRIX,
+    type ScalablePhase,
+} from "../../../core/scaling/matrix";
+import { PROMQL } from "../../../core/scaling/promql";
+import { cellCases, migrationCase } from "../../scaling/alertUnitTests";
+import { runTool } from "../../helpers/tools";
+import { pyYamlLoad, removeDir, tempDir } from "../fixtures";
 
 interface RulesDoc {
     groups: { name: string; rules: { alert: string; expr: string; labels: Record<string, string> }[] }[];

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { buildCompose } from "../../core/render/app/compose";
-import { secretFileOwners } from "../../core/render/app/composeUnit";
-import { devContainers } from "../../core/render/dev/devContainers";
-import { renderDevStack } from "../../core/render/dev/devStack";
-import { SECRET_PATHS } from "../../core/render/base/paths";
-import { RUNTIME } from "../../core/workload/runtime";
-import { SERVICE_NAMES } from "../../core/workload/services";
-import { ALL_LOCAL, instanceHosts } from "../../core/topology/placement";
-import { RESERVATIONS, WORKLOAD } from "./fixtures";
+import { buildCompose } from "../../../core/render/app/compose";
+import { secretFileOwners } from "../../../core/render/app/composeUnit";
+import { devContainers } from "../../../core/render/dev/devContainers";
+import { renderDevStack } from "../../../core/render/dev/devStack";
+import { SECRET_PATHS } from "../../../core/render/base/paths";
+import { RUNTIME } from "../../../core/workload/runtime";
+import { SERVICE_NAMES } from "../../../core/workload/services";
+import { ALL_LOCAL, instanceHosts } from "../../../core/topology/placement";
+import { RESERVATIONS, WORKLOAD } from "../fixtures";
 
 const compose = buildCompose({
     workload: WORKLOAD,

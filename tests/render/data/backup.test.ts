@@ -11,9 +11,9 @@ import {
     renderBackupScript,
     renderRestoreScript,
     type BackupSpec,
-} from "../../core/render/data/backup";
-import { requireTool, runTool } from "../helpers/tools";
-import { removeDir, tempDir } from "./fixtures";
+} from "../../../core/render/data/backup";
+import { requireTool, runTool } from "../../helpers/tools";
+import { removeDir, tempDir } from "../fixtures";
 
 const spec: BackupSpec = {
     stack: "phase1",

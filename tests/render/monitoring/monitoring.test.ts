@@ -2,11 +2,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { renderGrafanaDatasources } from "../../core/render/monitoring/grafana";
-import { ALL_LOCAL } from "../../core/topology/placement";
-import { renderPrometheusConfig, workloadScrapeJobs } from "../../core/render/monitoring/prometheus";
-import { runTool } from "../helpers/tools";
-import { WORKLOAD, pyYamlLoad, removeDir, tempDir } from "./fixtures";
+import { renderGrafanaDatasources } from "../../../core/render/monitoring/grafana";
+import { ALL_LOCAL } from "../../../core/topology/placement";
+import { renderPrometheusConfig, workloadScrapeJobs } from "../../../core/render/monitoring/prometheus";
+import { runTool } from "../../helpers/tools";
+import { WORKLOAD, pyYamlLoad, removeDir, tempDir } from "../fixtures";
 
 interface PromConfig {
     global: { scrape_interval: string; external_labels: Record<string, string> };

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildCaddyConfig, renderCaddyConfig, type CaddyOptions } from "../../core/render/app/caddy";
-import { runTool } from "../helpers/tools";
-import { originCert, removeDir, tempDir } from "./fixtures";
+import { buildCaddyConfig, renderCaddyConfig, type CaddyOptions } from "../../../core/render/app/caddy";
+import { runTool } from "../../helpers/tools";
+import { originCert, removeDir, tempDir } from "../fixtures";
 
 interface Route {
     match?: { host?: string[]; path?: string[] }[];

@@ -3,14 +3,14 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { RenderedFile } from "../../core/render/base/artifact";
+import type { RenderedFile } from "../../../core/render/base/artifact";
 import {
     USER_DATA_LIMIT_BYTES,
     renderCloudConfig,
     type CloudConfigSpec,
-} from "../../core/render/base/cloudInit";
-import { runTool } from "../helpers/tools";
-import { pyYamlLoad, removeDir, tempDir, writeFilesOf } from "./fixtures";
+} from "../../../core/render/base/cloudInit";
+import { runTool } from "../../helpers/tools";
+import { pyYamlLoad, removeDir, tempDir, writeFilesOf } from "../fixtures";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));

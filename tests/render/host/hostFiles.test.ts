@@ -5,9 +5,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { renderAppHost } from "../../core/render/machines/appHost";
-import { requireTool, runTool } from "../helpers/tools";
-import { fileAt, phase1Spec, removeDir, tempDir, writeTree } from "./fixtures";
+import { renderAppHost } from "../../../core/render/machines/appHost";
+import { requireTool, runTool } from "../../helpers/tools";
+import { fileAt, phase1Spec, removeDir, tempDir, writeTree } from "../fixtures";
 
 const spec = phase1Spec();
 const { files } = renderAppHost(spec);

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { DEV_HOSTNAMES, DEV_PROXY_PORT, renderDevStack } from "../../core/render/dev/devStack";
-import { runTool } from "../helpers/tools";
-import { WORKLOAD, removeDir, tempDir, writeTree } from "./fixtures";
+import { DEV_HOSTNAMES, DEV_PROXY_PORT, renderDevStack } from "../../../core/render/dev/devStack";
+import { runTool } from "../../helpers/tools";
+import { WORKLOAD, removeDir, tempDir, writeTree } from "../fixtures";
 
 const dev = renderDevStack({ workload: WORKLOAD });
 const root = tempDir("dev");

@@ -9,10 +9,10 @@ import { writeFileSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderAgentHost } from "../../core/render/machines/agentHost";
-import { DOCKER_TLS_PATHS } from "../../core/render/agents/dockerTls";
-import { requireTool, runTool } from "../helpers/tools";
-import { fileAt, removeDir, tempDir, writeTree } from "./fixtures";
+import { renderAgentHost } from "../../../core/render/machines/agentHost";
+import { DOCKER_TLS_PATHS } from "../../../core/render/agents/dockerTls";
+import { requireTool, runTool } from "../../helpers/tools";
+import { fileAt, removeDir, tempDir, writeTree } from "../fixtures";
 
 const dir = tempDir("docker-tls");
 const root = join(dir, "host");
