@@ -44,6 +44,8 @@ export interface Phase1Outputs extends AgentOutputs {
     readonly urls: readonly string[];
     readonly memory: HostMemory;
     readonly externalCosts: readonly ExternalCost[];
+    /** What a config edit does and does not reach on the stateful server, and how to roll it out. */
+    readonly rolloutNotes: readonly string[];
 }
 
 export interface Phase2Outputs extends AgentOutputs {
@@ -94,6 +96,7 @@ export const OUTPUT_KEYS = {
         urls: true,
         memory: true,
         externalCosts: true,
+        rolloutNotes: true,
         agentPools: false,
         agentClientKeyPem: false,
     },

@@ -35,9 +35,9 @@ interface HostLookup<P extends BuiltPhase> {
         : never;
 }
 
-/** Phase 3's hosts, by the names stacks/phase3.ts gives them; phases 4-5 reuse them until their issues. */
+/** Phase 3's hosts, by the names stacks/phase3.ts gives them (the fleet is named after its region); phases 4-5 reuse them until their issues. */
 const PHASE3_HOSTS = {
-    app: { server: "backend-1-server" },
+    app: { server: "eu-central-backend-1-server" },
     db: { server: "db-primary-host-server" },
     dbPrivate: ".writer",
 } as const;

@@ -11,7 +11,7 @@ describe("the program under Pulumi's own TypeScript loader", () => {
         });
         expect(r.stderr).not.toMatch(/FAILED/);
         expect(r.stdout).toContain("export is a function: true");
-        expect(r.stdout).toMatch(/program ran, outputs: 7 registered: \d{2}/);
+        expect(r.stdout).toMatch(/program ran, outputs: 8 registered: \d{2}/);
         expect(r.status).toBe(0);
     });
 });
