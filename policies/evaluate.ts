@@ -4,42 +4,11 @@
  */
 import { policies } from "./all";
 import { PolicyConfigError } from "./lib/config";
-import type { Concern } from "./lib/policy";
+import type { EvaluateOptions, PolicyResource, Violation } from "./lib/records";
 import { runPolicy } from "./lib/run";
 
 export type { Concern } from "./lib/policy";
-
-export interface PolicyResource {
-    type: string;
-    name: string;
-    urn?: string;
-    props: Record<string, unknown>;
-    opts?: {
-        protect?: boolean;
-        ignoreChanges?: string[];
-        deleteBeforeReplace?: boolean;
-        retainOnDelete?: boolean;
-        parent?: string;
-        dependencies?: string[];
-        provider?: string;
-    };
-}
-
-export interface Violation {
-    policy: string;
-    concern: Concern;
-    level: "mandatory" | "advisory";
-    urn?: string;
-    name?: string;
-    message: string;
-}
-
-export interface EvaluateOptions {
-    /** The stack's phase from its validated config (`phase-stacks:phase`), never its name. */
-    phase?: string;
-    /** Pack config in `--policy-pack-config` form: `{ "<policy>": level | { enforcementLevel?, ...thresholds }, all?: level }`. */
-    config?: Record<string, unknown>;
-}
+export type { EvaluateOptions, PolicyResource, Violation } from "./lib/records";
 
 export function evaluatePolicies(resources: PolicyResource[], options: EvaluateOptions = {}): Violation[] {
     const unknown = Object.keys(options.config ?? {}).filter(

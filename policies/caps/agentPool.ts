@@ -10,7 +10,7 @@ import { z } from "zod";
 import { SERVER_TYPES } from "../../core/catalog/hetzner";
 import { PACK_FRAMEWORK, resourcePolicy, type Problem } from "../lib/policy";
 import { rec, records, str, stringMap } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { tiersConfig } from "./tiers";
 
 /** Labels the program puts on agent hosts (components/agents/agentHostPool.ts). */

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { TIER_LABEL } from "../lib/labels";
 import { resourcePolicy, type Problem } from "../lib/policy";
 import { num, str, type Json } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { labels } from "../sandbox/docker/container";
 import { CIS_DOCKER } from "../sandbox/docker/define";
 import { tiersConfig, type Tier } from "./tiers";

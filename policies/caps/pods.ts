@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { TIER_LABEL, k8sNamespace } from "../lib/labels";
 import { resourcePolicy, type Problem } from "../lib/policy";
-import { isPodWorkload } from "../lib/types";
+import { isPodWorkload } from "../lib/typeTokens";
 import { podTemplateOf } from "../sandbox/podTemplate";
 import { arr, type Container, type Resources } from "../sandbox/pss/types";
 import { MIB, parseQuantity, SHARES_PER_CPU } from "./quantity";

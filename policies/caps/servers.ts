@@ -3,7 +3,7 @@ import { z } from "zod";
 import { SERVER_TYPES, SERVER_TYPE_NAMES } from "../../core/catalog/hetzner";
 import { PACK_FRAMEWORK, resourcePolicy, stackPolicy } from "../lib/policy";
 import { str } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 
 const byLine = (...lines: string[]) => SERVER_TYPE_NAMES.filter((n) => lines.includes(SERVER_TYPES[n].line));
 const SHARED = byLine("cx", "cpx", "cax");

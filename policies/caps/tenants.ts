@@ -8,7 +8,7 @@ import { z } from "zod";
 import { isTenantNamespace } from "../lib/labels";
 import { stackPolicy, type Framework, type Judged, type StackProblem } from "../lib/policy";
 import { at, rec, records, str, strings } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 
 const TRIVY = {
     name: "Trivy",

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { PACK_FRAMEWORK, resourcePolicy, type Problem } from "../lib/policy";
 import { strings } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { statefulReason, statefulRoles, statefulTypes } from "./stateful";
 
 export const statefulProtected = resourcePolicy({

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { CONTENTS_LABEL, isTenantNamespace } from "../lib/labels";
 import type { Judged } from "../lib/policy";
 import { stringMap } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { labels } from "../sandbox/docker/container";
 
 export const statefulRoles = z

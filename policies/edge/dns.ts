@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isNonPublic, parseCidr } from "../network/cidr";
 import { resourcePolicy } from "../lib/policy";
 import { str } from "../lib/read";
-import { DNS_RECORD_TYPES } from "../lib/types";
+import { DNS_RECORD_TYPES } from "../lib/typeTokens";
 
 const PROWLER_DNS = {
     name: "Prowler",

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { resourcePolicy, stackPolicy, type Judged, type Problem } from "../lib/policy";
 import { at, num, rec, str } from "../lib/read";
-import { DNS_RECORD_TYPES, T } from "../lib/types";
+import { DNS_RECORD_TYPES, T } from "../lib/typeTokens";
 
 export const PROWLER = {
     name: "Prowler",

@@ -18,7 +18,7 @@ import type { z } from "zod";
 import { phaseOf } from "./context";
 import { readConfig, toConfigSchema, type ConfigSchema } from "./config";
 import type { Json } from "./read";
-import { kindLabel } from "./types";
+import { kindLabel } from "./typeTokens";
 
 export const CONCERNS = ["sandbox", "caps", "network", "data", "edge", "secrets"] as const;
 export type Concern = (typeof CONCERNS)[number];

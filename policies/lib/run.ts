@@ -11,7 +11,7 @@ import type {
     ResourceValidationArgs,
     StackValidationArgs,
 } from "@pulumi/policy";
-import type { EvaluateOptions, PolicyResource, Violation } from "../evaluate";
+import type { EvaluateOptions, PolicyResource, Violation } from "./records";
 import { PolicyConfigError } from "./config";
 import { PHASE_TAG, stackFromUrn } from "./context";
 import { unknownCheckingProxy, UnknownValueError } from "./engine";

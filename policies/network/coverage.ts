@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { PACK_FRAMEWORK, stackPolicy, type Judged } from "../lib/policy";
 import { list, records, stringMap, strings } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { selectorMatches } from "./labelSelector";
 
 /** Hetzner gives a server public IPv4 and IPv6 unless publicNets turns both off. */

@@ -1,7 +1,7 @@
 /** Inbound firewall rules: no admin or data port open to the world, and the plain-text Docker API open to nobody. */
 import { z } from "zod";
 import { resourcePolicy } from "../lib/policy";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { inboundRules, isWorld } from "./firewall";
 import { formatPorts, overlaps, parsePortSpec, type PortRange } from "./ports";
 

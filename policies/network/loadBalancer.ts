@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { stackPolicy, type Judged } from "../lib/policy";
-import { DNS_RECORD_TYPES, T } from "../lib/types";
+import { DNS_RECORD_TYPES, T } from "../lib/typeTokens";
 
 const WEB_PORTS: readonly number[] = [80, 443];
 const WEB_PROTOCOLS: readonly string[] = ["http", "https"];

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { CLOUDFLARE_RANGES } from "../../core/catalog/cloudflare";
 import { stackPolicy } from "../lib/policy";
-import { DNS_RECORD_TYPES, T } from "../lib/types";
+import { DNS_RECORD_TYPES, T } from "../lib/typeTokens";
 import { isNonPublic, parseCidr, containedInAny } from "./cidr";
 import { inboundRules } from "./firewall";
 import { formatPorts, overlaps } from "./ports";

@@ -1,6 +1,6 @@
 /** The pod template inside any Kubernetes workload, as the PSS judge and the caps/secrets policies read it. */
 import { at, rec } from "../lib/read";
-import { podTemplatePath } from "../lib/types";
+import { podTemplatePath } from "../lib/typeTokens";
 import type { PodMetadata, PodSpec } from "./pss/types";
 
 export interface PodTemplate {

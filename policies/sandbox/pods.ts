@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { isTenantNamespace, k8sLabels, k8sNamespace } from "../lib/labels";
 import { resourcePolicy } from "../lib/policy";
-import { isPodWorkload, T } from "../lib/types";
+import { isPodWorkload, T } from "../lib/typeTokens";
 import { podTemplateOf } from "./podTemplate";
 import { PSS, PSS_LEVELS } from "./pss/checks";
 import { podSpecViolations } from "./pss/judge";

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { resourcePolicy, type Problem } from "../lib/policy";
 import { str, strings } from "../lib/read";
-import { isPodWorkload, T } from "../lib/types";
+import { isPodWorkload, T } from "../lib/typeTokens";
 import { podTemplateOf } from "../sandbox/podTemplate";
 import { arr } from "../sandbox/pss/types";
 import { describeHit, scanVariable } from "./detect";

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { SECRETS_DIR } from "../../core/render/base/artifact";
 import { resourcePolicy, type Problem } from "../lib/policy";
 import { str } from "../lib/read";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { splitUserData } from "./cloudConfig";
 import { describeHit, scanText } from "./detect";
 

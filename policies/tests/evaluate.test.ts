@@ -6,7 +6,7 @@ import { PolicyConfigError } from "../lib/config";
 import { UNKNOWN_STRING } from "../lib/engine";
 import type { PackResourcePolicy } from "../lib/policy";
 import { runPolicy } from "../lib/run";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { devStack, phase1Stack, phase5Tenant } from "./stacks";
 import { res } from "./table";
 import { compliantContainer } from "./tables/docker";

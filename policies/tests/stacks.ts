@@ -1,7 +1,7 @@
 /** Whole compliant stacks, shaped like what the program registers, to prove the pack passes them end to end. */
 import type { PolicyResource } from "../evaluate";
 import { TENANT_LABEL } from "../lib/labels";
-import { T } from "../lib/types";
+import { T } from "../lib/typeTokens";
 import { res } from "./table";
 import { tenantGuards } from "./tables/caps";
 import { compliantContainer } from "./tables/docker";

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { T } from "../../policies/lib/types";
+import { T } from "../../policies/lib/typeTokens";
 import { phase1Stack } from "../../policies/tests/stacks";
 import { res } from "../../policies/tests/table";
 import { compliantContainer } from "../../policies/tests/tables/docker";

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { ConfigSchema } from "../../lib/config";
 import { resourcePolicy, type Level, type PackResourcePolicy, type Problem } from "../../lib/policy";
 import type { Json } from "../../lib/read";
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import { PSS } from "../pss/checks";
 
 export const CIS_DOCKER = {

@@ -8,7 +8,7 @@ import { k8sResourceLimits } from "../../caps/pods";
 import { serverCount, serverTypesAllowed } from "../../caps/servers";
 import { tenantDefaultDeny, tenantLimitRange, tenantResourceQuota } from "../../caps/tenants";
 import { TENANT_LABEL, TIER_LABEL } from "../../lib/labels";
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import { dig, propsOf, res, type Change, type PolicyTable } from "../table";
 import { compliantContainer } from "./docker";
 import { deployment } from "./pods";

@@ -6,7 +6,7 @@ import {
     statefulProtected,
 } from "../../data/protection";
 import { TENANT_LABEL } from "../../lib/labels";
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import { nth, res, type Change, type PolicyTable } from "../table";
 
 const STATEFUL_OPTS = { protect: true, ignoreChanges: ["userData", "sshKeys"] };

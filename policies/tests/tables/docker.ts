@@ -1,5 +1,5 @@
 /** Tables for the Docker container sandboxing policies (CIS Docker section 5, PSS equivalents). */
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import * as fs from "../../sandbox/docker/filesystem";
 import * as lsm from "../../sandbox/docker/lsm";
 import * as ns from "../../sandbox/docker/namespaces";

@@ -1,7 +1,7 @@
 /** Tables for the Cloudflare edge policies (Prowler's zone and DNS checks). */
 import { noPrivateAddresses, recordsProxied } from "../../edge/dns";
 import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "../../edge/zoneSettings";
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import { dig, res, type Change, type PolicyTable } from "../table";
 
 const setting = (settingId: string, value: unknown, zoneId = "z1") =>

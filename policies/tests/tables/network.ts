@@ -1,6 +1,6 @@
 /** Tables for the network policies: world-open admin ports, the plain Docker API, Cloudflare-only web, firewall coverage. */
 import { CLOUDFLARE_RANGES } from "../../../core/catalog/cloudflare";
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import { serversFirewalled } from "../../network/coverage";
 import { noPlainDockerApi, noWorldSensitivePorts } from "../../network/ingress";
 import { loadBalancerNoCloudflareBypass } from "../../network/loadBalancer";

@@ -1,6 +1,6 @@
 /** Tables for the Kubernetes sandboxing policies: PSS on every pod template, read-only root, namespace PSA labels. */
 import { TENANT_LABEL } from "../../lib/labels";
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import { k8sPodSecurity, k8sReadOnlyRoot, k8sTenantNamespaceEnforcesRestricted } from "../../sandbox/pods";
 import { dig, res, type Change, type PolicyTable } from "../table";
 

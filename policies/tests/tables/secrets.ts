@@ -1,7 +1,7 @@
 /** Tables for the secrets policies: user data outside the sanctioned secrets files, and container environments. */
 import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
-import { T } from "../../lib/types";
+import { T } from "../../lib/typeTokens";
 import { containerEnvSecrets } from "../../secrets/env";
 import { userDataSecrets } from "../../secrets/userData";
 import { dig, res, type Change, type PolicyTable } from "../table";
