@@ -5,6 +5,7 @@
 import { policies } from "./all";
 import { PolicyConfigError } from "./lib/config";
 import type { EvaluateOptions, PolicyResource, Violation } from "./lib/records";
+import { forgetReadings } from "./lib/memo";
 import { runPolicy } from "./lib/run";
 
 export type { Concern } from "./lib/policy";
@@ -16,5 +17,9 @@ export function evaluatePolicies(resources: PolicyResource[], options: EvaluateO
     );
     if (unknown.length)
         throw new PolicyConfigError(`invalid policy pack config: no policy named ${unknown.join(", ")}`);
-    return policies.flatMap((p) => runPolicy(p, resources, options));
+    try {
+        return policies.flatMap((p) => runPolicy(p, resources, options));
+    } finally {
+        forgetReadings();
+    }
 }

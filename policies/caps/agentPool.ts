@@ -4,12 +4,11 @@
  * system reserve fits the server's RAM, and, where the user data can be read, the warm-pool keeper runs with those
  * limits and every sandbox flag, and dockerd requires client certificates and remaps user namespaces.
  */
-import { gunzipSync } from "node:zlib";
-import { parse } from "yaml";
 import { z } from "zod";
 import { SERVER_TYPES } from "../../core/catalog/hetzner";
 import { PACK_FRAMEWORK, resourcePolicy, type Problem } from "../lib/policy";
-import { rec, records, str, stringMap } from "../lib/read";
+import { cloudConfigOf, shippedText, type CloudConfig } from "../lib/cloudInit";
+import { rec, str, stringMap } from "../lib/read";
 import { T } from "../lib/typeTokens";
 import { tiersConfig } from "./tiers";
 
@@ -39,21 +38,6 @@ const FORBIDDEN_FLAGS = [
     "--cap-add",
 ];
 
-function files(userData: string): Map<string, string> | undefined {
-    if (!userData.startsWith("#cloud-config")) return undefined;
-    const doc = rec(parse(userData));
-    const out = new Map<string, string>();
-    for (const f of records(doc?.["write_files"])) {
-        const content = str(f["content"]) ?? "";
-        const gz = /^(gz|gzip)/.test(str(f["encoding"]) ?? "");
-        out.set(
-            str(f["path"]) ?? "",
-            gz ? gunzipSync(Buffer.from(content, "base64")).toString("utf8") : content,
-        );
-    }
-    return out;
-}
-
 function envOf(text: string): Record<string, string> {
     return Object.fromEntries(
         text
@@ -63,10 +47,10 @@ function envOf(text: string): Record<string, string> {
     );
 }
 
-function userDataProblems(shipped: Map<string, string>, labels: Record<string, string>): Problem[] {
+function userDataProblems(shipped: CloudConfig, labels: Record<string, string>): Problem[] {
     const problems: Problem[] = [];
-    const env = shipped.get(KEEPER_ENV);
-    const script = shipped.get(KEEPER_SCRIPT) ?? "";
+    const env = shippedText(shipped, KEEPER_ENV);
+    const script = shippedText(shipped, KEEPER_SCRIPT) ?? "";
     if (env === undefined || !script)
         return [
             {
@@ -113,7 +97,7 @@ function userDataProblems(shipped: Map<string, string>, labels: Record<string, s
             problem: `starts containers with ${flag}`,
             fix: `remove ${flag}`,
         });
-    const daemon = rec(JSON.parse(shipped.get(DAEMON) ?? "{}"));
+    const daemon = rec(JSON.parse(shippedText(shipped, DAEMON) ?? "{}"));
     if (daemon?.["tlsverify"] !== true || !str(daemon["tlscacert"]))
         problems.push({
             field: `userData ${DAEMON}`,
@@ -194,7 +178,7 @@ export const agentPoolHostLimits = resourcePolicy({
                 fix: "lower max-containers or pick a server type with more RAM",
             });
         const userData = str(r.props["userData"]);
-        const shipped = userData === undefined ? undefined : files(userData);
+        const shipped = userData === undefined ? undefined : cloudConfigOf(userData);
         return shipped ? [...problems, ...userDataProblems(shipped, labels)] : problems;
     },
 });

@@ -104,7 +104,14 @@ interface PackMeta {
 }
 
 export type PackResourcePolicy = ResourceValidationPolicy &
-    PackMeta & { readonly validateResource: (args: ResourceValidationArgs, report: ReportViolation) => void };
+    PackMeta & {
+        readonly validateResource: (args: ResourceValidationArgs, report: ReportViolation) => void;
+        /**
+         * The resource types judged, so a runner can skip the rest; validateResource still reports every other
+         * type not applicable, as the engine asks (absent on a policy not built by resourcePolicy).
+         */
+        readonly appliesTo?: (type: string) => boolean;
+    };
 export type PackStackPolicy = StackValidationPolicy &
     PackMeta & { readonly validateStack: (args: StackValidationArgs, report: ReportViolation) => void };
 export type PackPolicy = PackResourcePolicy | PackStackPolicy;
@@ -138,17 +145,28 @@ function meta<S extends ConfigSchema>(spec: Spec<S>) {
     };
 }
 
+/** readConfig, once per config object: the engine hands every resource the same one. */
+function parsedOnce<S extends ConfigSchema>(name: string, schema: S): (raw: object) => z.output<S> {
+    const parsed = new WeakMap<object, z.output<S>>();
+    return (raw) => {
+        if (!parsed.has(raw)) parsed.set(raw, readConfig(name, schema, raw));
+        return parsed.get(raw) as z.output<S>;
+    };
+}
+
 export function formatProblem(subject: string, p: Problem, defaultId: string): string {
     return `${subject}: ${p.field} ${p.problem} [${p.id ?? defaultId}]. Fix: ${p.fix}`;
 }
 
 export function resourcePolicy<S extends ConfigSchema>(spec: ResourceSpec<S>): PackResourcePolicy {
     const m = meta(spec);
+    const configOf = parsedOnce(spec.name, spec.config);
     return {
         ...m,
+        appliesTo: spec.appliesTo,
         validateResource: (args, report) => {
             if (!spec.appliesTo(args.type)) args.notApplicable(`Policy only applies to: ${spec.description}`);
-            const config = readConfig(spec.name, spec.config, args.getConfig());
+            const config = configOf(args.getConfig());
             const judged: Judged = {
                 type: args.type,
                 name: args.name,

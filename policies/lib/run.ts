@@ -17,10 +17,12 @@ import { PHASE_TAG, stackFromUrn } from "./context";
 import { unknownCheckingProxy, UnknownValueError } from "./engine";
 import { isStackPolicy, type Level, type PackPolicy } from "./policy";
 
-class NotApplicable extends Error {}
+/** Thrown by `notApplicable`: a plain object, since an Error captures a stack every resource would pay for. */
+const NOT_APPLICABLE = Object.freeze({ notApplicable: true });
 
-function notApplicable(reason?: string): never {
-    throw new NotApplicable(reason);
+function notApplicable(): never {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- a sentinel, caught by identity in guard()
+    throw NOT_APPLICABLE;
 }
 
 const LEVELS = ["advisory", "mandatory", "remediate", "disabled"] as const;
@@ -88,6 +90,37 @@ function tagsFor(phase: string | undefined): ReadonlyMap<string, string> {
     return new Map(phase === undefined ? [] : [[PHASE_TAG, phase]]);
 }
 
+type Entry = readonly [urn: string, resource: PolicyResource];
+interface Indexed {
+    /** Pairs, not a map: input from outside the engine may repeat a type and name, and each must still be judged. */
+    readonly entries: readonly Entry[];
+    readonly byUrn: ReadonlyMap<string, PolicyResource>;
+}
+
+/** The URN of every record, worked out once per input and phase rather than once per policy. */
+const indexes = new WeakMap<readonly PolicyResource[], Map<string | undefined, Indexed>>();
+function indexed(resources: readonly PolicyResource[], phase: string | undefined): Indexed {
+    const byPhase = indexes.get(resources) ?? new Map<string | undefined, Indexed>();
+    indexes.set(resources, byPhase);
+    let index = byPhase.get(phase);
+    if (!index) {
+        // Records without a URN get one in a stack named after the phase, as the plan names the shipped stacks.
+        const stack = stackOf(resources) ?? phase;
+        const entries = resources.map((r) => [urnOf(r, stack), r] as const);
+        index = { entries, byUrn: new Map(entries) };
+        byPhase.set(phase, index);
+    }
+    return index;
+}
+
+/** One engine proxy per resource's props, shared by every policy that reads them. */
+const proxies = new WeakMap<object, Record<string, unknown>>();
+function propsProxy(props: Record<string, unknown>): Record<string, unknown> {
+    let p = proxies.get(props);
+    if (!p) proxies.set(props, (p = unknownCheckingProxy(props)));
+    return p;
+}
+
 export function runPolicy(
     policy: PackPolicy,
     resources: readonly PolicyResource[],
@@ -97,12 +130,8 @@ export function runPolicy(
     policy.validateConfig(configProps);
     if (level === "disabled") return [];
     const reportedLevel: Level = level === "advisory" ? "advisory" : "mandatory";
-    // Records without a URN get one in a stack named after the phase, as the plan names the shipped stacks.
-    const stack = stackOf(resources) ?? options.phase;
     const stackTags = tagsFor(options.phase);
-    // Pairs, not a map: input from outside the engine may repeat a type and name, and each must still be judged.
-    const entries = resources.map((r) => [urnOf(r, stack), r] as const);
-    const byUrn = new Map(entries);
+    const { entries, byUrn } = indexed(resources, options.phase);
     const violations: Violation[] = [];
     const base = { policy: policy.name, concern: policy.concern };
 
@@ -112,7 +141,7 @@ export function runPolicy(
             if (run() instanceof Promise)
                 throw new Error("returned a promise; evaluatePolicies runs policies synchronously");
         } catch (e) {
-            if (e instanceof NotApplicable) return;
+            if (e === NOT_APPLICABLE) return;
             if (e instanceof UnknownValueError) {
                 violations.push({
                     ...base,
@@ -131,7 +160,7 @@ export function runPolicy(
 
     if (isStackPolicy(policy)) {
         const linked = entries.map(([urn, r]) => {
-            const props = unknownCheckingProxy(r.props);
+            const props = propsProxy(r.props);
             const e = {
                 type: r.type,
                 name: r.name,
@@ -168,7 +197,9 @@ export function runPolicy(
     }
 
     for (const [urn, r] of entries) {
-        const props = unknownCheckingProxy(r.props);
+        // The engine asks every policy about every resource; the pack's own would answer notApplicable.
+        if (policy.appliesTo?.(r.type) === false) continue;
+        const props = propsProxy(r.props);
         const args = {
             type: r.type,
             props,

@@ -4,8 +4,7 @@
  * under the secrets directory are the one sanctioned place for credentials and are checked for mode instead.
  */
 import { posix } from "node:path";
-import { gunzipSync } from "node:zlib";
-import { parse } from "yaml";
+import { cloudConfigOf } from "../lib/cloudInit";
 import { rec, type Json } from "../lib/read";
 
 export interface ScanUnit {
@@ -29,15 +28,6 @@ export interface SplitUserData {
     readonly unreadable: { readonly where: string; readonly why: string }[];
 }
 
-function decode(content: unknown, encoding: string): string {
-    const text = typeof content === "string" ? content : "";
-    const bytes =
-        content instanceof Uint8Array
-            ? Buffer.from(content)
-            : Buffer.from(text, /b64|base64/.test(encoding) ? "base64" : "utf8");
-    return (/^(gz|gzip)/.test(encoding) ? gunzipSync(bytes) : bytes).toString("utf8");
-}
-
 /** "0600", "600", "0o600", or a number YAML already converted (384, or 600 read as decimal digits). */
 export function parseMode(v: unknown): number | undefined {
     if (typeof v === "string" && /^(0o?)?[0-7]{3,4}$/.test(v.trim()))
@@ -55,38 +45,19 @@ function leaves(v: unknown, path: string, key: string | undefined, out: ScanUnit
 }
 
 export function splitUserData(userData: string, secretsDir: string): SplitUserData {
-    if (!userData.startsWith("#cloud-config"))
-        return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
-    let doc: Json | undefined;
-    try {
-        doc = rec(parse(userData));
-    } catch {
-        doc = undefined;
-    }
-    if (!doc) return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
+    const config = cloudConfigOf(userData);
+    if (!config) return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
     const units: ScanUnit[] = [];
     const secretFiles: SecretFile[] = [];
     const unreadable: { where: string; why: string }[] = [];
-    const files = Array.isArray(doc["write_files"]) ? (doc["write_files"] as unknown[]) : [];
-    files.forEach((entry, i) => {
-        const f = rec(entry) ?? {};
-        const path = typeof f["path"] === "string" ? f["path"] : "";
-        const where = `write_files[${i}] (${path})`;
-        if (posix.normalize(path).startsWith(`${secretsDir}/`)) {
-            secretFiles.push({ where, mode: parseMode(f["permissions"]) });
-            return;
-        }
-        const encoding = typeof f["encoding"] === "string" ? f["encoding"].toLowerCase() : "text/plain";
-        try {
-            units.push({ where, text: decode(f["content"], encoding) });
-        } catch (e) {
-            unreadable.push({
-                where,
-                why: `its ${encoding} content does not decode (${e instanceof Error ? e.message : String(e)})`,
-            });
-        }
-    });
-    const others: Json = Object.fromEntries(Object.entries(doc).filter(([k]) => k !== "write_files"));
-    leaves(others, "", undefined, units);
+    for (const f of config.files) {
+        const where = `write_files[${f.index}] (${f.path})`;
+        if (posix.normalize(f.path).startsWith(`${secretsDir}/`))
+            secretFiles.push({ where, mode: parseMode(f.permissions) });
+        else if ("text" in f.content) units.push({ where, text: f.content.text });
+        else
+            unreadable.push({ where, why: `its ${f.encoding} content does not decode (${f.content.error})` });
+    }
+    leaves(config.rest, "", undefined, units);
     return { units, secretFiles, unreadable };
 }

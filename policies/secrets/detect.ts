@@ -4,6 +4,7 @@
  * them). Findings never contain the secret itself, only what kind it is and where.
  */
 import { X509Certificate } from "node:crypto";
+import { byContent } from "../lib/memo";
 import { isNonSecretValue, isSecretName } from "./keys";
 
 /** What was found and where (line in the scanned text, variable name): never the value itself. */
@@ -137,7 +138,8 @@ function assignmentHits(text: string): SecretHit[] {
     return hits;
 }
 
-export function scanText(text: string): SecretHit[] {
+/** Every secret-looking thing in `text`; remembered by content, since a pool's hosts ship the same files. */
+export const scanText = byContent((text: string): readonly SecretHit[] => {
     const hits: SecretHit[] = [];
     const key = PRIVATE_KEY.exec(text);
     if (key) hits.push({ kind: "private key", line: lineOf(text, key.index) });
@@ -156,7 +158,7 @@ export function scanText(text: string): SecretHit[] {
     }
     hits.push(...assignmentHits(text), ...entropyHits(text));
     return unique(hits);
-}
+});
 
 /** One finding per kind, line and name is enough to act on. */
 function unique(hits: readonly SecretHit[]): SecretHit[] {

@@ -1,16 +1,14 @@
 /** The `--resources` mode of tools/policy/cli.ts (`npm run policy`), run as users run it. */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { T } from "../../policies/lib/typeTokens";
 import { phase1Stack } from "../../policies/tests/stacks";
 import { res } from "../../policies/tests/table";
 import { compliantContainer } from "../../policies/tests/tables/docker";
+import { runCompiled } from "../helpers/planCli";
 
-const ROOT = resolve(__dirname, "../..");
-const TSX = resolve(ROOT, "node_modules/.bin/tsx");
 const dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -20,10 +18,7 @@ function file(name: string, content: unknown): string {
     return path;
 }
 
-function cli(...args: string[]) {
-    const r = spawnSync(TSX, ["tools/policy/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const cli = (...args: string[]) => runCompiled("tools/policy/cli", args);
 
 const privileged = file("privileged.json", [
     { type: T.dockerContainer, name: "api", props: { ...compliantContainer().props, privileged: true } },

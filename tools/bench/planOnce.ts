@@ -1,14 +1,42 @@
-/** One offline plan in this process; prints its wall time and the process's peak RSS as JSON. */
-import { join, resolve } from "node:path";
-import { runPlan } from "../plan/run";
-import { readStackFile } from "../plan/stackFile";
+/**
+ * One offline plan in this process, for the benchmark: `planOnce STACK [--free-users N] [--records FILE]`.
+ * Prints the plan's in-process time, resource count and the process's peak RSS as JSON. `--free-users`
+ * grows the stack's free agent tier (one agent host per ~10 users' worth of containers), which is how the
+ * benchmark generates stacks of growing size; `--records` also writes the records the pack judged, with
+ * their real (unmasked) inputs, as input for the pack benchmark.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { deferUnusedSdkImports } from "../plan/deferImports";
+import { findRoot } from "../plan/root";
+import { readStackFile, type LoadedStackFile } from "../plan/stackFile";
 
-const ROOT = resolve(__dirname, "../..");
+const ROOT = findRoot(__dirname);
+const AGENTS = "phase-stacks:agents";
+
+function withFreeUsers(file: LoadedStackFile, users: number): LoadedStackFile {
+    const agents = JSON.parse(file.values[AGENTS] ?? "{}") as { tiers?: Record<string, object> };
+    const tiers = { ...agents.tiers, free: { ...agents.tiers?.["free"], activeUsers: users } };
+    return { ...file, values: { ...file.values, [AGENTS]: JSON.stringify({ ...agents, tiers }) } };
+}
 
 async function main(): Promise<void> {
-    const stack = process.argv[2] ?? "phase1";
+    const { positionals, values } = parseArgs({
+        allowPositionals: true,
+        options: { "free-users": { type: "string" }, records: { type: "string" } },
+    });
+    const stack = positionals[0] ?? "phase1";
+    const shipped = readStackFile(join(ROOT, `Pulumi.${stack}.yaml`), join(ROOT, "Pulumi.yaml"));
+    const file = values["free-users"] ? withFreeUsers(shipped, Number(values["free-users"])) : shipped;
+    deferUnusedSdkImports();
+    const { policyInput, recordStack, runPlan } = await import("../plan/run.js");
+    if (values.records) {
+        writeFileSync(values.records, JSON.stringify(policyInput((await recordStack(file)).recorded)));
+        return;
+    }
     const started = process.hrtime.bigint();
-    const plan = await runPlan(readStackFile(join(ROOT, `Pulumi.${stack}.yaml`), join(ROOT, "Pulumi.yaml")));
+    const plan = await runPlan(file);
     const planMs = Number(process.hrtime.bigint() - started) / 1e6;
     const result = {
         stack,

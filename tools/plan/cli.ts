@@ -10,10 +10,25 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { loadStackConfig } from "../../core/config/load";
 import type { Plan } from "./run";
+import { deferUnusedSdkImports } from "./deferImports";
 import { findRoot } from "./root";
 import { readStackFile, StackFileError, type LoadedStackFile } from "./stackFile";
 
 const USAGE = "usage: npm run plan -- <stack> [--json | --markdown] [--out DIR] [--stack-file PATH]";
+const HELP = `${USAGE}
+
+Plans Pulumi.<stack>.yaml offline (the real program on the Pulumi runtime with mocks: no cloud, no token) and
+prints its resources, monthly cost, policy verdicts and shipped files.
+
+  <stack>            a stack of this repository: dev, phase1 ... phase5
+  --stack-file PATH  plan this stack file instead (beside this project's Pulumi.yaml)
+  --json             one JSON document: resources, cost, policy, artifacts, criticalPath, outputs
+  --markdown         the cost table and verdicts as Markdown (CI job summaries)
+  --out DIR          also write every shipped file under DIR/<machine>/
+  --help             this text
+
+Exit codes: 0 planned, 1 a mandatory policy violation, 2 invalid arguments or config, 3 the program failed,
+4 the phase's topology is not built yet.`;
 const ROOT = findRoot(__dirname);
 
 function fail(code: number, message: string): never {
@@ -64,10 +79,15 @@ async function main(): Promise<void> {
                 markdown: { type: "boolean", default: false },
                 out: { type: "string" },
                 "stack-file": { type: "string" },
+                help: { type: "boolean", default: false },
             },
         });
     } catch (e) {
         fail(2, `${(e as Error).message}\n${USAGE}`);
+    }
+    if (args.values.help) {
+        process.stdout.write(`${HELP}\n`);
+        return;
     }
     const [stackArg, ...extra] = args.positionals;
     const stackFile =
@@ -87,6 +107,7 @@ async function main(): Promise<void> {
     // and a module that fails to load becomes exit 3 with its message instead of a stack trace.
     let run: typeof import("./run");
     try {
+        deferUnusedSdkImports();
         run = await import("./run.js");
     } catch (e) {
         fail(3, `the stack program failed to load: ${firstLine(e)}`);

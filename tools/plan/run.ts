@@ -8,7 +8,7 @@ import { loadStackConfig } from "../../core/config/load";
 import type { ConfigProblem } from "../../core/config/problems";
 import { priceResources, type CostLine, type ExternalCost } from "../../core/cost/model";
 import { PHASE_SPECS, stackBudgetEur, type Phase } from "../../core/phases";
-import { evaluatePolicies, type Violation } from "../../policies/evaluate";
+import { evaluatePolicies, type PolicyResource, type Violation } from "../../policies/evaluate";
 import { main } from "../../stacks";
 import { TopologyNotBuiltError } from "../../stacks/notBuilt";
 import { artifactsOf, type Artifact } from "./artifacts";
@@ -108,11 +108,18 @@ function view(r: RecordedResource): PlanResource {
     };
 }
 
-/** Plans `file` with the repository's program; tests pass a small fixture program instead. */
-export async function runPlan(
+/** What the program registered and returned, before any of it is judged or priced. */
+export interface Recording {
+    readonly phase: Phase;
+    readonly recorded: RecordedResource[];
+    readonly outputs: { plain: Record<string, unknown>; masked: Record<string, unknown> };
+}
+
+/** Runs `program` (the repository's by default) on the mocked runtime and records every registration. */
+export async function recordStack(
     file: LoadedStackFile,
     program: () => Record<string, unknown> = main,
-): Promise<Plan> {
+): Promise<Recording> {
     const loaded = loadStackConfig(file);
     if (!loaded.ok) throw new InvalidConfigError(loaded.message, loaded.problems);
     const phase = loaded.config.phase;
@@ -121,21 +128,46 @@ export async function runPlan(
     pulumi.runtime.setAllConfig({ ...file.values }, [...file.secretKeys]);
     const recorded = recordRegistrations();
 
-    let outputs: { plain: Record<string, unknown>; masked: Record<string, unknown> };
     try {
         let raw: Record<string, unknown> = {};
         await pulumi.runtime.runInPulumiStack(() => {
             raw = program();
             return Promise.resolve(raw);
         });
-        outputs = await resolveOutputs(raw);
+        const outputs = await resolveOutputs(raw);
         await pulumi.runtime.disconnect();
         assertUniqueUrns(recorded);
+        return { phase, recorded, outputs };
     } catch (e) {
         if (e instanceof TopologyNotBuiltError) throw new NotBuiltError(e.message);
         throw new ProgramError(e instanceof Error ? e.message : String(e));
     }
+}
 
+/** The records the pack judges: unmasked inputs and the options the engine passes to policies. */
+export function policyInput(recorded: readonly RecordedResource[]): PolicyResource[] {
+    return recorded.map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.props,
+        opts: {
+            protect: r.protect,
+            ignoreChanges: r.ignoreChanges,
+            deleteBeforeReplace: r.deleteBeforeReplace,
+            retainOnDelete: r.retainOnDelete,
+            ...(r.parent ? { parent: r.parent } : {}),
+            dependencies: r.dependencies,
+        },
+    }));
+}
+
+/** Plans `file` with the repository's program; tests pass a small fixture program instead. */
+export async function runPlan(
+    file: LoadedStackFile,
+    program: () => Record<string, unknown> = main,
+): Promise<Plan> {
+    const { phase, recorded, outputs } = await recordStack(file, program);
     const custom = recorded.filter((r) => r.custom);
     const cost = priceResources(
         custom.map((r) => ({ type: r.type, name: r.name, props: r.props })),
@@ -143,23 +175,7 @@ export async function runPlan(
     );
     const spec = PHASE_SPECS[phase];
     const budget = stackBudgetEur(phase);
-    const violations = evaluatePolicies(
-        recorded.map((r) => ({
-            type: r.type,
-            name: r.name,
-            urn: r.urn,
-            props: r.props,
-            opts: {
-                protect: r.protect,
-                ignoreChanges: r.ignoreChanges,
-                deleteBeforeReplace: r.deleteBeforeReplace,
-                retainOnDelete: r.retainOnDelete,
-                ...(r.parent ? { parent: r.parent } : {}),
-                dependencies: r.dependencies,
-            },
-        })),
-        { phase },
-    );
+    const violations = evaluatePolicies(policyInput(recorded), { phase });
     return {
         project: file.project,
         stack: file.stack,
