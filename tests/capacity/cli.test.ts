@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { SERVER_TYPES, UNIT_PRICES } from "../../core/catalog/hetzner";
-import { runCapacity } from "../../tools/capacity/cli";
+import { runCapacity } from "../../tools/capacity/run";
 import { ROOT } from "../helpers/stackFiles";
 
 const json = (argv: string[]) =>

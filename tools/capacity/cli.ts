@@ -1,44 +1,12 @@
 /**
  * npm run capacity -- --active-users N --containers-per-user X --tier T [--json]
  *
- * The seed's capacity formula for one tier's agent host pool: required, buffer and total nodes, the server type
- * and what they cost a month. Exit codes: 0 ok, 2 bad arguments (or a server type too small for the tier).
+ * The seed's capacity formula for one tier's agent host pool (./run.ts). Exit codes: 0 ok, 2 bad arguments (or a
+ * server type too small for the tier).
  */
-import { planPool } from "../../core/capacity/plan";
-import { parseCapacityArgs, UsageError, USAGE } from "./args";
+import { runCapacity } from "./run";
 
-export function runCapacity(argv: readonly string[]): { code: number; stdout: string; stderr: string } {
-    try {
-        const args = parseCapacityArgs(argv);
-        const p = planPool(args);
-        const result = {
-            requiredNodes: p.requiredNodes,
-            bufferNodes: p.bufferNodes,
-            totalNodes: p.totalNodes,
-            serverType: p.serverType,
-            monthlyEur: p.monthlyEur,
-        };
-        const stdout = args.json
-            ? `${JSON.stringify(result)}\n`
-            : `${args.tier}: ${args.activeUsers} active users x ${args.containersPerUser} containers, ` +
-              `${p.containersPerNode} per ${p.serverType} node\n` +
-              `  nodes: ${p.requiredNodes} required + ${p.bufferNodes} buffer = ${p.totalNodes}\n` +
-              `  full node: ${p.memory.requiredMb} of ${p.memory.nodeMb} MiB (containers + system reserve)\n` +
-              `  monthly: EUR ${p.monthlyEur.toFixed(2)} (servers and their IPv4, catalog prices)\n`;
-        return { code: 0, stdout, stderr: "" };
-    } catch (e) {
-        const message = (e as Error).message;
-        return {
-            code: 2,
-            stdout: "",
-            stderr: e instanceof UsageError ? `${message}\n${USAGE}\n` : `${message}\n`,
-        };
-    }
-}
-
-if (require.main === module) {
-    const r = runCapacity(process.argv.slice(2));
-    process.stdout.write(r.stdout);
-    process.stderr.write(r.stderr);
-    process.exitCode = r.code;
-}
+const r = runCapacity(process.argv.slice(2));
+process.stdout.write(r.stdout);
+process.stderr.write(r.stderr);
+process.exitCode = r.code;

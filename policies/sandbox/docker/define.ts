@@ -3,6 +3,7 @@ import type { Severity } from "@pulumi/policy";
 import { z } from "zod";
 import type { ConfigSchema } from "../../lib/config";
 import { resourcePolicy, type Level, type PackResourcePolicy, type Problem } from "../../lib/policy";
+import { readConfig } from "../../lib/config";
 import type { Json } from "../../lib/read";
 import { T } from "../../lib/typeTokens";
 import { PSS } from "../pss/checks";
@@ -27,8 +28,16 @@ interface DockerSpec<S extends ConfigSchema> {
     readonly judge: (props: Json, config: z.output<S>) => Problem[];
 }
 
-export function dockerPolicy<S extends ConfigSchema>(spec: DockerSpec<S>): PackResourcePolicy {
-    return resourcePolicy({
+/** A Docker rule as the pack registers it, plus its judge at default config for containers read elsewhere. */
+export type DockerRule = PackResourcePolicy & {
+    readonly judgeContainer: (props: Json) => Problem[];
+};
+
+export function dockerPolicy<S extends ConfigSchema>(spec: DockerSpec<S>): DockerRule {
+    let defaults: z.output<S> | undefined;
+    const judgeContainer = (props: Json) =>
+        spec.judge(props, (defaults ??= readConfig(spec.name, spec.config, {})));
+    const policy = resourcePolicy({
         name: spec.name,
         description: spec.description,
         concern: "sandbox",
@@ -40,4 +49,5 @@ export function dockerPolicy<S extends ConfigSchema>(spec: DockerSpec<S>): PackR
         appliesTo: (type) => type === T.dockerContainer,
         judge: (r, config) => spec.judge(r.props, config),
     });
+    return { ...policy, judgeContainer };
 }

@@ -1,4 +1,4 @@
-/** Every Docker container sandboxing policy, in CIS order. */
+/** Every Docker container sandboxing policy, in CIS order, then the same rules over user-data containers. */
 import {
     dockerNoRuntimeSocket,
     dockerNoSensitiveMounts,
@@ -12,6 +12,7 @@ import {
     dockerSeccompNotDisabled,
     dockerSeLinuxNotDisabled,
 } from "./lsm";
+import { dockerUserDataContainers } from "./userData";
 import { dockerNoHostIpc, dockerNoHostNetwork, dockerNoHostPid, dockerNoHostUserns } from "./namespaces";
 import { dockerNoPrivilegedPorts, dockerPortsBound } from "./ports";
 import {
@@ -28,7 +29,7 @@ import {
     dockerRestartRetries,
 } from "./runtime";
 
-export const DOCKER_SANDBOX_POLICIES = [
+const DOCKER_RULES = [
     dockerNonRootUser,
     dockerAppArmorNotDisabled,
     dockerSeLinuxNotDisabled,
@@ -54,3 +55,5 @@ export const DOCKER_SANDBOX_POLICIES = [
     dockerMaskedPaths,
     dockerSafeSysctls,
 ];
+
+export const DOCKER_SANDBOX_POLICIES = [...DOCKER_RULES, dockerUserDataContainers(DOCKER_RULES)];

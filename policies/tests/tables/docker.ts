@@ -8,7 +8,7 @@ import * as priv from "../../sandbox/docker/privileges";
 import * as rt from "../../sandbox/docker/runtime";
 import { res, type Change, type PolicyTable } from "../table";
 
-const DIGEST = `sha256:${"ab".repeat(32)}`;
+export const DIGEST = `sha256:${"ab".repeat(32)}`;
 
 /** A dev-stack Postgres container that meets every sandboxing policy. */
 export function compliantContainer() {

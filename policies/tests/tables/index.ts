@@ -7,9 +7,11 @@ import { EDGE_TABLES } from "./edge";
 import { NETWORK_TABLES } from "./network";
 import { POD_TABLES } from "./pods";
 import { SECRETS_TABLES } from "./secrets";
+import { USER_DATA_CONTAINER_TABLES } from "./userDataContainers";
 
 export const ALL_TABLES: readonly PolicyTable[] = [
     ...DOCKER_TABLES,
+    ...USER_DATA_CONTAINER_TABLES,
     ...POD_TABLES,
     ...CAPS_TABLES,
     ...NETWORK_TABLES,

@@ -1,0 +1,48 @@
+/**
+ * The Docker rules over the containers a server's user data starts: every compose service shipped in
+ * write_files and the warm-pool keeper's `docker run` (read by ./shipped.ts into ContainerArgs' shape), judged
+ * by the same judges as a docker.Container, at their default config. Advisory for now: the compose files of
+ * phases 1-3 still fail several rules (README "Policy pack"), and a mandatory level would stop every deploy
+ * until the renderer is hardened.
+ */
+import { cloudConfigOf } from "../../lib/cloudInit";
+import { byContent } from "../../lib/memo";
+import { resourcePolicy } from "../../lib/policy";
+import { str } from "../../lib/read";
+import { T } from "../../lib/typeTokens";
+import { CIS_DOCKER, NO_CONFIG, type DockerRule } from "./define";
+import { shippedContainers, type ShippedContainer } from "./shipped";
+
+const containersIn = byContent((userData: string): ShippedContainer[] => {
+    const config = cloudConfigOf(userData);
+    return config ? shippedContainers(config) : [];
+});
+
+export function dockerUserDataContainers(rules: readonly DockerRule[]) {
+    return resourcePolicy({
+        name: "docker-user-data-containers",
+        description:
+            "Every container a server's user data starts (compose services, the warm-pool keeper's docker run) passes the pack's Docker rules.",
+        concern: "sandbox",
+        level: "advisory",
+        severity: "high",
+        framework: { ...CIS_DOCKER, id: "5" },
+        remediation:
+            "Give the service what the named rule asks for in the compose file or the docker run flags (the rule's own remediation says how).",
+        config: NO_CONFIG,
+        appliesTo: (type) => type === T.hcloudServer,
+        judge: (r) => {
+            const userData = str(r.props["userData"]);
+            return (userData === undefined ? [] : containersIn(userData)).flatMap((c) =>
+                rules.flatMap((rule) =>
+                    rule.judgeContainer(c.props).map((p) => ({
+                        ...p,
+                        field: `userData ${c.where} ${c.fieldName(p.field)}`,
+                        problem: `${p.problem} (${rule.name})`,
+                        id: p.id ?? rule.frameworkId,
+                    })),
+                ),
+            );
+        },
+    });
+}

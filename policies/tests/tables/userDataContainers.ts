@@ -1,0 +1,153 @@
+/** docker-user-data-containers: the Docker rules over compose services and the keeper's docker run in user data. */
+import { stringify } from "yaml";
+import { T } from "../../lib/typeTokens";
+import { DOCKER_SANDBOX_POLICIES } from "../../sandbox/docker";
+import { KEEPER_ENV, KEEPER_SCRIPT } from "../../sandbox/docker/shipped";
+import { res, type Change, type PolicyTable } from "../table";
+import { DIGEST } from "./docker";
+
+const policy = DOCKER_SANDBOX_POLICIES.find((p) => p.name === "docker-user-data-containers");
+if (!policy) throw new Error("docker-user-data-containers is not in the pack");
+
+/** A compose service that passes every Docker rule, the compose twin of compliantContainer(). */
+const compliantService = () => ({
+    image: `postgres@${DIGEST}`,
+    user: "70:70",
+    read_only: true,
+    tmpfs: ["/tmp"],
+    cap_drop: ["ALL"],
+    security_opt: ["no-new-privileges:true"],
+    mem_limit: "1024m",
+    memswap_limit: "1024m",
+    cpus: 1,
+    ports: ["127.0.0.1:15432:5432"],
+    networks: ["data"],
+    healthcheck: { test: ["CMD", "pg_isready"], interval: "10s" },
+    restart: "unless-stopped",
+    volumes: [
+        "pgdata:/var/lib/postgresql/data",
+        "/srv/phase-stacks/postgresql.conf:/etc/postgresql/postgresql.conf:ro",
+    ],
+});
+
+const KEEPER = `#!/usr/bin/env bash
+start() {
+    docker run --detach --name "$name" --network "$name" \\
+        --memory "\${MEMORY_MB}m" --memory-swap "\${MEMORY_MB}m" --cpus "$CPUS" \\
+        --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges:true \\
+        --user "$AGENT_USER" --health-cmd "true" --restart on-failure:5 \\
+        "$AGENT_IMAGE" >/dev/null
+}
+`;
+
+interface Shipped {
+    services: Record<string, Record<string, unknown>>;
+    keeper: string;
+}
+
+function userData(s: Shipped): string {
+    return `#cloud-config\n${stringify({
+        write_files: [
+            { path: "/opt/phase-stacks/compose.yaml", content: stringify({ services: s.services }) },
+            {
+                path: KEEPER_ENV,
+                content: `AGENT_IMAGE=ghcr.io/example/agent@${DIGEST}\nAGENT_USER=10001:10001\nMEMORY_MB=256\nCPUS=0.25\n`,
+            },
+            { path: KEEPER_SCRIPT, content: s.keeper },
+        ],
+    })}`;
+}
+
+const compliant = (): Shipped => ({ services: { postgres: compliantService() }, keeper: KEEPER });
+
+/** Edits a compliant compose service or keeper and ships the result as the server's user data. */
+const edit =
+    (f: (s: Shipped) => void): Change =>
+    (p) => {
+        const shipped = compliant();
+        f(shipped);
+        p["userData"] = userData(shipped);
+    };
+const service = (f: (svc: Record<string, unknown>) => void) => edit((s) => f(s.services["postgres"] ?? {}));
+const keeper = (from: string, to: string) => edit((s) => (s.keeper = s.keeper.replace(from, to)));
+
+export const USER_DATA_CONTAINER_TABLES: PolicyTable[] = [
+    {
+        policy,
+        baseline: () => [
+            res(T.hcloudServer, "app-server", { serverType: "cx33", userData: userData(compliant()) }),
+        ],
+        broken: [
+            {
+                name: "a privileged compose service",
+                change: service((s) => (s["privileged"] = true)),
+                expect: "services.postgres privileged is true",
+                id: "CIS Docker Benchmark 5.5",
+            },
+            {
+                name: "cap_add SYS_ADMIN",
+                change: service((s) => (s["cap_add"] = ["SYS_ADMIN"])),
+                expect: "services.postgres cap_add adds SYS_ADMIN",
+                id: "CIS Docker Benchmark 5.4",
+            },
+            {
+                name: "network_mode host",
+                change: service((s) => (s["network_mode"] = "host")),
+                expect: "services.postgres network_mode",
+                id: "CIS Docker Benchmark 5.10",
+            },
+            {
+                name: "the Docker socket mounted",
+                change: service((s) => (s["volumes"] = ["/home/ops/docker.sock:/var/run/docker.sock:ro"])),
+                expect: '"/home/ops/docker.sock" exposes the container runtime socket',
+                id: "CIS Docker Benchmark 5.32",
+            },
+            {
+                name: "a long-syntax writable bind",
+                change: service(
+                    (s) => (s["volumes"] = [{ type: "bind", source: "/srv/data", target: "/data" }]),
+                ),
+                expect: 'volumes[0].readOnly is not true for host path "/srv/data"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "a port on every interface",
+                change: service((s) => (s["ports"] = ["15432:5432"])),
+                expect: "ports[0].ip is not set",
+                id: "CIS Docker Benchmark 5.14",
+            },
+            {
+                name: "no user",
+                change: service((s) => delete s["user"]),
+                expect: "services.postgres user is not set",
+                id: "CIS Docker Benchmark 4.1",
+            },
+            {
+                name: "a keeper started --privileged",
+                change: keeper("--read-only", "--privileged --read-only"),
+                expect: "warm-pool-keeper.sh) docker run --privileged is true",
+                id: "CIS Docker Benchmark 5.5",
+            },
+            {
+                name: "a keeper on the host network",
+                change: keeper('--network "$name"', "--network host"),
+                expect: "docker run --network",
+                id: "CIS Docker Benchmark 5.10",
+            },
+            {
+                name: "a keeper without --cap-drop ALL",
+                change: keeper("--cap-drop ALL ", ""),
+                expect: "docker run --cap-drop does not include ALL",
+                id: "CIS Docker Benchmark 5.4",
+            },
+        ],
+        passing: [
+            { name: "a server without user data", change: (p) => delete p["userData"] },
+            { name: "a script, not a cloud-config", change: (p) => (p["userData"] = "#!/bin/sh\necho hi\n") },
+            {
+                name: "the keeper's user from its env file",
+                change: keeper('--user "$AGENT_USER"', "--user ${AGENT_USER}"),
+            },
+        ],
+    },
+];
