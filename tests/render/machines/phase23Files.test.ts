@@ -7,11 +7,11 @@
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Artifact } from "../../tools/plan/artifacts";
-import { runPlan } from "../../tools/plan/run";
-import { sharedPlanObject } from "../helpers/sharedPlans";
-import { shippedStack, withValues } from "../helpers/stackFiles";
-import { requireTool, runTool } from "../helpers/tools";
+import type { Artifact } from "../../../tools/plan/artifacts";
+import { runPlan } from "../../../tools/plan/run";
+import { sharedPlanObject } from "../../helpers/sharedPlans";
+import { shippedStack, withValues } from "../../helpers/stackFiles";
+import { requireTool, runTool } from "../../helpers/tools";
 import {
     asPostgres,
     cleanup,
@@ -23,7 +23,7 @@ import {
     tempDir,
     waitFor,
     writeOwned,
-} from "../integration/support";
+} from "../../integration/support";
 
 let artifacts: Artifact[];
 let all: Artifact[];
