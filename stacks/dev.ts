@@ -9,8 +9,10 @@ import { devContainers } from "../core/render/dev/devContainers";
 import { DEV_HOSTNAMES, DEV_PROXY_PORT, renderDevStack } from "../core/render/dev/devStack";
 import { LocalServices } from "../components/local/localServices";
 import { ServiceCredentials } from "../components/secrets/serviceCredentials";
+import type { DevOutputs } from "../core/contracts/outputs";
+import type { Exported } from "./outputs";
 
-export function devStack(c: StackConfig, stack: string): Record<string, unknown> {
+export function devStack(c: StackConfig, stack: string): Exported<DevOutputs> {
     const credentials = new ServiceCredentials("services", {
         lengths: { postgresPassword: 32, grafanaAdminPassword: 24 },
     });

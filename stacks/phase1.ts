@@ -23,8 +23,10 @@ import { SERVICE_PASSWORDS } from "./parts/credentials";
 import { publishEdge, siteUrls } from "./parts/edge";
 import { memoryOutput, ramGb } from "./parts/memory";
 import { phase1RolloutNotes } from "./parts/rollout";
+import type { Phase1Outputs } from "../core/contracts/outputs";
+import type { Exported } from "./outputs";
 
-export function phase1Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
+export function phase1Stack(c: CloudStackConfig, stack: string): Exported<Phase1Outputs> {
     const app = c.servers.app;
     const location = availableLocation(app.type, [c.location, ...c.fallbackLocations]);
     const { hostnames, sshKeyIds, secrets } = baseline(c, stack, SERVICE_PASSWORDS, "app");

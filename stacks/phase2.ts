@@ -25,8 +25,10 @@ import { adminFirewall, dataTier } from "./parts/dataTier";
 import { publishEdge, siteUrls } from "./parts/edge";
 import { memoryOutput } from "./parts/memory";
 import { privateNetwork } from "./parts/network";
+import type { Phase2Outputs } from "../core/contracts/outputs";
+import type { Exported } from "./outputs";
 
-export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
+export function phase2Stack(c: CloudStackConfig, stack: string): Exported<Phase2Outputs> {
     const { app, data } = c.servers;
     if (!data) throw new pulumi.RunError("phase2 needs servers.data");
     // One location for both: the database server's Volume must sit where the server is.
@@ -58,6 +60,9 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
         network: net,
         spread: false,
     });
+    const [dataNode] = database.nodes;
+    const [dataMemory] = database.memory;
+    if (!dataNode || !dataMemory) throw new pulumi.RunError("phase2's data tier is one node");
 
     const originFirewall = new HostFirewall(
         "origin",
@@ -98,12 +103,10 @@ export function phase2Stack(c: CloudStackConfig, stack: string): Record<string, 
             network: { subnetId: net.network.subnetId, subnetCidr: c.network.subnet },
         }),
         appIpv4: appServer.ipv4Address,
-        dataIpv4: database.nodes[0]?.server.ipv4Address,
+        dataIpv4: dataNode.server.ipv4Address,
         privateAddresses: { app: appIp, data: dataIp },
         urls: siteUrls(hostnames),
-        memory: Object.fromEntries(
-            [appHost.memory, ...database.memory].map((m) => [m.host, memoryOutput(m)]),
-        ),
+        memory: { app: memoryOutput(appHost.memory), data: memoryOutput(dataMemory) },
         externalCosts: externalCosts(c),
     };
 }

@@ -32,10 +32,12 @@ import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
 import { adminFirewall, dataTier } from "./parts/dataTier";
 import { publishEdge, siteUrls } from "./parts/edge";
 import { privateNetwork } from "./parts/network";
+import type { Phase3Outputs } from "../core/contracts/outputs";
+import type { Exported } from "./outputs";
 
 const HTTPS = 443;
 
-export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, unknown> {
+export function phase3Stack(c: CloudStackConfig, stack: string): Exported<Phase3Outputs> {
     const { frontend, database } = c.servers;
     const backend = c.servers.backend ?? { ...c.servers.app, count: 2 };
     if (!frontend || !database)
@@ -135,7 +137,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Record<string, 
         privateAddresses: {
             backends: backendIps,
             frontend: frontendIp,
-            database: Object.fromEntries(nodeNames.map((n, i) => [n, dbIps[i]])),
+            database: Object.fromEntries(nodeNames.map((n, i) => [n, dbIps[i] as string])),
             writer: ip("writerLb"),
             reader: ip("readerLb"),
         },

@@ -33,8 +33,11 @@ export interface AgentHostPoolArgs {
     readonly labels: Readonly<Record<string, string>>;
 }
 
-/** What the application's pool manager needs to place containers on this pool (a stack output). */
-export interface AgentPoolLimits {
+/**
+ * What the application's pool manager needs to place containers on this pool (a stack output). A type, not an
+ * interface, so it checks against the output contract's record of limits (core/contracts/outputs.ts).
+ */
+export type AgentPoolLimits = {
     readonly tier: TierName;
     readonly customer?: string;
     readonly memoryMb: number;
@@ -44,7 +47,7 @@ export interface AgentPoolLimits {
     readonly pidsLimit: number;
     readonly maxPerNode: number;
     readonly prewarm: number;
-}
+};
 
 /**
  * One tier's agent-container hosts: stateless Hetzner servers spread over placement groups (at most 10 servers

@@ -16,16 +16,17 @@ export const DEFAULT_PORTS = {
     grafana: 3000,
     nodeExporter: 9100,
 } as const satisfies Partial<Record<ServiceName, number>>;
-type Networked = keyof typeof DEFAULT_PORTS;
+/** The services that listen on a port. */
+export type NetworkedService = keyof typeof DEFAULT_PORTS;
 
 /** A workload whose networked services all have a port. */
 export type ResolvedWorkload = Workload & {
-    readonly [N in Networked]: ServiceSpec & { readonly port: number };
+    readonly [N in NetworkedService]: ServiceSpec & { readonly port: number };
 };
 
 export function withDefaultPorts(w: Workload): ResolvedWorkload {
     const resolved: Record<string, ServiceSpec> = { ...w };
     for (const [name, port] of Object.entries(DEFAULT_PORTS))
-        resolved[name] = { ...w[name as Networked], port: w[name as Networked].port ?? port };
+        resolved[name] = { ...w[name as NetworkedService], port: w[name as NetworkedService].port ?? port };
     return resolved as ResolvedWorkload;
 }

@@ -12,6 +12,7 @@ import { ROLE_HEALTH_PORT } from "../render/data/roleHealth";
 import { SENTINEL_PORT } from "../render/data/sentinel";
 import { hostMemoryProblem, planHostMemory } from "../workload/memoryPlan";
 import type { ServiceName } from "../workload/services";
+import type { NetworkedService } from "./ports";
 import type { StackConfig } from "./schema";
 
 export interface Finding {
@@ -64,8 +65,8 @@ interface HostSpec {
     /** Ports bound on the host besides the containers' (native daemons, sshd), by owner. */
     readonly daemonPorts: Readonly<Record<string, number>>;
     /** Containers published on the private address, and on loopback. */
-    readonly published: readonly ServiceName[];
-    readonly loopback: readonly ServiceName[];
+    readonly published: readonly NetworkedService[];
+    readonly loopback: readonly NetworkedService[];
     readonly proxy: boolean;
 }
 
@@ -197,13 +198,13 @@ export function portFindings(c: StackConfig): Finding[] {
             ...h.published.map((n) => ({
                 owner: n,
                 key: `workload.${n}.port`,
-                port: w[n].port ?? 0,
+                port: w[n].port,
                 address: "private",
             })),
             ...h.loopback.map((n) => ({
                 owner: n,
                 key: `workload.${n}.port`,
-                port: w[n].port ?? 0,
+                port: w[n].port,
                 address: "loopback",
             })),
         ];

@@ -1,8 +1,9 @@
 /**
  * Each built phase's stack outputs, as `pulumi stack output --json` prints them: the contract between the
  * stacks that export them and the tools that read them (the migration runbook, the advisor, the offline
- * plan's cost). A stack annotates its return value with its phase's type; a reader names only keys declared
- * here, and tests/scaling/runbook.test.ts checks those keys against every phase's planned outputs.
+ * plan's cost). A phase program declares its return type as its phase's type (`Exported<Phase1Outputs>`,
+ * stacks/outputs.ts), so tsc rejects a missing or misspelt output; a reader names only keys declared here,
+ * and tests/scaling/runbook.test.ts checks those keys against every phase's planned outputs.
  */
 import type { ExternalCost } from "../cost/model";
 

@@ -5,13 +5,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { agentPools, type AgentPoolsArgs } from "./agentPools";
 import type { CloudStackConfig } from "../config";
+import type { AgentOutputs } from "../../core/contracts/outputs";
+import type { Exported } from "../outputs";
 
 export function agentPoolOutputs(
     c: CloudStackConfig,
     stack: string,
     sshKeyIds: pulumi.Input<string[]>,
     placement: Pick<AgentPoolsArgs, "apiServerAddresses" | "network">,
-): Record<string, unknown> {
+): Exported<AgentOutputs> {
     const pools =
         c.agents &&
         agentPools({

@@ -5,6 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { SshKeys } from "../../components/hetzner/sshKeys";
 import { hetznerLabels, type Role } from "../../core/contracts/labels";
+import type { ExternalCost } from "../../core/cost/model";
 import type { CloudStackConfig } from "../config";
 import { stackSecrets, type StackSecrets } from "./credentials";
 import { edgeHostnames, originCertificate, type Hostnames } from "./edge";
@@ -32,7 +33,7 @@ export function baseline<K extends string>(
 }
 
 /** The stack output every cloud phase lists: what it costs outside Pulumi. */
-export function externalCosts(c: CloudStackConfig): object[] {
+export function externalCosts(c: CloudStackConfig): ExternalCost[] {
     return [
         {
             item: "object storage for backups (outside Pulumi)",

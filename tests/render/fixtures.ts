@@ -10,57 +10,60 @@ import { parse } from "yaml";
 import type { AppHostSecrets, AppHostSpec } from "../../core/render/machines/appHost";
 import type { RenderedFile } from "../../core/render/base/artifact";
 import { SERVICE_NAMES, Workload, type ServiceName } from "../../core/workload/services";
+import { withDefaultPorts, type ResolvedWorkload } from "../../core/config/ports";
 import { runTool } from "../helpers/tools";
 
-export const WORKLOAD: Workload = Workload.parse({
-    proxy: { image: "caddy:2.8.4-alpine", memoryMb: 128, cpus: 0.5, port: 443 },
-    api: {
-        image: "ghcr.io/chrono-scraper/backend:2.0.0",
-        memoryMb: 1024,
-        cpus: 1,
-        port: 8000,
-        healthPath: "/health",
-    },
-    frontend: {
-        image: "ghcr.io/chrono-scraper/frontend:2.0.0",
-        memoryMb: 512,
-        cpus: 0.5,
-        port: 3000,
-        healthPath: "/",
-    },
-    postgres: { image: "postgres:16.4-alpine", memoryMb: 2048, cpus: 1, port: 5432 },
-    redis: { image: "redis:7.4.1-alpine", memoryMb: 512, cpus: 0.5, port: 6379 },
-    meilisearch: {
-        image: "getmeili/meilisearch:v1.11.3",
-        memoryMb: 1024,
-        cpus: 1,
-        port: 7700,
-        healthPath: "/health",
-    },
-    worker: {
-        image: "ghcr.io/chrono-scraper/backend:2.0.0",
-        memoryMb: 512,
-        cpus: 1,
-        replicas: 2,
-        command: ["celery", "-A", "app.tasks.celery_app", "worker", "--loglevel=info", "--concurrency=2"],
-    },
-    crawler: { image: "ghcr.io/mendableai/firecrawl:v1.4.0", memoryMb: 1536, cpus: 1, port: 3002 },
-    prometheus: {
-        image: "prom/prometheus:v2.55.1",
-        memoryMb: 256,
-        cpus: 0.5,
-        port: 9090,
-        healthPath: "/-/healthy",
-    },
-    grafana: {
-        image: "grafana/grafana:11.3.1",
-        memoryMb: 256,
-        cpus: 0.5,
-        port: 3000,
-        healthPath: "/api/health",
-    },
-    nodeExporter: { image: "prom/node-exporter:v1.8.2", memoryMb: 64, cpus: 0.25, port: 9100 },
-});
+export const WORKLOAD: ResolvedWorkload = withDefaultPorts(
+    Workload.parse({
+        proxy: { image: "caddy:2.8.4-alpine", memoryMb: 128, cpus: 0.5, port: 443 },
+        api: {
+            image: "ghcr.io/chrono-scraper/backend:2.0.0",
+            memoryMb: 1024,
+            cpus: 1,
+            port: 8000,
+            healthPath: "/health",
+        },
+        frontend: {
+            image: "ghcr.io/chrono-scraper/frontend:2.0.0",
+            memoryMb: 512,
+            cpus: 0.5,
+            port: 3000,
+            healthPath: "/",
+        },
+        postgres: { image: "postgres:16.4-alpine", memoryMb: 2048, cpus: 1, port: 5432 },
+        redis: { image: "redis:7.4.1-alpine", memoryMb: 512, cpus: 0.5, port: 6379 },
+        meilisearch: {
+            image: "getmeili/meilisearch:v1.11.3",
+            memoryMb: 1024,
+            cpus: 1,
+            port: 7700,
+            healthPath: "/health",
+        },
+        worker: {
+            image: "ghcr.io/chrono-scraper/backend:2.0.0",
+            memoryMb: 512,
+            cpus: 1,
+            replicas: 2,
+            command: ["celery", "-A", "app.tasks.celery_app", "worker", "--loglevel=info", "--concurrency=2"],
+        },
+        crawler: { image: "ghcr.io/mendableai/firecrawl:v1.4.0", memoryMb: 1536, cpus: 1, port: 3002 },
+        prometheus: {
+            image: "prom/prometheus:v2.55.1",
+            memoryMb: 256,
+            cpus: 0.5,
+            port: 9090,
+            healthPath: "/-/healthy",
+        },
+        grafana: {
+            image: "grafana/grafana:11.3.1",
+            memoryMb: 256,
+            cpus: 0.5,
+            port: 3000,
+            healthPath: "/api/health",
+        },
+        nodeExporter: { image: "prom/node-exporter:v1.8.2", memoryMb: 64, cpus: 0.25, port: 9100 },
+    }),
+);
 
 /** 90% of each limit, distinct from the limits so a swapped field shows. */
 export const RESERVATIONS = Object.fromEntries(

@@ -4,7 +4,8 @@
  * (no top-level `version` or `name`, no `scale`: the project name comes from `-p`).
  */
 import { toYaml } from "../base/yaml";
-import { SERVICE_NAMES, type ServiceName, type Workload } from "../../workload/services";
+import { SERVICE_NAMES, type ServiceName } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import { NETWORKS, REACHES, RUNTIME, type NetworkName } from "../../workload/runtime";
 import { instanceHosts, isLocal, serviceDnsName, type HostPlacement } from "../../topology/placement";
 import { healthcheckTest, literal, specifics } from "./composeServices";
@@ -13,7 +14,7 @@ import { healthcheckTest, literal, specifics } from "./composeServices";
 export { NETWORKS, REACHES, type NetworkName };
 
 export interface ComposeSpec {
-    readonly workload: Workload;
+    readonly workload: ResolvedWorkload;
     /** `mem_reservation` per container, MiB. */
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
     readonly placement: HostPlacement;

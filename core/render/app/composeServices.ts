@@ -143,7 +143,7 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                 ],
             };
         case "grafana": {
-            const port = workload.grafana.port ?? 3000;
+            const port = workload.grafana.port;
             return {
                 environment: {
                     GF_SECURITY_ADMIN_PASSWORD__FILE: CONTAINER_PATHS.grafanaAdminPassword,

@@ -6,7 +6,7 @@
  * the integration tests run these very configs and scripts with Debian's binaries. Phase 2's data server is
  * this node alone (a primary with no replica); phase 3 adds replicas.
  */
-import type { Workload } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import type { RenderedFile } from "../base/artifact";
 import type { BackupTarget } from "./backup";
 import { renderBackupEnv } from "./backup";
@@ -52,7 +52,7 @@ export interface DataNodeSecrets {
 
 export interface DataNodeSpec {
     readonly stack: string;
-    readonly workload: Workload;
+    readonly workload: ResolvedWorkload;
     readonly nodeName: string;
     readonly privateIp: string;
     readonly subnetCidr: string;
@@ -80,8 +80,8 @@ export function renderDataNode(spec: DataNodeSpec): {
 } {
     const { workload, secrets: s } = spec;
     const isPrimary = spec.primaryIp === undefined;
-    const pgPort = workload.postgres.port ?? 5432;
-    const redisPort = workload.redis.port ?? 6379;
+    const pgPort = workload.postgres.port;
+    const redisPort = workload.redis.port;
     const pgData = `${spec.postgres.mountPoint}/pgdata`;
     const paths = { pgData, pgBin: PG_BIN, socketDir: PG_SOCKET_DIR, port: pgPort };
     const cred = (name: string) => `/run/credentials/${DATA_UNITS.postgres}/${name}`;

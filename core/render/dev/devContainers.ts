@@ -4,7 +4,8 @@
  * policy pack's sandbox: a non-root user, a read-only root, all capabilities dropped, ports on 127.0.0.1.
  * Docker refuses uploads into a read-only root, so uploaded files land on small per-container volumes.
  */
-import { SERVICE_NAMES, type ServiceName, type Workload } from "../../workload/services";
+import { SERVICE_NAMES, type ServiceName } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import { CADDY_ADMIN_LISTEN, CADDY_COMMAND } from "../app/caddy";
 import { RUNTIME, type NetworkName, type SecretName } from "../../workload/runtime";
 import { DEV_HOSTNAMES, DEV_PROXY_PORT, type DevStackFiles } from "./devStack";
@@ -83,25 +84,25 @@ function dirOf(path: string): string {
     return path.slice(0, path.lastIndexOf("/"));
 }
 
-function appUrls(w: Workload): Record<string, string> {
+function appUrls(w: ResolvedWorkload): Record<string, string> {
     return {
         APP_URL: `http://${DEV_HOSTNAMES.app}:${DEV_PROXY_PORT}`,
         API_URL: `http://${DEV_HOSTNAMES.api}:${DEV_PROXY_PORT}`,
-        API_INTERNAL_URL: `http://${serviceDnsName("api")}:${w.api.port ?? 8000}`,
+        API_INTERNAL_URL: `http://${serviceDnsName("api")}:${w.api.port}`,
     };
 }
 
 /** Where the data services are; only for services that reach them. */
-function dataEnv(w: Workload): Record<string, string> {
+function dataEnv(w: ResolvedWorkload): Record<string, string> {
     return {
         DATABASE_HOST: serviceDnsName("postgres"),
-        DATABASE_PORT: String(w.postgres.port ?? 5432),
+        DATABASE_PORT: String(w.postgres.port),
         DATABASE_NAME: "app",
         DATABASE_USER: "app",
         // Apps read the password from the file, the convention the official images follow.
         DATABASE_PASSWORD_FILE: `${SECRETS_MOUNT}/postgres-password`,
-        REDIS_URL: `redis://${serviceDnsName("redis")}:${w.redis.port ?? 6379}/0`,
-        MEILISEARCH_URL: `http://${serviceDnsName("meilisearch")}:${w.meilisearch.port ?? 7700}`,
+        REDIS_URL: `redis://${serviceDnsName("redis")}:${w.redis.port}/0`,
+        MEILISEARCH_URL: `http://${serviceDnsName("meilisearch")}:${w.meilisearch.port}`,
     };
 }
 
@@ -153,7 +154,7 @@ function storage(
     };
 }
 
-function healthcheckOf(name: ServiceName, w: Workload): readonly string[] | undefined {
+function healthcheckOf(name: ServiceName, w: ResolvedWorkload): readonly string[] | undefined {
     switch (RUNTIME[name].probe) {
         case "caddy-admin":
             return ["CMD", "wget", "-q", "-O", "/dev/null", `http://${CADDY_ADMIN_LISTEN}/config/`];
@@ -162,15 +163,12 @@ function healthcheckOf(name: ServiceName, w: Workload): readonly string[] | unde
         case "redis-ping":
             return ["CMD", "redis-cli", "ping"];
         case "http":
-            return httpProbe(
-                name === "grafana" ? (w.grafana.port ?? 3000) : w[name].port,
-                w[name].healthPath,
-            );
+            return httpProbe(w[name].port, w[name].healthPath);
     }
 }
 
 /** Per-service settings beyond the runtime table: command, environment, ports. */
-function specifics(name: ServiceName, w: Workload): Partial<DevContainer> {
+function specifics(name: ServiceName, w: ResolvedWorkload): Partial<DevContainer> {
     switch (name) {
         case "proxy":
             return {
@@ -204,7 +202,7 @@ function specifics(name: ServiceName, w: Workload): Partial<DevContainer> {
                 },
             };
         case "grafana": {
-            const port = w.grafana.port ?? 3000;
+            const port = w.grafana.port;
             return {
                 env: {
                     GF_SECURITY_ADMIN_PASSWORD__FILE: `${SECRETS_MOUNT}/grafana-admin-password`,
@@ -243,7 +241,11 @@ function dependencyOrder(containers: readonly DevContainer[]): DevContainer[] {
     return ordered;
 }
 
-export function devContainers(stack: string, workload: Workload, files: DevStackFiles): DevContainer[] {
+export function devContainers(
+    stack: string,
+    workload: ResolvedWorkload,
+    files: DevStackFiles,
+): DevContainer[] {
     return dependencyOrder(
         SERVICE_NAMES.flatMap((name) => {
             const spec = workload[name];

@@ -3,7 +3,8 @@
  * the same Caddy, Prometheus and Grafana builders as the app host, over plain HTTP on localhost. Containers
  * must answer to `serviceDnsName(name)` (or `instanceHosts` for copies) on their network, as compose services do.
  */
-import type { ServiceName, Workload } from "../../workload/services";
+import type { ServiceName } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "../monitoring/alertRules";
 import type { RenderedFile } from "../base/artifact";
 import { renderCaddyConfig } from "../app/caddy";
@@ -18,7 +19,7 @@ export const DEV_PROXY_PORT = 8080;
 export const DEV_HOSTNAMES = { app: "localhost", api: "api.localhost" } as const;
 
 export interface DevStackSpec {
-    readonly workload: Workload;
+    readonly workload: ResolvedWorkload;
 }
 
 export interface DevStackFiles {

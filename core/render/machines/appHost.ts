@@ -4,7 +4,8 @@
  * gets and the cloud-config (user data) that writes them at first boot.
  */
 import type { Phase } from "../../phases";
-import type { ServiceName, Workload } from "../../workload/services";
+import type { ServiceName } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderBackup, type BackupTarget } from "../data/backup";
 import { renderOriginCaddyConfig } from "../app/caddy";
@@ -25,7 +26,7 @@ export interface AppHostSpec {
     readonly stack: string;
     /** The phase whose scaling alerts this host's Prometheus evaluates; this is the phase-1 host by default. */
     readonly phase?: Phase;
-    readonly workload: Workload;
+    readonly workload: ResolvedWorkload;
     /** docker `mem_reservation` per service, MiB. */
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
     readonly hostnames: { readonly app: string; readonly api: string };

@@ -5,7 +5,8 @@
  * the secret files its own services read are shipped. Hosts with more to do (the data tier) add files,
  * packages and commands.
  */
-import type { ServiceName, Workload } from "../../workload/services";
+import type { ServiceName } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderOriginCaddyConfig } from "../app/caddy";
 import { grafanaDatasourceFile, prometheusFiles } from "../monitoring/monitoring";
@@ -24,7 +25,7 @@ export interface ServiceHostSpec {
     readonly stack: string;
     /** The phase whose scaling triggers this host's Prometheus watches, where Prometheus runs here. */
     readonly phase: Phase;
-    readonly workload: Workload;
+    readonly workload: ResolvedWorkload;
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
     readonly placement: HostPlacement;
     readonly hostnames: { readonly app: string; readonly api: string };

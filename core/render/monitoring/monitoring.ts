@@ -3,7 +3,7 @@
  * alerts, the alerts themselves, and Grafana's datasource pointing at Prometheus.
  */
 import type { Phase } from "../../phases";
-import type { Workload } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "./alertRules";
 import type { RenderedFile } from "../base/artifact";
 import { renderGrafanaDatasources } from "./grafana";
@@ -14,7 +14,7 @@ import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
 export function prometheusFiles(
     stack: string,
     phase: Phase,
-    workload: Workload,
+    workload: ResolvedWorkload,
     placement: HostPlacement,
 ): RenderedFile[] {
     return [
@@ -35,7 +35,7 @@ export function prometheusFiles(
     ];
 }
 
-export function grafanaDatasourceFile(workload: Workload, placement: HostPlacement): RenderedFile {
+export function grafanaDatasourceFile(workload: ResolvedWorkload, placement: HostPlacement): RenderedFile {
     return {
         path: HOST_PATHS.grafanaDatasource,
         content: renderGrafanaDatasources(

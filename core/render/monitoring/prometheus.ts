@@ -1,6 +1,6 @@
 /** prometheus.yml for the app host and the dev stack: Prometheus itself, the node exporter and the api's metrics. */
 import { toYaml } from "../base/yaml";
-import type { Workload } from "../../workload/services";
+import type { ResolvedWorkload } from "../../config/ports";
 import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topology/placement";
 
 export interface ScrapeJob {
@@ -13,10 +13,10 @@ export interface ScrapeJob {
  * The jobs a host's Prometheus scrapes. The api is expected to serve Prometheus metrics on `/metrics` at its
  * port (the contract with the application image); a missing endpoint shows as a down target, not an error.
  */
-export function workloadScrapeJobs(workload: Workload, placement: HostPlacement): ScrapeJob[] {
+export function workloadScrapeJobs(workload: ResolvedWorkload, placement: HostPlacement): ScrapeJob[] {
     if (!isLocal(placement, "prometheus")) return [];
     return [
-        { job: "prometheus", targets: [`localhost:${workload.prometheus.port ?? 9090}`] },
+        { job: "prometheus", targets: [`localhost:${workload.prometheus.port}`] },
         { job: "node", targets: endpointsOf(placement, workload, "nodeExporter").map(hostPort) },
         {
             job: "api",

@@ -6,18 +6,18 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TIERS } from "../../core/capacity/tiers";
+import { TIERS } from "../../../core/capacity/tiers";
 import {
     renderWarmPool,
     WARM_NAME_PREFIX,
     WARM_POOL_PATHS,
     warmPoolSettings,
     type WarmPoolSpec,
-} from "../../core/render/agents/warmPool";
-import { requireTool, runTool } from "../helpers/tools";
-import { fileAt, removeDir, tempDir, writeTree } from "./fixtures";
+} from "../../../core/render/agents/warmPool";
+import { requireTool, runTool } from "../../helpers/tools";
+import { fileAt, removeDir, tempDir, writeTree } from "../fixtures";
 
-const FAKES = join(__dirname, "fakes");
+const FAKES = join(__dirname, "..", "fakes");
 const spec: WarmPoolSpec = {
     tier: "free",
     image: "ghcr.io/example/agent:1.0.0",

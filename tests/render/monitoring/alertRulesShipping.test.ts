@@ -7,12 +7,12 @@ import {
     RULE_FILES_GLOB,
     RULES_DIRS,
     SCALING_RULES_FILE,
-} from "../../core/render/monitoring/alertRules";
-import { renderAppHost } from "../../core/render/machines/appHost";
-import { renderDevStack } from "../../core/render/dev/devStack";
-import { sharedPlan } from "../helpers/sharedPlans";
-import { runTool } from "../helpers/tools";
-import { fileAt, phase1Spec, removeDir, tempDir, WORKLOAD } from "./fixtures";
+} from "../../../core/render/monitoring/alertRules";
+import { renderAppHost } from "../../../core/render/machines/appHost";
+import { renderDevStack } from "../../../core/render/dev/devStack";
+import { sharedPlan } from "../../helpers/sharedPlans";
+import { runTool } from "../../helpers/tools";
+import { fileAt, phase1Spec, removeDir, tempDir, WORKLOAD } from "../fixtures";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
