@@ -22,6 +22,13 @@ export function byContent<V>(compute: (text: string) => V): (text: string) => V 
     };
 }
 
+/** A map for results keyed by content that `forgetReadings` clears too (verdicts on a shared file, say). */
+export function rememberedByContent<V>(): Map<string, V> {
+    const seen = new Map<string, V>();
+    caches.push(seen);
+    return seen;
+}
+
 export function forgetReadings(): void {
     for (const c of caches) c.clear();
 }

@@ -13,6 +13,8 @@ import { list, rec, str, strings, type Json } from "../../lib/read";
 export interface ShippedContainer {
     /** e.g. "write_files[3] (/opt/phase-stacks/compose.yaml) services.proxy". */
     readonly where: string;
+    /** What the container's props are read from: equal sources, equal props (a key for remembering verdicts). */
+    readonly source: string;
     /** ContainerArgs-shaped props. */
     readonly props: Json;
     /** The source's name for a ContainerArgs field (readOnly -> read_only or --read-only). */
@@ -198,8 +200,10 @@ const composeServices = byContent((text: string): [string, Json][] => {
 function composeContainers(f: ShippedFile): ShippedContainer[] {
     if (!COMPOSE_FILE.test(f.path) || !("text" in f.content)) return [];
     const fieldName = renamer(COMPOSE_NAMES);
-    return composeServices(f.content.text).map(([name, props]) => ({
+    const text = f.content.text;
+    return composeServices(text).map(([name, props]) => ({
         where: `write_files[${f.index}] (${f.path}) services.${name}`,
+        source: `compose\0${name}\0${text}`,
         props,
         fieldName,
     }));
@@ -380,15 +384,12 @@ export function dockerRunProps(args: readonly string[]): Json {
 }
 
 /** The keeper's `docker run` commands, continuation lines joined and its settings substituted. */
-function keeperContainers(config: CloudConfig): ShippedContainer[] {
-    const script = shippedText(config, KEEPER_SCRIPT);
-    if (script === undefined) return [];
+/** The `docker run`s of a keeper script (`\0`, then its env file), continuation lines joined, settings filled in. */
+const keeperRuns = byContent((scriptAndEnv: string): Json[] => {
+    const [script = "", envText = ""] = scriptAndEnv.split("\0");
     const env: Record<string, string> = {};
-    for (const m of (shippedText(config, KEEPER_ENV) ?? "").matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm))
-        env[m[1] ?? ""] = m[2] ?? "";
-    const index = config.files.findIndex((f) => f.path === KEEPER_SCRIPT);
-    const fieldName = renamer(RUN_NAMES);
-    const runs = script
+    for (const m of envText.matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)) env[m[1] ?? ""] = m[2] ?? "";
+    return script
         .replace(/\\\n/g, " ")
         .split("\n")
         .flatMap((line) => {
@@ -398,8 +399,18 @@ function keeperContainers(config: CloudConfig): ShippedContainer[] {
             const at = words.findIndex((w, i) => w === "run" && words[i - 1] === "docker");
             return at < 0 ? [] : [dockerRunProps(words.slice(at + 1))];
         });
+});
+
+function keeperContainers(config: CloudConfig): ShippedContainer[] {
+    const script = shippedText(config, KEEPER_SCRIPT);
+    if (script === undefined) return [];
+    const key = `${script}\0${shippedText(config, KEEPER_ENV) ?? ""}`;
+    const index = config.files.findIndex((f) => f.path === KEEPER_SCRIPT);
+    const fieldName = renamer(RUN_NAMES);
+    const runs = keeperRuns(key);
     return runs.map((props, i) => ({
         where: `write_files[${index}] (${KEEPER_SCRIPT}) docker run${runs.length > 1 ? ` ${i + 1}` : ""}`,
+        source: `keeper\0${i}\0${key}`,
         props,
         fieldName,
     }));

@@ -6,9 +6,9 @@
  * until the renderer is hardened.
  */
 import { cloudConfigOf } from "../../lib/cloudInit";
-import { byContent } from "../../lib/memo";
-import { resourcePolicy } from "../../lib/policy";
-import { str } from "../../lib/read";
+import { byContent, rememberedByContent } from "../../lib/memo";
+import { resourcePolicy, type Problem } from "../../lib/policy";
+import { str, type Json } from "../../lib/read";
 import { T } from "../../lib/typeTokens";
 import { CIS_DOCKER, NO_CONFIG, type DockerRule } from "./define";
 import { shippedContainers, type ShippedContainer } from "./shipped";
@@ -18,7 +18,17 @@ const containersIn = byContent((userData: string): ShippedContainer[] => {
     return config ? shippedContainers(config) : [];
 });
 
+const verdicts = rememberedByContent<Problem[]>();
+
 export function dockerUserDataContainers(rules: readonly DockerRule[]) {
+    const judgeAll = (props: Json): Problem[] =>
+        rules.flatMap((rule) =>
+            rule.judgeContainer(props).map((p) => ({
+                ...p,
+                problem: `${p.problem} (${rule.name})`,
+                id: p.id ?? rule.frameworkId,
+            })),
+        );
     return resourcePolicy({
         name: "docker-user-data-containers",
         description:
@@ -33,16 +43,12 @@ export function dockerUserDataContainers(rules: readonly DockerRule[]) {
         appliesTo: (type) => type === T.hcloudServer,
         judge: (r) => {
             const userData = str(r.props["userData"]);
-            return (userData === undefined ? [] : containersIn(userData)).flatMap((c) =>
-                rules.flatMap((rule) =>
-                    rule.judgeContainer(c.props).map((p) => ({
-                        ...p,
-                        field: `userData ${c.where} ${c.fieldName(p.field)}`,
-                        problem: `${p.problem} (${rule.name})`,
-                        id: p.id ?? rule.frameworkId,
-                    })),
-                ),
-            );
+            return (userData === undefined ? [] : containersIn(userData)).flatMap((c) => {
+                // A pool's hosts ship the same compose file and keeper: judge each source once.
+                let problems = verdicts.get(c.source);
+                if (!problems) verdicts.set(c.source, (problems = judgeAll(c.props)));
+                return problems.map((p) => ({ ...p, field: `userData ${c.where} ${c.fieldName(p.field)}` }));
+            });
         },
     });
 }
