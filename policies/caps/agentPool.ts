@@ -10,12 +10,11 @@ import { PACK_FRAMEWORK, resourcePolicy, type Problem } from "../lib/policy";
 import { cloudConfigOf, shippedText, type CloudConfig } from "../lib/cloudInit";
 import { rec, str, stringMap } from "../lib/read";
 import { T } from "../lib/typeTokens";
+import { KEEPER_ENV, KEEPER_SCRIPT } from "../sandbox/docker/shipped";
 import { tiersConfig } from "./tiers";
 
 /** Labels the program puts on agent hosts (components/agents/agentHostPool.ts). */
 export const AGENT_LIMIT_LABELS = ["memory-mb", "cpu-shares", "pids-limit", "max-containers"] as const;
-const KEEPER_ENV = "/etc/phase-stacks/agent-pool.env";
-const KEEPER_SCRIPT = "/opt/phase-stacks/bin/warm-pool-keeper.sh";
 const DAEMON = "/etc/docker/daemon.json";
 /** docker run flags every warm container must get (CIS Docker 5.4, 5.11, 5.13, 5.26, 5.29, 4.1). */
 const SANDBOX_FLAGS = [
