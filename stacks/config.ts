@@ -21,14 +21,3 @@ export function readStackConfig(): StackConfig {
     if (!result.ok) throw new pulumi.RunError(result.message);
     return result.config;
 }
-
-/** A cloud phase's config: validation has already required these sections, this narrows the type. */
-export type CloudStackConfig = StackConfig &
-    Required<Pick<StackConfig, "admin" | "edge" | "servers" | "backup">>;
-
-export function cloudConfig(c: StackConfig): CloudStackConfig {
-    const { admin, edge, servers, backup } = c;
-    if (!admin || !edge || !servers || !backup)
-        throw new pulumi.RunError(`${c.phase} needs admin, edge, servers and backup config`);
-    return { ...c, admin, edge, servers, backup };
-}

@@ -4,7 +4,7 @@
  *   127.0.0.1:8080 ▶ Caddy ▶ frontend (localhost), API (api.localhost) ▸ workers, crawler
  *     ▸ Postgres, Redis (protected data volumes), Meilisearch ▸ Prometheus, Grafana (127.0.0.1:3000)
  */
-import type { StackConfig } from "../core/config/schema";
+import type { ConfigOf } from "../core/config/schema";
 import { devContainers } from "../core/render/dev/devContainers";
 import { DEV_HOSTNAMES, DEV_PROXY_PORT, renderDevStack } from "../core/render/dev/devStack";
 import { LocalServices } from "../components/local/localServices";
@@ -12,7 +12,7 @@ import { ServiceCredentials } from "../components/secrets/serviceCredentials";
 import type { DevOutputs } from "../core/contracts/outputs";
 import type { Exported } from "./outputs";
 
-export function devStack(c: StackConfig, stack: string): Exported<DevOutputs> {
+export function devStack(c: ConfigOf<"dev">, stack: string): Exported<DevOutputs> {
     const credentials = new ServiceCredentials("services", {
         lengths: { postgresPassword: 32, grafanaAdminPassword: 24 },
     });

@@ -3,7 +3,7 @@
  * like the architecture diagram of its seed.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { cloudConfig, readStackConfig } from "./config";
+import { readStackConfig } from "./config";
 import { devStack } from "./dev";
 import { TopologyNotBuiltError } from "./notBuilt";
 import { phase1Stack } from "./phase1";
@@ -17,11 +17,11 @@ export function main(): Record<string, unknown> {
         case "dev":
             return devStack(config, stack);
         case "phase1":
-            return phase1Stack(cloudConfig(config), stack);
+            return phase1Stack(config, stack);
         case "phase2":
-            return phase2Stack(cloudConfig(config), stack);
+            return phase2Stack(config, stack);
         case "phase3":
-            return phase3Stack(cloudConfig(config), stack);
+            return phase3Stack(config, stack);
         default:
             throw new TopologyNotBuiltError(stack, config.phase);
     }

@@ -16,7 +16,7 @@ import { DataVolume } from "../components/hetzner/dataVolume";
 import { HostFirewall } from "../components/hetzner/hostFirewall";
 import { availableLocation } from "../components/hetzner/location";
 import { Server } from "../components/hetzner/server";
-import type { CloudStackConfig } from "./config";
+import type { ConfigOf } from "../core/config/schema";
 import { agentPoolOutputs } from "./parts/agents";
 import { baseline, externalCosts } from "./parts/baseline";
 import { SERVICE_PASSWORDS } from "./parts/credentials";
@@ -26,7 +26,7 @@ import { phase1RolloutNotes } from "./parts/rollout";
 import type { Phase1Outputs } from "../core/contracts/outputs";
 import type { Exported } from "./outputs";
 
-export function phase1Stack(c: CloudStackConfig, stack: string): Exported<Phase1Outputs> {
+export function phase1Stack(c: ConfigOf<"phase1">, stack: string): Exported<Phase1Outputs> {
     const app = c.servers.app;
     const location = availableLocation(app.type, [c.location, ...c.fallbackLocations]);
     const { hostnames, sshKeyIds, secrets } = baseline(c, stack, SERVICE_PASSWORDS, "app");

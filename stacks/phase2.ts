@@ -16,7 +16,7 @@ import { dataEndpoints, phase2AppPlacement, phase2DataPlacement } from "../core/
 import { HostFirewall } from "../components/hetzner/hostFirewall";
 import { availableLocation } from "../components/hetzner/location";
 import { Server } from "../components/hetzner/server";
-import type { CloudStackConfig } from "./config";
+import type { ConfigOf } from "../core/config/schema";
 import { agentPoolOutputs } from "./parts/agents";
 import { appHostUserData } from "./parts/appHosts";
 import { baseline, externalCosts } from "./parts/baseline";
@@ -28,7 +28,7 @@ import { privateNetwork } from "./parts/network";
 import type { Phase2Outputs } from "../core/contracts/outputs";
 import type { Exported } from "./outputs";
 
-export function phase2Stack(c: CloudStackConfig, stack: string): Exported<Phase2Outputs> {
+export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phase2Outputs> {
     const { app, data } = c.servers;
     if (!data) throw new pulumi.RunError("phase2 needs servers.data");
     // One location for both: the database server's Volume must sit where the server is.

@@ -24,7 +24,7 @@ import {
 } from "../core/topology/placements";
 import { availableLocation } from "../components/hetzner/location";
 import { RegionFleet, type FleetEntry } from "../components/fleet/regionFleet";
-import type { CloudStackConfig } from "./config";
+import type { ConfigOf } from "../core/config/schema";
 import { agentPoolOutputs } from "./parts/agents";
 import { appHostUserData } from "./parts/appHosts";
 import { baseline, externalCosts } from "./parts/baseline";
@@ -37,7 +37,7 @@ import type { Exported } from "./outputs";
 
 const HTTPS = 443;
 
-export function phase3Stack(c: CloudStackConfig, stack: string): Exported<Phase3Outputs> {
+export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phase3Outputs> {
     const { frontend, database } = c.servers;
     const backend = c.servers.backend ?? { ...c.servers.app, count: 2 };
     if (!frontend || !database)
@@ -76,7 +76,12 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Exported<Phase3
         location,
         network: net,
         spread: true,
-        endpoints: { writerIp: ip("writerLb"), readerIp: ip("readerLb"), region: net.region },
+        endpoints: {
+            writerIp: ip("writerLb"),
+            readerIp: ip("readerLb"),
+            region: net.region,
+            loadBalancerType: c.loadBalancer.type,
+        },
     });
 
     // The region's stateless fleet; Cloudflare's origin is its entry, never a backend.
@@ -148,7 +153,7 @@ export function phase3Stack(c: CloudStackConfig, stack: string): Exported<Phase3
 }
 
 function fleetEntry(
-    c: CloudStackConfig,
+    c: ConfigOf<"phase3">,
     lbIp: string,
     backendIps: readonly string[],
     health: { readonly path: string; readonly domain: string },

@@ -15,6 +15,7 @@ import {
     memoryFindings,
     portFindings,
     unusedKeys,
+    withoutUnused,
     type Finding,
 } from "./topologyChecks";
 
@@ -71,7 +72,18 @@ function parseValue(v: string): unknown {
     }
 }
 
-function zodProblems(error: z.ZodError, project: string, stack: string): ConfigProblem[] {
+/** Without a known phase nothing else can be judged: each phase reads other sections. */
+function phaseProblem(project: string, stack: string): ConfigProblem[] {
+    return [
+        {
+            key: `${project}:phase`,
+            message: `must be one of ${PHASES.join(", ")}`,
+            fix: setFix("phase", stack),
+        },
+    ];
+}
+
+function zodProblems(error: z.ZodError, project: string, stack: string, phase: Phase): ConfigProblem[] {
     return error.issues.flatMap((issue): ConfigProblem[] => {
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((k) => {
@@ -86,7 +98,7 @@ function zodProblems(error: z.ZodError, project: string, stack: string): ConfigP
         const path = pathToString(issue.path);
         const message =
             issue.code === "invalid_type" && /received undefined/.test(issue.message)
-                ? "is required"
+                ? `is required for ${phase}`
                 : issue.message;
         return [{ key: `${project}:${path}`, message, fix: setFix(path, stack) }];
     });
@@ -125,15 +137,19 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
         settings[key] = parseValue(value);
     }
 
-    let parsed = StackConfigSchema.safeParse(settings);
-    // Each pass can reveal values nested under a section that failed as a whole; the depth bounds it.
-    for (let pass = 0; pass < 8 && !parsed.success && coerceScalars(settings, parsed.error); pass++)
-        parsed = StackConfigSchema.safeParse(settings);
-    if (!parsed.success) problems.push(...zodProblems(parsed.error, project, stack));
-
-    // The phase decides which credentials are needed, even when other settings are broken.
+    // The phase decides which sections and credentials are read, even when other settings are broken.
     const phaseParse = z.enum(PHASES).safeParse(settings["phase"]);
     const phase = phaseParse.success ? phaseParse.data : undefined;
+    const unused = phase ? unusedKeys(phase, settings) : [];
+    const judged = withoutUnused(settings, unused);
+    let parsed = StackConfigSchema.safeParse(judged);
+    // Each pass can reveal values nested under a section that failed as a whole; the depth bounds it.
+    for (let pass = 0; pass < 8 && !parsed.success && coerceScalars(judged, parsed.error); pass++)
+        parsed = StackConfigSchema.safeParse(judged);
+    if (!parsed.success)
+        problems.push(
+            ...(phase ? zodProblems(parsed.error, project, stack, phase) : phaseProblem(project, stack)),
+        );
     const present: string[] = [];
     for (const c of credentials) {
         const value = raw.values[c.key];
@@ -157,7 +173,6 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
     const config = parsed.success ? resolveDefaults(parsed.data) : undefined;
     if (config) {
         const findings: Finding[] = [
-            ...unusedKeys(config.phase, settings),
             ...memoryFindings(config),
             ...portFindings(config),
             ...agentAddressFindings(config),
@@ -171,6 +186,9 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
             });
     }
 
+    for (const f of unused)
+        problems.push({ key: `${project}:${f.path}`, message: f.message, fix: removeFix(f.path, stack) });
+
     if (problems.length > 0 || !config) {
         return { ok: false, problems, message: formatProblems(problems, project, stack) };
     }
@@ -179,8 +197,8 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
 
 /** The all-in-one app server must hold the whole workload. */
 function memoryProblems(config: StackConfig, project: string, stack: string): ConfigProblem[] {
-    const app = config.servers?.app;
-    if (!app || config.phase !== "phase1") return [];
+    if (config.phase !== "phase1") return [];
+    const app = config.servers.app;
     const type = SERVER_TYPES[app.type as keyof typeof SERVER_TYPES];
     const plan = planMemory(config.workload, type.memoryGb, config.memory.systemReserveMb);
     const problem = memoryPlanProblem(plan, config.memory.maxOvercommit, app.type);

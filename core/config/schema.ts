@@ -1,304 +1,208 @@
 /**
- * The stack configuration schema: one zod schema, validated once before any resource exists.
+ * The stack configuration schema: one zod schema per phase, told apart by `phase`, each holding exactly the
+ * sections and `servers` roles its topology reads. Validated once before any resource exists.
  *
  * Pulumi replaces a project-level object default wholesale when a stack sets the same key (pulumi#13176),
  * so workload defaults sit in Pulumi.yaml under `workload` and stack files put their deltas under
  * `workloadOverrides`, which the loader deep-merges.
  */
 import { z } from "zod";
-import {
-    LOCATIONS,
-    LOCATION_NAMES,
-    SERVER_TYPES,
-    SERVER_TYPE_NAMES,
-    type LocationName,
-} from "../catalog/hetzner";
 import { Agents, agentsIssues } from "../capacity/config";
-import { PHASES, PHASE_SPECS } from "../phases";
-import { REPLICATION_USER } from "../render/data/dataLayout";
-import { SERVICE_NAMES, ServiceSpec, Workload } from "../workload/services";
-import { calendarProblem } from "./calendar";
+import { PHASE_SPECS, type Phase } from "../phases";
+import { SERVICE_NAMES, Workload } from "../workload/services";
+import { Kubernetes, kubernetesTypes } from "./kubernetes";
+import { placementIssues, type PlacedType, type PlacementIssue } from "./placement";
 import { withDefaultPorts, type ResolvedWorkload } from "./ports";
-import { cidrProblem, isWorldWide, parseCidr } from "./net";
-import { sshPublicKeyProblem } from "./sshKey";
+import { Regions, regionsIssues } from "./regions";
+import {
+    Admin,
+    Backup,
+    Edge,
+    FleetServerSpec,
+    LoadBalancerConfig,
+    LocationEnum,
+    Memory,
+    Network,
+    Postgres,
+    Replication,
+    ServerSpec,
+    WorkloadOverrides,
+} from "./sections";
 
-/** A zod refinement from a `...Problem(value)` function: the message says why, never what. */
-function checkedBy(problem: (s: string) => string | undefined) {
-    return (s: string, ctx: z.RefinementCtx): void => {
-        const message = problem(s);
-        if (message !== undefined) ctx.addIssue({ code: "custom", message });
-    };
-}
+const everyPhase = {
+    workload: Workload,
+    workloadOverrides: WorkloadOverrides.default({}),
+    memory: Memory.default(Memory.parse({})),
+};
 
-export const ORIGIN_CA_VALIDITY_DAYS = [7, 30, 90, 365, 730, 1095, 5475] as const;
+/** What every cloud phase reads: access, the edge, backups, the database's names, agent pools. */
+const cloud = {
+    ...everyPhase,
+    admin: Admin,
+    edge: Edge,
+    backup: Backup,
+    postgres: Postgres.default(Postgres.parse({})),
+    /** Agent-container host pools (ClawHQ); a stack without them runs none. */
+    agents: Agents.optional(),
+};
 
-/** The superuser and the replication role (core/render/data/dataLayout.ts REPLICATION_USER). */
-const RESERVED_DATABASE_ROLES: readonly string[] = ["postgres", REPLICATION_USER];
+/** One placement: tried in order when a server type has no capacity; fallbacks share the network zone. */
+const placed = {
+    location: LocationEnum.default("nbg1"),
+    fallbackLocations: z.array(LocationEnum).default([]),
+};
 
-const LocationEnum = z.enum(LOCATION_NAMES as [LocationName, ...LocationName[]]);
-const ServerTypeEnum = z.enum(SERVER_TYPE_NAMES as [string, ...string[]]);
+const Dev = z.object({ phase: z.literal("dev"), ...everyPhase }).strict();
 
-const Cidr = z
-    .string()
-    .superRefine(checkedBy(cidrProblem))
-    .refine((s) => {
-        const c = parseCidr(s);
-        return c === undefined || !isWorldWide(c);
-    }, "must not open SSH to the whole internet: list your office or VPN ranges");
-
-const SshPublicKey = z.string().superRefine(checkedBy(sshPublicKeyProblem));
-
-const DnsLabel = z.string().regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)$/, "must be one DNS label such as app");
-const DomainName = z
-    .string()
-    .regex(
-        /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
-        "must be a domain name such as example.com",
-    );
-
-/** Pulumi's `--path` turns 1.2 into a number; accept either spelling. */
-const TlsVersion = z.preprocess((v) => (typeof v === "number" ? v.toFixed(1) : v), z.enum(["1.2", "1.3"]));
-
-export const ServerSpec = z
+const Phase1 = z
     .object({
-        type: ServerTypeEnum,
-        image: z.string().min(1).default("ubuntu-24.04"),
+        phase: z.literal("phase1"),
+        ...cloud,
+        ...placed,
+        /** The one server. */
+        servers: z.object({ app: ServerSpec }).strict(),
     })
     .strict();
 
-/** A server role of phases 2-3 that runs several copies (the phase-3 backends). */
-export const FleetServerSpec = ServerSpec.extend({
-    count: z.number().int().min(1).max(10).default(2),
-}).strict();
-
-export const Servers = z
+const Phase2 = z
     .object({
-        /** phase 1: the one server; phase 2: the app server; phase 3: the backends' type when `backend` is unset. */
-        app: ServerSpec,
-        /** phase 2: the data server (Postgres, PgBouncer, Redis, Meilisearch, backups). */
-        data: ServerSpec.optional(),
-        /** phase 3: the load-balanced backend servers (proxy, API, workers). */
-        backend: FleetServerSpec.optional(),
-        /** phase 3: the frontend server. */
-        frontend: ServerSpec.optional(),
-        /** phase 3: every database node (the primary and each replica; any of them may be promoted). */
-        database: ServerSpec.optional(),
-        /** phase 3 with `loadBalancer.kind: haproxy`: the HAProxy server. */
-        lb: ServerSpec.optional(),
+        phase: z.literal("phase2"),
+        ...cloud,
+        ...placed,
+        network: Network.default(Network.parse({})),
+        servers: z
+            .object({
+                app: ServerSpec,
+                /** Postgres, PgBouncer, Redis, Meilisearch, backups. */
+                data: ServerSpec,
+            })
+            .strict(),
     })
     .strict();
 
-/** The private network of phases 2+; private networks cannot span network zones. */
-export const Network = z
+const Phase3 = z
     .object({
-        ipRange: z
-            .string()
-            .regex(/^10\.\d{1,3}\.0\.0\/16$/, "must be a private /16 such as 10.0.0.0/16")
-            .superRefine(checkedBy(cidrProblem))
-            .default("10.0.0.0/16"),
-        subnet: z
-            .string()
-            .regex(/^10\.\d{1,3}\.\d{1,3}\.0\/24$/, "must be a /24 inside ipRange, such as 10.0.1.0/24")
-            .superRefine(checkedBy(cidrProblem))
-            .default("10.0.1.0/24"),
-    })
-    .strict()
-    .refine((n) => n.subnet.split(".")[1] === n.ipRange.split(".")[1], {
-        message: "subnet must lie inside ipRange",
-        path: ["subnet"],
-    });
-
-/** Phase 3's load balancer: Hetzner's (lb11, health-checked private targets) or an HAProxy server as the seed draws it. */
-export const LoadBalancerConfig = z
-    .object({
-        kind: z.enum(["hetzner", "haproxy"]).default("hetzner"),
-        type: z.enum(["lb11", "lb21", "lb31"]).default("lb11"),
-    })
-    .strict();
-
-/** The database tier's streaming replication (phase 3). */
-export const Replication = z
-    .object({
-        replicas: z.number().int().min(1).max(3).default(1),
-        /** Commits wait for one replica: no committed row is lost on failover, at the price of write latency. */
-        synchronous: z.boolean().default(false),
-        /** Caps the WAL a dead replica's slot may pin (max_slot_wal_keep_size). */
-        maxSlotWalKeepSizeGb: z.number().int().min(1).max(1000).default(20),
-    })
-    .strict();
-
-export const Admin = z
-    .object({
-        sshPublicKeys: z.array(SshPublicKey).min(1, "needs at least one key: password login is disabled"),
-        sshAllowedCidrs: z.array(Cidr).min(1, "needs at least one range that may reach SSH"),
-    })
-    .strict();
-
-export const Edge = z
-    .object({
-        zone: DomainName,
-        zoneId: z
-            .string()
-            .regex(/^[a-f0-9]{32}$/, "must be the zone's 32-character id from the Cloudflare dashboard"),
-        appHost: DnsLabel.default("app"),
-        apiHost: DnsLabel.default("api"),
-        minTlsVersion: TlsVersion.default("1.2"),
-        /** Prowler zone_hsts_enabled wants at least six months. */
-        hstsMaxAgeSeconds: z
-            .number()
-            .int()
-            .min(15_768_000, "must be at least 15768000 (six months)")
-            .default(31_536_000),
-        /** Cloudflare's Origin CA issues only these lifetimes. */
-        originCertValidityDays: z
-            .number()
-            .int()
-            .refine(
-                (d) => (ORIGIN_CA_VALIDITY_DAYS as readonly number[]).includes(d),
-                `must be one of Cloudflare's Origin CA lifetimes: ${ORIGIN_CA_VALIDITY_DAYS.join(", ")} days`,
-            )
-            .default(5475),
-    })
-    .strict()
-    .refine((e) => e.appHost !== e.apiHost, {
-        message: "must differ from edge.appHost: both would publish the same DNS record",
-        path: ["apiHost"],
-    });
-
-export const Postgres = z
-    .object({
-        volumeGb: z.number().int().min(10).max(10_240).default(40),
-        database: z
-            .string()
-            .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
-            .default("app"),
-        user: z
-            .string()
-            .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case SQL identifier")
-            .refine(
-                (u) => !RESERVED_DATABASE_ROLES.includes(u) && !u.startsWith("pg_"),
-                `must not be a role the data tier owns (${RESERVED_DATABASE_ROLES.join(", ")}, pg_*): choose e.g. app`,
-            )
-            .default("app"),
-    })
-    .strict();
-
-export const Backup = z
-    .object({
-        endpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL of S3-compatible storage" }),
-        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-        region: z.string().min(1).default("eu-central"),
-        prefix: z
-            .string()
-            .regex(/^[a-zA-Z0-9._/-]*$/, "may hold letters, digits and . _ / - only")
-            .default("backups"),
-        /** Days to keep; defaults to the phase's retention from the seed. */
-        retentionDays: z.number().int().min(1).max(3650).optional(),
-        onCalendar: z.string().superRefine(checkedBy(calendarProblem)).default("*-*-* 03:15:00"),
-        /** What the bucket costs a month, for the cost table (Hetzner Object Storage base price by default). */
-        storageMonthlyEur: z.number().min(0).default(4.99),
-    })
-    .strict();
-
-export const Memory = z
-    .object({
-        /** RAM kept for the OS and Docker (the seed's "System + Docker: 1GB"). */
-        systemReserveMb: z.number().int().min(256).default(1024),
-        /** How far container limits may exceed usable RAM (the seed's own allocation bursts into its buffer). */
-        maxOvercommit: z.number().min(1).max(2).default(1.25),
-    })
-    .strict();
-
-export const WorkloadOverrides = z
-    .object(Object.fromEntries(SERVICE_NAMES.map((n) => [n, ServiceSpec.partial().optional()])))
-    .strict();
-
-export const StackConfigSchema = z
-    .object({
-        phase: z.enum(PHASES),
-        location: LocationEnum.default("nbg1"),
-        /** Tried in order when the server type has no capacity in `location`; must share its network zone. */
-        fallbackLocations: z.array(LocationEnum).default([]),
-        admin: Admin.optional(),
-        edge: Edge.optional(),
-        servers: Servers.optional(),
+        phase: z.literal("phase3"),
+        ...cloud,
+        ...placed,
         network: Network.default(Network.parse({})),
         loadBalancer: LoadBalancerConfig.default(LoadBalancerConfig.parse({})),
         replication: Replication.default(Replication.parse({})),
-        postgres: Postgres.default(Postgres.parse({})),
-        backup: Backup.optional(),
-        workload: Workload,
-        workloadOverrides: WorkloadOverrides.default({}),
-        memory: Memory.default(Memory.parse({})),
-        /** Agent-container host pools (ClawHQ); a stack without them runs none. */
-        agents: Agents.optional(),
+        servers: z
+            .object({
+                /** The backends' type when `backend` is unset. */
+                app: ServerSpec,
+                /** The load-balanced backends (proxy, API, workers). */
+                backend: FleetServerSpec.optional(),
+                frontend: ServerSpec,
+                /** Every database node (the primary and each replica; any of them may be promoted). */
+                database: ServerSpec,
+                /** The HAProxy server, with `loadBalancer.kind: haproxy`. */
+                lb: ServerSpec.optional(),
+            })
+            .strict(),
     })
     .strict()
     .superRefine((c, ctx) => {
-        if (c.phase === "dev") return;
-        for (const key of ["admin", "edge", "servers", "backup"] as const) {
-            if (c[key] === undefined)
-                ctx.addIssue({ code: "custom", path: [key], message: `is required for ${c.phase}` });
-        }
-        const where = [c.location, ...c.fallbackLocations];
-        if (c.agents) {
-            for (const issue of agentsIssues(c.agents, where, c.memory.systemReserveMb))
-                ctx.addIssue({ code: "custom", ...issue });
-        }
-        const zone = LOCATIONS[c.location].networkZone;
-        c.fallbackLocations.forEach((l, i) => {
-            if (LOCATIONS[l].networkZone !== zone) {
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["fallbackLocations", i],
-                    message: `is outside ${c.location}'s network zone ${zone}; private networks cannot span zones`,
-                });
-            }
-        });
-        const needs: Partial<Record<string, readonly (keyof z.infer<typeof Servers>)[]>> = {
-            phase2: ["data"],
-            phase3: ["frontend", "database", ...(c.loadBalancer.kind === "haproxy" ? (["lb"] as const) : [])],
-        };
-        for (const role of needs[c.phase] ?? []) {
-            if (c.servers && c.servers[role] === undefined)
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["servers", role],
-                    message: `is required for ${c.phase}`,
-                });
-        }
-        // Every role's type, the phase-3 backends' default (the app's type) included.
-        for (const [role, server] of Object.entries(c.servers ?? {})) {
-            const type = server && SERVER_TYPES[server.type as keyof typeof SERVER_TYPES];
-            if (type && !where.some((l) => type.locations.includes(l)))
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["servers", role, "type"],
-                    message: `is not sold in ${where.join(", ")}; it is sold in ${type.locations.join(", ")}`,
-                });
-        }
+        if (c.loadBalancer.kind === "haproxy" && c.servers.lb === undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["servers", "lb"],
+                message: "is required for phase3 with loadBalancer.kind haproxy",
+            });
     });
 
-export type StackConfigInput = z.input<typeof StackConfigSchema>;
-type Parsed = z.output<typeof StackConfigSchema>;
+const Phase4 = z
+    .object({
+        phase: z.literal("phase4"),
+        ...cloud,
+        loadBalancer: LoadBalancerConfig.default(LoadBalancerConfig.parse({})),
+        regions: Regions,
+    })
+    .strict();
 
-/** The validated config with the workload overrides applied and phase defaults filled in. */
-export interface StackConfig extends Omit<Parsed, "workloadOverrides" | "backup"> {
-    readonly workload: ResolvedWorkload;
-    readonly backup?: Parsed["backup"] & { readonly retentionDays: number };
+const Phase5 = z
+    .object({
+        phase: z.literal("phase5"),
+        ...cloud,
+        ...placed,
+        network: Network.default(Network.parse({})),
+        kubernetes: Kubernetes,
+    })
+    .strict();
+
+const PHASE_SCHEMAS = [Dev, Phase1, Phase2, Phase3, Phase4, Phase5] as const;
+
+interface PhaseSections {
+    readonly sections: readonly string[];
+    readonly servers: readonly string[];
 }
 
-export function resolveDefaults(c: Parsed): StackConfig {
-    const { workloadOverrides, backup, ...rest } = c;
-    const workload = Object.fromEntries(
-        SERVICE_NAMES.map((n) => [n, { ...c.workload[n], ...(workloadOverrides[n] ?? {}) }]),
-    ) as Workload;
+function sectionsOf(schema: (typeof PHASE_SCHEMAS)[number]): PhaseSections {
+    const shape = schema.shape as Record<string, z.ZodType>;
+    const servers = shape["servers"];
     return {
-        ...rest,
-        workload: withDefaultPorts(workload),
-        backup: backup && {
-            ...backup,
-            retentionDays: backup.retentionDays ?? PHASE_SPECS[c.phase].backups.retentionDays,
-        },
+        sections: Object.keys(shape).filter((k) => k !== "phase"),
+        servers: servers instanceof z.ZodObject ? Object.keys(servers.shape) : [],
     };
+}
+
+/** The top-level sections and `servers` roles each phase reads, from the schemas themselves. */
+export const SECTIONS_BY_PHASE: Readonly<Record<Phase, PhaseSections>> = {
+    dev: sectionsOf(Dev),
+    phase1: sectionsOf(Phase1),
+    phase2: sectionsOf(Phase2),
+    phase3: sectionsOf(Phase3),
+    phase4: sectionsOf(Phase4),
+    phase5: sectionsOf(Phase5),
+};
+
+type Parsed = z.output<(typeof PHASE_SCHEMAS)[number]>;
+
+/** The server types of a cloud phase and where each may run. */
+function placements(c: Exclude<Parsed, { phase: "dev" | "phase4" }>): PlacementIssue[] {
+    const types: PlacedType[] =
+        c.phase === "phase5"
+            ? kubernetesTypes(c.kubernetes)
+            : Object.entries(c.servers).map(([role, s]) => ({
+                  path: ["servers", role, "type"],
+                  type: (s as { type: string }).type,
+              }));
+    return placementIssues([], c.location, c.fallbackLocations, types);
+}
+
+export const StackConfigSchema = z.discriminatedUnion("phase", PHASE_SCHEMAS).superRefine((c, ctx) => {
+    if (c.phase === "dev") return;
+    const issues = c.phase === "phase4" ? regionsIssues(c.regions) : placements(c);
+    const where = c.phase === "phase4" ? [c.regions[0]!.location] : [c.location, ...c.fallbackLocations];
+    if (c.agents) issues.push(...agentsIssues(c.agents, where, c.memory.systemReserveMb));
+    for (const issue of issues) ctx.addIssue({ code: "custom", ...issue });
+});
+
+export type StackConfigInput = z.input<typeof StackConfigSchema>;
+
+/** A phase's validated config with the workload overrides applied and the phase's defaults filled in. */
+type Resolved<T> = T extends { phase: Phase }
+    ? Omit<T, "workloadOverrides" | "workload" | "backup"> & {
+          readonly workload: ResolvedWorkload;
+      } & (T extends { backup: infer B }
+              ? { readonly backup: B & { readonly retentionDays: number } }
+              : unknown)
+    : never;
+
+export type StackConfig = Resolved<Parsed>;
+/** The config of one phase, or of several. */
+export type ConfigOf<P extends Phase> = Extract<StackConfig, { phase: P }>;
+export type CloudStackConfig = ConfigOf<Exclude<Phase, "dev">>;
+
+export function resolveDefaults(c: Parsed): StackConfig {
+    const { workloadOverrides, ...rest } = c;
+    const workload = withDefaultPorts(
+        Object.fromEntries(
+            SERVICE_NAMES.map((n) => [n, { ...c.workload[n], ...(workloadOverrides[n] ?? {}) }]),
+        ) as Workload,
+    );
+    if (rest.phase === "dev") return { ...rest, workload };
+    const retentionDays = rest.backup.retentionDays ?? PHASE_SPECS[rest.phase].backups.retentionDays;
+    return { ...rest, workload, backup: { ...rest.backup, retentionDays } };
 }

@@ -13,7 +13,7 @@ import { SENTINEL_PORT } from "../render/data/sentinel";
 import { hostMemoryProblem, planHostMemory } from "../workload/memoryPlan";
 import type { ServiceName } from "../workload/services";
 import type { NetworkedService } from "./ports";
-import type { StackConfig } from "./schema";
+import { SECTIONS_BY_PHASE, type StackConfig } from "./schema";
 
 export interface Finding {
     readonly path: string;
@@ -22,37 +22,39 @@ export interface Finding {
     readonly remove?: boolean;
 }
 
-/** The `servers` roles and the sections each phase reads (phase 4-5 keep phase 1's until their issues). */
-const SERVERS_BY_PHASE: Readonly<Record<Phase, readonly string[]>> = {
-    dev: [],
-    phase1: ["app"],
-    phase2: ["app", "data"],
-    phase3: ["app", "backend", "frontend", "database", "lb"],
-    phase4: ["app"],
-    phase5: ["app"],
-};
-const SPLIT_ONLY = ["network", "loadBalancer", "replication"];
-const CLOUD_ONLY = ["admin", "edge", "servers", "backup", "agents", "fallbackLocations"];
-const UNUSED_SECTIONS: Readonly<Record<Phase, readonly string[]>> = {
-    dev: [...CLOUD_ONLY, ...SPLIT_ONLY],
-    phase1: SPLIT_ONLY,
-    phase2: ["loadBalancer"],
-    phase3: [],
-    phase4: SPLIT_ONLY,
-    phase5: SPLIT_ONLY,
-};
+/** Every section and `servers` role some phase reads: set in a phase that does not, it would be ignored. */
+const KNOWN_SECTIONS = new Set(Object.values(SECTIONS_BY_PHASE).flatMap((p) => p.sections));
+const KNOWN_ROLES = new Set(Object.values(SECTIONS_BY_PHASE).flatMap((p) => p.servers));
 
-/** Keys the user set that the phase would silently ignore. */
+/** Keys the user set that the phase would silently ignore (reported instead of "not a known setting"). */
 export function unusedKeys(phase: Phase, settings: Readonly<Record<string, unknown>>): Finding[] {
-    const found: Finding[] = UNUSED_SECTIONS[phase]
-        .filter((k) => settings[k] !== undefined)
+    const reads = SECTIONS_BY_PHASE[phase];
+    const found: Finding[] = Object.keys(settings)
+        .filter((k) => KNOWN_SECTIONS.has(k) && !reads.sections.includes(k))
         .map((k) => ({ path: k, message: `is not used by ${phase}`, remove: true }));
     const servers = settings["servers"];
-    if (typeof servers === "object" && servers !== null && !UNUSED_SECTIONS[phase].includes("servers"))
+    if (typeof servers === "object" && servers !== null && reads.sections.includes("servers"))
         for (const role of Object.keys(servers))
-            if (!SERVERS_BY_PHASE[phase].includes(role))
+            if (KNOWN_ROLES.has(role) && !reads.servers.includes(role))
                 found.push({ path: `servers.${role}`, message: `is not used by ${phase}`, remove: true });
     return found;
+}
+
+/** The settings without the keys unusedKeys reports, so that the schema judges only what the phase reads. */
+export function withoutUnused(
+    settings: Readonly<Record<string, unknown>>,
+    unused: readonly Finding[],
+): Record<string, unknown> {
+    const kept: Record<string, unknown> = { ...settings };
+    for (const { path } of unused) {
+        const [section, role] = path.split(".");
+        if (role === undefined) delete kept[section as string];
+        else
+            kept["servers"] = Object.fromEntries(
+                Object.entries(kept["servers"] as Record<string, unknown>).filter(([k]) => k !== role),
+            );
+    }
+    return kept;
 }
 
 interface HostSpec {
@@ -72,8 +74,7 @@ interface HostSpec {
 
 /** The hosts of phases 2-3 as core/topology/placements.ts lays them out. */
 function splitHosts(c: StackConfig): HostSpec[] {
-    const s = c.servers;
-    if (!s) return [];
+    if (c.phase !== "phase2" && c.phase !== "phase3") return [];
     const w = c.workload;
     const dataPorts = (sentinel: boolean, health: boolean): Record<string, number> => ({
         sshd: 22,
@@ -83,7 +84,8 @@ function splitHosts(c: StackConfig): HostSpec[] {
         ...(sentinel ? { sentinel: SENTINEL_PORT } : {}),
         ...(health ? { "role health": ROLE_HEALTH_PORT } : {}),
     });
-    if (c.phase === "phase2" && s.data)
+    if (c.phase === "phase2") {
+        const s = c.servers;
         return [
             {
                 host: "app",
@@ -108,7 +110,8 @@ function splitHosts(c: StackConfig): HostSpec[] {
                 proxy: false,
             },
         ];
-    if (c.phase !== "phase3" || !s.database || !s.frontend) return [];
+    }
+    const s = c.servers;
     const backend = s.backend ?? s.app;
     const nodes = 1 + c.replication.replicas;
     const sentinelOnOthers = nodes < 3;
@@ -116,7 +119,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
         ...Array.from({ length: nodes }, (_, i): HostSpec => ({
             host: i === 0 ? "primary" : `replica${i}`,
             typeKey: "servers.database.type",
-            type: s.database?.type ?? "",
+            type: s.database.type,
             containers: i === 0 ? ["meilisearch", "nodeExporter"] : ["nodeExporter"],
             native: ["postgres", "redis"],
             daemonPorts: dataPorts(true, true),
@@ -231,7 +234,7 @@ export function portFindings(c: StackConfig): Finding[] {
 
 /** Agent hosts take private addresses from .FIRST_AGENT_HOST to .254 of the subnet (phases 2-3). */
 export function agentAddressFindings(c: StackConfig): Finding[] {
-    if (!c.agents || (c.phase !== "phase2" && c.phase !== "phase3")) return [];
+    if ((c.phase !== "phase2" && c.phase !== "phase3") || !c.agents) return [];
     const nodes = planAgentPools(c.agents, c.memory.systemReserveMb).reduce(
         (n, p) => n + p.plan.totalNodes,
         0,

@@ -4,12 +4,12 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { agentPools, type AgentPoolsArgs } from "./agentPools";
-import type { CloudStackConfig } from "../config";
+import type { ConfigOf } from "../../core/config/schema";
 import type { AgentOutputs } from "../../core/contracts/outputs";
 import type { Exported } from "../outputs";
 
 export function agentPoolOutputs(
-    c: CloudStackConfig,
+    c: ConfigOf<"phase1" | "phase2" | "phase3">,
     stack: string,
     sshKeyIds: pulumi.Input<string[]>,
     placement: Pick<AgentPoolsArgs, "apiServerAddresses" | "network">,

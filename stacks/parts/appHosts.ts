@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATA_UNITS, renderSentinelFiles } from "../../core/render/data/dataNode";
 import { renderServiceHost } from "../../core/render/machines/serviceHost";
 import type { HostPlacement } from "../../core/topology/placement";
-import type { CloudStackConfig } from "../config";
+import type { CloudStackConfig } from "../../core/config/schema";
 import type { REPLICATED_SERVICE_PASSWORDS, StackSecrets } from "./credentials";
 import type { Hostnames } from "./edge";
 import { SENTINEL_QUORUM } from "./dataTier";

@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { SshKeys } from "../../components/hetzner/sshKeys";
 import { hetznerLabels, type Role } from "../../core/contracts/labels";
 import type { ExternalCost } from "../../core/cost/model";
-import type { CloudStackConfig } from "../config";
+import type { CloudStackConfig } from "../../core/config/schema";
 import { stackSecrets, type StackSecrets } from "./credentials";
 import { edgeHostnames, originCertificate, type Hostnames } from "./edge";
 

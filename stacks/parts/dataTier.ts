@@ -15,7 +15,8 @@ import { ROLE_HEALTH_PORT } from "../../core/render/data/roleHealth";
 import { renderDatabaseHost } from "../../core/render/machines/databaseHost";
 import type { HostMemoryPlan } from "../../core/workload/memoryPlan";
 import type { HostPlacement } from "../../core/topology/placement";
-import type { CloudStackConfig } from "../config";
+import type { CloudStackConfig, ConfigOf } from "../../core/config/schema";
+import { Replication } from "../../core/config/sections";
 import type { REPLICATED_SERVICE_PASSWORDS, StackSecrets } from "./credentials";
 import type { Hostnames } from "./edge";
 import { backupEvery, hostMemory } from "./memory";
@@ -48,7 +49,12 @@ export interface DataTierArgs {
     /** Spread the nodes over physical hosts (a placement group; a stateful node never moves into one later). */
     readonly spread: boolean;
     /** With replicas: the role endpoints' addresses (internal load balancers selecting this region's nodes). */
-    readonly endpoints?: { readonly writerIp: string; readonly readerIp: string; readonly region: string };
+    readonly endpoints?: {
+        readonly writerIp: string;
+        readonly readerIp: string;
+        readonly region: string;
+        readonly loadBalancerType: string;
+    };
 }
 
 /** The firewall of hosts without a public service: SSH from the admins, nothing else. */
@@ -70,10 +76,10 @@ export interface DataTier {
     readonly memory: HostMemoryPlan[];
 }
 
-export function dataTier(c: CloudStackConfig, stack: string, a: DataTierArgs): DataTier {
-    const database = a.phase === "phase2" ? c.servers.data : c.servers.database;
-    if (!database)
-        throw new pulumi.RunError(`${a.phase} needs servers.${a.phase === "phase2" ? "data" : "database"}`);
+export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: DataTierArgs): DataTier {
+    const database = c.phase === "phase2" ? c.servers.data : c.servers.database;
+    // Phase 2's one node renders the defaults, which only a replica would use.
+    const replication = c.phase === "phase3" ? c.replication : Replication.parse({});
     const [primary, ...replicas] = a.nodes;
     if (!primary) throw new pulumi.RunError(`${a.phase}: the data tier needs a primary`);
     const region = a.endpoints?.region;
@@ -108,8 +114,8 @@ export function dataTier(c: CloudStackConfig, stack: string, a: DataTierArgs): D
                                 subnetCidr: c.network.subnet,
                                 ...(i > 0 ? { primaryIp: primary.ip } : {}),
                                 replicaNames: replicas.map((r) => r.nodeName),
-                                synchronous: replicas.length > 0 && c.replication.synchronous,
-                                maxSlotWalKeepSizeGb: c.replication.maxSlotWalKeepSizeGb,
+                                synchronous: replicas.length > 0 && replication.synchronous,
+                                maxSlotWalKeepSizeGb: replication.maxSlotWalKeepSizeGb,
                                 postgres: {
                                     database: c.postgres.database,
                                     user: c.postgres.user,
@@ -135,7 +141,7 @@ export function dataTier(c: CloudStackConfig, stack: string, a: DataTierArgs): D
         new RoleEndpoints(
             "db",
             {
-                loadBalancerType: c.loadBalancer.type,
+                loadBalancerType: a.endpoints.loadBalancerType,
                 location: a.location,
                 subnetId: a.network.network.subnetId,
                 writerIp: a.endpoints.writerIp,

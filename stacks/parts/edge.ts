@@ -7,7 +7,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { CloudflareEdge } from "../../components/edge/cloudflareEdge";
 import { OriginCertificate } from "../../components/edge/originCertificate";
-import type { CloudStackConfig } from "../config";
+import type { CloudStackConfig } from "../../core/config/schema";
 
 export interface Hostnames {
     readonly app: string;

@@ -4,7 +4,7 @@ import { SERVER_TYPES, type ServerTypeName } from "../../core/catalog/hetzner";
 import { PHASE_SPECS } from "../../core/phases";
 import { hostMemoryProblem, planHostMemory, type HostMemoryPlan } from "../../core/workload/memoryPlan";
 import type { ServiceName } from "../../core/workload/services";
-import type { CloudStackConfig } from "../config";
+import type { CloudStackConfig } from "../../core/config/schema";
 
 export function ramGb(type: string): number {
     return SERVER_TYPES[type as ServerTypeName].memoryGb;

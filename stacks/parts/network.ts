@@ -3,7 +3,7 @@ import { PrivateNetwork } from "../../components/network/privateNetwork";
 import { LOCATIONS } from "../../core/catalog/hetzner";
 import { hetznerLabels } from "../../core/contracts/labels";
 import { subnetPlan, type SubnetPlan } from "../../core/topology/subnetPlan";
-import type { CloudStackConfig } from "../config";
+import type { ConfigOf } from "../../core/config/schema";
 
 export interface Network {
     readonly network: PrivateNetwork;
@@ -14,7 +14,7 @@ export interface Network {
     readonly afterSubnet: { readonly dependsOn: PrivateNetwork["subnet"][] };
 }
 
-export function privateNetwork(c: CloudStackConfig, stack: string): Network {
+export function privateNetwork(c: ConfigOf<"phase2" | "phase3">, stack: string): Network {
     const region = LOCATIONS[c.location].networkZone;
     const network = new PrivateNetwork("private", {
         ipRange: c.network.ipRange,

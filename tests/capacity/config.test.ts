@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { loadStackConfig, type LoadResult } from "../../core/config/load";
 import { planAgentPools } from "../../core/capacity/pools";
-import { shippedStack, withValues } from "../helpers/stackFiles";
+import { loadedConfig, shippedStack, withValues } from "../helpers/stackFiles";
 
 const load = (agents: unknown): LoadResult =>
     loadStackConfig(withValues(shippedStack("phase1"), { "phase-stacks:agents": agents }));
@@ -10,19 +10,25 @@ const problems = (r: LoadResult) => (r.ok ? [] : r.problems.map((p) => `${p.key}
 
 describe("agents config", () => {
     it("phase 1 ships one free-tier pool of one host (ClawHQ Tier 1)", () => {
-        const r = loadStackConfig(shippedStack("phase1"));
-        if (!r.ok) throw new Error(r.message);
-        const pools = planAgentPools(r.config.agents!, r.config.memory.systemReserveMb);
+        const c = loadedConfig(shippedStack("phase1"), "phase1");
+        const pools = planAgentPools(c.agents!, c.memory.systemReserveMb);
         expect(
             pools.map((p) => [p.name, p.plan.serverType, p.plan.totalNodes, p.plan.containersPerNode]),
         ).toEqual([["agents-free", "cx43", 1, 50]]);
     });
 
     it("applies the seed's formula defaults when only the image and users are given", () => {
-        const r = load({ image: "ghcr.io/example/agent:1.0.0", tiers: { free: { activeUsers: 100 } } });
-        if (!r.ok) throw new Error(r.message);
-        expect(r.config.agents).toMatchObject({ containersPerUser: 1, bufferRatio: 0.3, enterprise: [] });
-        expect(planAgentPools(r.config.agents!, 1024)[0]?.plan).toMatchObject({
+        const c = loadedConfig(
+            withValues(shippedStack("phase1"), {
+                "phase-stacks:agents": {
+                    image: "ghcr.io/example/agent:1.0.0",
+                    tiers: { free: { activeUsers: 100 } },
+                },
+            }),
+            "phase1",
+        );
+        expect(c.agents).toMatchObject({ containersPerUser: 1, bufferRatio: 0.3, enterprise: [] });
+        expect(planAgentPools(c.agents!, 1024)[0]?.plan).toMatchObject({
             requiredNodes: 2,
             bufferNodes: 1,
         });

@@ -1,5 +1,8 @@
 /** The repository's own stack files, read the way the offline plan reads them. */
 import { join } from "node:path";
+import { loadStackConfig } from "../../core/config/load";
+import type { ConfigOf } from "../../core/config/schema";
+import type { Phase } from "../../core/phases";
 import { readStackFile, type LoadedStackFile } from "../../tools/plan/stackFile";
 import { ROOT } from "./build";
 
@@ -19,4 +22,12 @@ export function withValues(
     for (const [k, v] of Object.entries(set)) values[k] = typeof v === "string" ? v : JSON.stringify(v);
     for (const k of remove) delete values[k];
     return { ...base, values };
+}
+
+/** A stack file's validated config, narrowed to its phase; throws the loader's message when it does not load. */
+export function loadedConfig<P extends Phase>(file: LoadedStackFile, phase: P): ConfigOf<P> {
+    const r = loadStackConfig(file);
+    if (!r.ok) throw new Error(r.message);
+    if (r.config.phase !== phase) throw new Error(`expected a ${phase} config, got ${r.config.phase}`);
+    return r.config as ConfigOf<P>;
 }

@@ -6,13 +6,11 @@ import { renderCloudConfig } from "../../core/render/base/cloudInit";
 import { renderDevStack } from "../../core/render/dev/devStack";
 import { planMemory } from "../../core/workload/memoryPlan";
 import { artifactsOf, cloudConfigArtifacts, kindOfPath } from "../../tools/plan/artifacts";
-import { shippedStack } from "../helpers/stackFiles";
+import { loadedConfig, shippedStack } from "../helpers/stackFiles";
 
 function phase1Files(): RenderedFile[] {
-    const r = loadStackConfig(shippedStack("phase1"));
-    if (!r.ok || !r.config.backup) throw new Error("phase1 config must load");
-    const { config: c } = r;
-    const backup = r.config.backup;
+    const c = loadedConfig(shippedStack("phase1"), "phase1");
+    const backup = c.backup;
     const secret = (s: string) => s.repeat(24);
     return renderAppHost({
         stack: "phase1",
