@@ -12,11 +12,11 @@ import {
     filesOf,
     judge,
     snapshotOf,
-    urnOf,
     type AllowedDifference,
     type PlanJsonResource,
     type PlanSnapshot,
 } from "../../tools/plan/snapshot";
+import { urnOf } from "../../tools/plan/urns";
 import { ROOT } from "../helpers/build";
 import { sharedPlan } from "../helpers/sharedPlans";
 
