@@ -6,7 +6,7 @@
  */
 import { CORE_SCHEMA, load } from "js-yaml";
 import { parse as parseShell } from "shell-quote";
-import { shippedText, type CloudConfig, type ShippedFile } from "../../lib/cloudInit";
+import { envFileValues, shippedText, type CloudConfig, type ShippedFile } from "../../lib/cloudInit";
 import { byContent } from "../../lib/memo";
 import { list, rec, str, strings, type Json } from "../../lib/read";
 
@@ -383,12 +383,10 @@ export function dockerRunProps(args: readonly string[]): Json {
     return props;
 }
 
-/** The keeper's `docker run` commands, continuation lines joined and its settings substituted. */
 /** The `docker run`s of a keeper script (`\0`, then its env file), continuation lines joined, settings filled in. */
 const keeperRuns = byContent((scriptAndEnv: string): Json[] => {
     const [script = "", envText = ""] = scriptAndEnv.split("\0");
-    const env: Record<string, string> = {};
-    for (const m of envText.matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)) env[m[1] ?? ""] = m[2] ?? "";
+    const env = envFileValues(envText);
     return script
         .replace(/\\\n/g, " ")
         .split("\n")
