@@ -42,13 +42,18 @@ start() {
 
 interface Shipped {
     services: Record<string, Record<string, unknown>>;
+    /** The compose project's top-level `volumes` and `secrets`. */
+    project?: Record<string, unknown>;
     keeper: string;
 }
 
 function userData(s: Shipped): string {
     return `#cloud-config\n${stringify({
         write_files: [
-            { path: "/opt/phase-stacks/compose.yaml", content: stringify({ services: s.services }) },
+            {
+                path: "/opt/phase-stacks/compose.yaml",
+                content: stringify({ services: s.services, ...s.project }),
+            },
             {
                 path: KEEPER_ENV,
                 content: `AGENT_IMAGE=ghcr.io/example/agent@${DIGEST}\nAGENT_USER=10001:10001\nMEMORY_MB=256\nCPUS=0.25\n`,
@@ -108,6 +113,26 @@ export const USER_DATA_CONTAINER_TABLES: PolicyTable[] = [
                     (s) => (s["volumes"] = [{ type: "bind", source: "/srv/data", target: "/data" }]),
                 ),
                 expect: 'volumes[0].readOnly is not true for host path "/srv/data"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "a named volume that binds /etc",
+                change: edit((s) => {
+                    s.project = {
+                        volumes: { conf: { driver_opts: { type: "none", o: "bind", device: "/etc" } } },
+                    };
+                    s.services["postgres"]!["volumes"] = ["conf:/host-etc:ro"];
+                }),
+                expect: 'volumes[0].source bind-mounts "/etc", inside the sensitive host directory /etc',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "a secret read from /etc/shadow",
+                change: edit((s) => {
+                    s.project = { secrets: { shadow: { file: "/etc/shadow" } } };
+                    s.services["postgres"]!["secrets"] = ["shadow"];
+                }),
+                expect: 'secrets[0].source bind-mounts "/etc/shadow"',
                 id: "CIS Docker Benchmark 5.6",
             },
             {
