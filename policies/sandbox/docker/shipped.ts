@@ -13,6 +13,8 @@ import { list, rec, str, strings, type Json } from "../../lib/read";
 export interface ShippedContainer {
     /** e.g. "write_files[3] (/opt/phase-stacks/compose.yaml) services.proxy". */
     readonly where: string;
+    /** The compose service's name; undefined for the keeper's docker run. */
+    readonly service?: string;
     /** What the container's props are read from: equal sources, equal props (a key for remembering verdicts). */
     readonly source: string;
     /** ContainerArgs-shaped props. */
@@ -248,6 +250,7 @@ function composeContainers(f: ShippedFile): ShippedContainer[] {
     const text = f.content.text;
     return composeServices(text).map(([name, props]) => ({
         where: `write_files[${f.index}] (${f.path}) services.${name}`,
+        service: name,
         source: `compose\0${name}\0${text}`,
         props,
         fieldName,
