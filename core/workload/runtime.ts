@@ -17,7 +17,8 @@ export const NETWORKS = {
 export type NetworkName = keyof typeof NETWORKS;
 
 /** Secrets a service reads from a file itself (not through an environment file read by the runtime). */
-export type SecretName = "postgresPassword" | "redisAuth" | "grafanaAdminPassword";
+export type SecretName =
+    "postgresPassword" | "redisAuth" | "grafanaAdminPassword" | "originCert" | "originKey";
 
 /** A path the service writes. `scratch` holds nothing worth keeping; `state` is the service's own data. */
 export interface WritablePath {
@@ -33,22 +34,18 @@ export interface WritablePath {
 export type Probe = "http" | "caddy-admin" | "postgres-ready" | "redis-ping";
 
 export interface ServiceRuntime {
-    /** The unprivileged user the process runs as (the image's own user). */
-    readonly user: { readonly uid: number; readonly gid: number };
-    /** Capabilities kept after dropping all, when started as `user`. */
-    readonly capabilities: readonly string[];
     /**
-     * Set where the image may instead start as root to prepare a root-owned data directory, then drop to
-     * `user`: the capabilities that start needs.
+     * The unprivileged user the process runs as from the start (the image's own user where it has one); every
+     * service runs on a read-only root and writes only `writable`, owned by this user.
      */
-    readonly rootStart?: { readonly capabilities: readonly string[] };
-    /** False only where the image writes outside its declared paths; the reason is next to the entry. */
-    readonly readOnlyRoot: boolean;
+    readonly user: { readonly uid: number; readonly gid: number };
+    /** Capabilities kept after dropping all. */
+    readonly capabilities: readonly string[];
     readonly writable: readonly WritablePath[];
     readonly networks: readonly NetworkName[];
     /** Who it talks to: start order, and egress when the target runs elsewhere. */
     readonly reaches: readonly ServiceName[];
-    /** Secret files it reads, as `user` (or as root under `rootStart`). */
+    /** Secret files it reads, as `user`. */
     readonly secrets: readonly SecretName[];
     readonly probe: Probe;
     readonly pidsLimit: number;
@@ -66,22 +63,22 @@ const state = (path: string, memoryMb: number, durable = false): WritablePath =>
 });
 
 export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
-    // The caddy binary carries the cap_net_bind_service file capability: exec fails unless it stays in the bounding set.
+    // The caddy binary carries the cap_net_bind_service file capability: exec fails unless it stays in the bounding
+    // set. No-new-privileges keeps the capability from taking effect; Docker lets any user of a container's own
+    // network namespace bind ports below 1024 (net.ipv4.ip_unprivileged_port_start=0), so 80 and 443 need none.
     proxy: {
         user: { uid: 1000, gid: 1000 },
         capabilities: ["NET_BIND_SERVICE"],
-        readOnlyRoot: true,
         writable: [tmp(16), state("/data", 16), state("/config", 16)],
         networks: ["edge"],
         reaches: ["api", "frontend"],
-        secrets: [],
+        secrets: ["originCert", "originKey"],
         probe: "caddy-admin",
         pidsLimit: 256,
     },
     api: {
         user: APP_USER,
         capabilities: [],
-        readOnlyRoot: true,
         writable: [tmp(64)],
         networks: ["edge", "data", "monitoring"],
         reaches: ["postgres", "redis", "meilisearch"],
@@ -92,7 +89,6 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
     frontend: {
         user: APP_USER,
         capabilities: [],
-        readOnlyRoot: true,
         writable: [tmp(64)],
         networks: ["edge"],
         reaches: ["api"],
@@ -100,13 +96,11 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         probe: "http",
         pidsLimit: 512,
     },
-    // uid 70 is the postgres user of the Alpine image. Its entrypoint, started as root, chowns PGDATA and reads
-    // POSTGRES_PASSWORD_FILE, then drops to postgres with gosu.
+    // uid 70 is the postgres user of the Alpine image. Started as that user, the entrypoint skips its chown and gosu
+    // (so no capability is needed): the host owns the data directory and the password file to 70 instead.
     postgres: {
         user: { uid: 70, gid: 70 },
         capabilities: [],
-        rootStart: { capabilities: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] },
-        readOnlyRoot: true,
         writable: [
             tmp(64),
             { path: "/var/run/postgresql", keeps: "scratch", memoryMb: 1 },
@@ -123,7 +117,6 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
     redis: {
         user: { uid: 999, gid: 1000 },
         capabilities: [],
-        readOnlyRoot: true,
         writable: [tmp(16), state("/data", 0, true)],
         networks: ["data"],
         reaches: [],
@@ -132,11 +125,10 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         pidsLimit: 256,
     },
     // Meilisearch writes large temporary files while indexing; a RAM-backed tmpfs would count against its memory
-    // limit. Its index is rebuilt from Postgres.
+    // limit, so its TMPDIR is its data path. Its index is rebuilt from Postgres.
     meilisearch: {
         user: { uid: 1000, gid: 1000 },
         capabilities: [],
-        readOnlyRoot: false,
         writable: [state("/meili_data", 256), tmp(64)],
         networks: ["data"],
         reaches: [],
@@ -147,7 +139,6 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
     worker: {
         user: APP_USER,
         capabilities: [],
-        readOnlyRoot: true,
         writable: [tmp(64)],
         networks: ["edge", "data"],
         reaches: ["postgres", "redis", "meilisearch"],
@@ -156,11 +147,11 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         pidsLimit: 512,
         stopGraceSeconds: 60,
     },
-    // Firecrawl drives headless Chromium, which writes profiles and caches all over the filesystem and runs many threads.
+    // Firecrawl drives headless Chromium, which writes profiles and caches under $HOME (pointed at /tmp) and runs
+    // many threads.
     crawler: {
         user: APP_USER,
         capabilities: [],
-        readOnlyRoot: false,
         writable: [tmp(256)],
         networks: ["edge", "data"],
         reaches: ["redis"],
@@ -171,7 +162,6 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
     prometheus: {
         user: { uid: 65534, gid: 65534 },
         capabilities: [],
-        readOnlyRoot: true,
         writable: [state("/prometheus", 128)],
         networks: ["monitoring"],
         reaches: ["api", "nodeExporter"],
@@ -183,7 +173,6 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
     grafana: {
         user: { uid: 472, gid: 0 },
         capabilities: [],
-        readOnlyRoot: true,
         writable: [state("/var/lib/grafana", 64), tmp(16)],
         networks: ["monitoring", "edge"],
         reaches: ["prometheus"],
@@ -194,7 +183,6 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
     nodeExporter: {
         user: { uid: 65534, gid: 65534 },
         capabilities: [],
-        readOnlyRoot: true,
         writable: [],
         networks: ["monitoring"],
         reaches: [],

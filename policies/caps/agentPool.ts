@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { SERVER_TYPES } from "../../core/catalog/hetzner";
 import { PACK_FRAMEWORK, resourcePolicy, type Problem } from "../lib/policy";
-import { cloudConfigOf, shippedText, type CloudConfig } from "../lib/cloudInit";
+import { cloudConfigOf, envFileValues, shippedText, type CloudConfig } from "../lib/cloudInit";
 import { rec, str, stringMap } from "../lib/read";
 import { T } from "../lib/typeTokens";
 import { KEEPER_ENV, KEEPER_SCRIPT } from "../sandbox/docker/shipped";
@@ -37,15 +37,6 @@ const FORBIDDEN_FLAGS = [
     "--cap-add",
 ];
 
-function envOf(text: string): Record<string, string> {
-    return Object.fromEntries(
-        text
-            .split("\n")
-            .map((l) => /^([A-Z_]+)=(.*)$/.exec(l))
-            .flatMap((m) => (m ? [[m[1] as string, m[2] as string]] : [])),
-    );
-}
-
 function userDataProblems(shipped: CloudConfig, labels: Record<string, string>): Problem[] {
     const problems: Problem[] = [];
     const env = shippedText(shipped, KEEPER_ENV);
@@ -58,7 +49,7 @@ function userDataProblems(shipped: CloudConfig, labels: Record<string, string>):
                 fix: "render the host with renderAgentHost",
             },
         ];
-    const settings = envOf(env);
+    const settings = envFileValues(env);
     const pairs: [string, string][] = [
         ["POOL_TIER", "tier"],
         ["MEMORY_MB", "memory-mb"],

@@ -68,3 +68,10 @@ export function shippedText(config: CloudConfig, path: string): string | undefin
     const f = [...config.files].reverse().find((x) => x.path === path);
     return f && "text" in f.content ? f.content.text : undefined;
 }
+
+/** The `NAME=value` lines of a shipped env file (no quoting or expansion: the program writes plain values). */
+export function envFileValues(text: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const m of text.matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)) env[m[1] ?? ""] = m[2] ?? "";
+    return env;
+}

@@ -1,6 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { cloudConfigOf, shippedText } from "../lib/cloudInit";
+import { cloudConfigOf, envFileValues, shippedText } from "../lib/cloudInit";
 import { forgetReadings } from "../lib/memo";
 
 const gz = (s: string) => gzipSync(s).toString("base64");
@@ -50,5 +50,18 @@ describe("cloudConfigOf", () => {
         const again = cloudConfigOf(USER_DATA);
         expect(again).not.toBe(first);
         expect(again).toEqual(first);
+    });
+});
+
+describe("envFileValues", () => {
+    it("reads NAME=value lines and skips comments, lower-case names and blank lines", () => {
+        expect(
+            envFileValues("# pool\nPOOL_TIER=free\nMEMORY_MB=256\nlower=x\n\nCPUS2=0.25\nEMPTY=\n"),
+        ).toEqual({
+            POOL_TIER: "free",
+            MEMORY_MB: "256",
+            CPUS2: "0.25",
+            EMPTY: "",
+        });
     });
 });

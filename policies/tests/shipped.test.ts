@@ -79,6 +79,49 @@ describe("composeServiceProps", () => {
         ]);
     });
 
+    it("reads a named volume the local driver binds from a host directory as that bind", () => {
+        const project = {
+            volumes: {
+                etc: { driver_opts: { type: "none", o: "bind", device: "/etc" } },
+                nfs: { driver_opts: { type: "nfs", o: "addr=10.0.0.2,rw", device: ":/export" } },
+                plain: {},
+            },
+            secrets: {},
+        };
+        const { mounts } = composeServiceProps(
+            { volumes: ["etc:/host-etc:ro", "nfs:/nfs", "plain:/p"] },
+            project,
+        );
+        expect(mounts).toEqual([
+            { type: "bind", source: "/etc", target: "/host-etc", readOnly: true },
+            { type: "volume", source: "nfs", target: "/nfs", readOnly: false },
+            { type: "volume", source: "plain", target: "/p", readOnly: false },
+        ]);
+    });
+
+    it("reads file secrets as the read-only binds Docker makes of them, at their target or /run/secrets", () => {
+        const project = {
+            volumes: {},
+            secrets: { key: { file: "/etc/phase-stacks/secrets/key.pem" }, ext: { external: true } },
+        };
+        const { volumes } = composeServiceProps(
+            { secrets: ["key", { source: "key", target: "/etc/caddy/key.pem" }, "ext", "missing"] },
+            project,
+        );
+        expect(volumes).toEqual([
+            {
+                hostPath: "/etc/phase-stacks/secrets/key.pem",
+                containerPath: "/run/secrets/key",
+                readOnly: true,
+            },
+            {
+                hostPath: "/etc/phase-stacks/secrets/key.pem",
+                containerPath: "/etc/caddy/key.pem",
+                readOnly: true,
+            },
+        ]);
+    });
+
     it("reads every port syntax, an unset address stays unset", () => {
         const { ports } = composeServiceProps({
             ports: [

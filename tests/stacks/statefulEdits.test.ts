@@ -99,7 +99,7 @@ describe("one hostnames value for DNS, certificate and Caddy", () => {
         const cert = p.resources.find(
             (r) => r.type === "cloudflare:index/originCaCertificate:OriginCaCertificate",
         );
-        const caddy = readFileSync(join(p.out, "app-server/etc/phase-stacks/caddy.json"), "utf8");
+        const caddy = readFileSync(join(p.out, "app-server/opt/phase-stacks/config/caddy.json"), "utf8");
         const routed = [...caddy.matchAll(/"host": \[\s*"([^"]+)"/g)].map((m) => m[1]);
         const expected = ["www.example.org", "backend.example.org"];
         expect([...new Set(dns)].sort()).toEqual([...expected].sort());

@@ -8,7 +8,8 @@ import { SERVICE_NAMES, type ServiceName } from "../../workload/services";
 import type { ResolvedWorkload } from "../../config/ports";
 import { NETWORKS, REACHES, RUNTIME, type NetworkName } from "../../workload/runtime";
 import { instanceHosts, isLocal, serviceDnsName, type HostPlacement } from "../../topology/placement";
-import { healthcheckTest, literal, specifics } from "./composeServices";
+import { SECRET_PATHS } from "../base/paths";
+import { healthcheckTest, literal, specifics, type ComposeSecret } from "./composeServices";
 
 // The networks and who reaches whom are the runtime table's; re-exported for the stacks and tests that read them here.
 export { NETWORKS, REACHES, type NetworkName };
@@ -79,7 +80,6 @@ function service(name: ServiceName, spec: ComposeSpec, aliased: boolean): Record
     const s = spec.workload[name];
     const rt = RUNTIME[name];
     const scratch = rt.writable.filter((w) => w.keeps === "scratch").map((w) => w.path);
-    const capAdd = rt.rootStart?.capabilities ?? rt.capabilities;
     const reservation = spec.reservationsMb[name];
     if (!(reservation > 0 && reservation <= s.memoryMb))
         throw new Error(
@@ -93,6 +93,7 @@ function service(name: ServiceName, spec: ComposeSpec, aliased: boolean): Record
     const deps = dependsOn(name, spec);
     return {
         image: s.image,
+        user: `${rt.user.uid}:${rt.user.gid}`,
         ...(s.command && !("command" in own) ? { command: s.command.map(literal) } : {}),
         ...own,
         restart: "unless-stopped",
@@ -105,21 +106,28 @@ function service(name: ServiceName, spec: ComposeSpec, aliased: boolean): Record
         memswap_limit: `${s.memoryMb}m`,
         cpus: s.cpus,
         pids_limit: rt.pidsLimit,
-        read_only: rt.readOnlyRoot,
-        // Scratch space only where the root is read-only; otherwise the image writes it on its own layer.
-        ...(rt.readOnlyRoot && scratch.length > 0 ? { tmpfs: scratch } : {}),
+        read_only: true,
+        ...(scratch.length > 0 ? { tmpfs: scratch } : {}),
         security_opt: ["no-new-privileges:true"],
         cap_drop: ["ALL"],
-        ...(capAdd.length > 0 ? { cap_add: [...capAdd] } : {}),
+        ...(rt.capabilities.length > 0 ? { cap_add: [...rt.capabilities] } : {}),
         ...(rt.stopGraceSeconds ? { stop_grace_period: gracePeriod(rt.stopGraceSeconds) } : {}),
         logging: LOGGING,
     };
+}
+
+/** A named volume's name, from compose's short ("name:/path") or long ({type: volume, source}) syntax. */
+export function namedVolumeOf(v: unknown): string | undefined {
+    if (typeof v === "string") return v.startsWith("/") ? undefined : v.split(":")[0];
+    const long = v as { type?: string; source?: string };
+    return long.type === "volume" ? long.source : undefined;
 }
 
 export function buildCompose(spec: ComposeSpec): {
     services: Record<string, unknown>;
     networks: object;
     volumes: object;
+    secrets?: object;
 } {
     const local = SERVICE_NAMES.filter((n) => isLocal(spec.placement, n));
     const services: Record<string, Record<string, unknown>> = {};
@@ -127,22 +135,26 @@ export function buildCompose(spec: ComposeSpec): {
         const hosts = instanceHosts(name, spec.workload[name]);
         for (const host of hosts) services[host] = service(name, spec, hosts.length > 1);
     }
-    const used = (key: "networks" | "volumes", extract: (v: unknown) => string[]) =>
+    const used = (key: "networks" | "volumes" | "secrets", extract: (v: unknown) => string[]) =>
         [...new Set(Object.values(services).flatMap((s) => extract(s[key])))].sort();
     const networkNames = used("networks", (v) =>
         Array.isArray(v) ? (v as string[]) : Object.keys(v as object),
     ) as NetworkName[];
     const volumeNames = used("volumes", (v) =>
-        ((v as string[] | undefined) ?? [])
-            .map((m) => m.split(":")[0] ?? "")
-            .filter((src) => !src.startsWith("/")),
+        ((v as unknown[] | undefined) ?? []).flatMap((m) => namedVolumeOf(m) ?? []),
     );
+    const secretNames = used("secrets", (v) =>
+        ((v as { source: ComposeSecret }[] | undefined) ?? []).map((x) => x.source),
+    ) as ComposeSecret[];
     return {
         services,
         networks: Object.fromEntries(
             networkNames.map((n) => [n, NETWORKS[n].internal ? { internal: true } : {}]),
         ),
         volumes: Object.fromEntries(volumeNames.map((v) => [v, {}])),
+        ...(secretNames.length > 0
+            ? { secrets: Object.fromEntries(secretNames.map((n) => [n, { file: SECRET_PATHS[n] }])) }
+            : {}),
     };
 }
 

@@ -53,11 +53,26 @@ function bind(host: string, container: string): string {
     return `${host}:${container}:ro`;
 }
 
+/**
+ * A named volume, mounted without Docker's copy of the image's directory (which would hand the volume back to
+ * the image's owner, root for Caddy and Meilisearch): the unit makes the service's user its owner before start.
+ */
+function volume(name: string, target: string): object {
+    return { type: "volume", source: name, target, volume: { nocopy: true } };
+}
+
+export type ComposeSecret = keyof typeof SECRET_PATHS;
+
+/** A secret file from SECRETS_DIR as a compose secret (a read-only bind of that one file) at `target`. */
+function secret(source: ComposeSecret, target: string): { source: ComposeSecret; target: string } {
+    return { source, target };
+}
+
 function refuseCommand(spec: ComposeSpec, name: ServiceName, why: string): void {
     if (spec.workload[name].command) throw new Error(`workload.${name}.command must not be set: ${why}`);
 }
 
-/** What differs per service: command, user, environment, files, ports. */
+/** What differs per service: command, environment, files, secrets, ports. */
 export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown> {
     const { workload, placement, hostnames } = spec;
     const appUrls = { APP_URL: `https://${hostnames.app}`, API_URL: `https://${hostnames.api}` };
@@ -72,10 +87,12 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                 command: [...CADDY_COMMAND],
                 volumes: [
                     bind(HOST_PATHS.caddyConfig, CONTAINER_PATHS.caddyConfig),
-                    bind(SECRET_PATHS.originCert, CONTAINER_PATHS.originCert),
-                    bind(SECRET_PATHS.originKey, CONTAINER_PATHS.originKey),
-                    "caddy-data:/data",
-                    "caddy-config:/config",
+                    volume("caddy-data", "/data"),
+                    volume("caddy-config", "/config"),
+                ],
+                secrets: [
+                    secret("originCert", CONTAINER_PATHS.originCert),
+                    secret("originKey", CONTAINER_PATHS.originKey),
                 ],
                 ports: ["80:80", "443:443"],
             };
@@ -88,8 +105,13 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
         case "worker":
             return { env_file: [SECRET_PATHS.appEnv] };
         case "crawler":
-            // Reaps the zombie processes headless browsers leave behind.
-            return { env_file: [SECRET_PATHS.appEnv], init: true, shm_size: "512m" };
+            // Reaps the zombie processes headless browsers leave behind; Chromium's profile goes to the scratch /tmp.
+            return {
+                environment: { HOME: "/tmp" },
+                env_file: [SECRET_PATHS.appEnv],
+                init: true,
+                shm_size: "512m",
+            };
         case "postgres":
             return {
                 environment: {
@@ -99,10 +121,8 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                     // A subdirectory: the volume's root holds lost+found, which initdb refuses.
                     PGDATA: `${CONTAINER_PATHS.postgresData}/pgdata`,
                 },
-                volumes: [
-                    `${spec.postgres.dataDir}:${CONTAINER_PATHS.postgresData}`,
-                    bind(SECRET_PATHS.postgresPassword, CONTAINER_PATHS.postgresPassword),
-                ],
+                volumes: [`${spec.postgres.dataDir}:${CONTAINER_PATHS.postgresData}`],
+                secrets: [secret("postgresPassword", CONTAINER_PATHS.postgresPassword)],
                 shm_size: "256m",
             };
         case "redis":
@@ -113,12 +133,11 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
             );
             return {
                 command: ["redis-server", CONTAINER_PATHS.redisConfig],
-                user: "redis",
                 volumes: [
                     bind(HOST_PATHS.redisConfig, CONTAINER_PATHS.redisConfig),
-                    bind(SECRET_PATHS.redisAuth, CONTAINER_PATHS.redisAuth),
-                    "redis-data:/data",
+                    volume("redis-data", "/data"),
                 ],
+                secrets: [secret("redisAuth", CONTAINER_PATHS.redisAuth)],
             };
         case "meilisearch":
             return {
@@ -126,20 +145,22 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                     MEILI_ENV: "production",
                     MEILI_NO_ANALYTICS: "true",
                     MEILI_DB_PATH: "/meili_data/data.ms",
+                    // Indexing's large temporary files go to the data volume, not the read-only root or RAM.
+                    TMPDIR: "/meili_data",
                     // Meilisearch sizes its indexing memory from the host's RAM, not the container limit.
                     MEILI_MAX_INDEXING_MEMORY: String(
                         Math.floor(workload.meilisearch.memoryMb / 2) * 1024 * 1024,
                     ),
                 },
                 env_file: [SECRET_PATHS.meilisearchEnv],
-                volumes: ["meili-data:/meili_data"],
+                volumes: [volume("meili-data", "/meili_data")],
             };
         case "prometheus":
             return {
                 volumes: [
                     bind(HOST_PATHS.prometheusConfig, CONTAINER_PATHS.prometheusConfig),
                     bind(RULES_DIRS.host, RULES_DIRS.container),
-                    "prometheus-data:/prometheus",
+                    volume("prometheus-data", "/prometheus"),
                 ],
             };
         case "grafana": {
@@ -153,9 +174,9 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                 },
                 volumes: [
                     bind(HOST_PATHS.grafanaDatasource, CONTAINER_PATHS.grafanaDatasource),
-                    bind(SECRET_PATHS.grafanaAdminPassword, CONTAINER_PATHS.grafanaAdminPassword),
-                    "grafana-data:/var/lib/grafana",
+                    volume("grafana-data", "/var/lib/grafana"),
                 ],
+                secrets: [secret("grafanaAdminPassword", CONTAINER_PATHS.grafanaAdminPassword)],
                 // Loopback only: reach it with `ssh -L 3000:127.0.0.1:3000`; never on a public interface.
                 ports: [`127.0.0.1:${port}:${port}`],
             };

@@ -1,30 +1,19 @@
 /** The systemd unit that runs a host's Docker Compose project after docker, the metadata block and its volumes. */
 import type { RenderedFile } from "../base/artifact";
-import { COMPOSE_FILE, DOCKER_COMPOSE, HOST_PATHS, SECRET_PATHS, UNITS } from "../base/paths";
+import { DOCKER_COMPOSE, HOST_PATHS, PROJECT_DIR, SECRET_PATHS, UNITS } from "../base/paths";
 import { isLocal, type HostPlacement } from "../../topology/placement";
 import { unitFile } from "../base/systemd";
 import { SERVICE_NAMES, type ServiceName } from "../../workload/services";
-import { RUNTIME, type SecretName } from "../../workload/runtime";
-
-const SECRET_FILES: Readonly<Record<SecretName, string>> = {
-    postgresPassword: SECRET_PATHS.postgresPassword,
-    redisAuth: SECRET_PATHS.redisAuth,
-    grafanaAdminPassword: SECRET_PATHS.grafanaAdminPassword,
-};
+import { RUNTIME } from "../../workload/runtime";
 /** On the app host these read their secrets from the env file, which Docker reads as root. */
 const ENV_FILE_READERS: ReadonlySet<ServiceName> = new Set(["api", "worker", "crawler"]);
 
-/**
- * The secret files whose reader is the image's own user: the unit chowns them to it (they stay 0600). A
- * service that starts as root (`rootStart`) reads its files before it drops privileges.
- */
+/** The secret files a service's own user reads: the unit chowns them to it (they stay 0600). */
 export function secretFileOwners(
     placement: HostPlacement,
 ): { readonly path: string; readonly uid: number }[] {
-    return SERVICE_NAMES.filter(
-        (n) => isLocal(placement, n) && !ENV_FILE_READERS.has(n) && !RUNTIME[n].rootStart,
-    ).flatMap((n) =>
-        RUNTIME[n].secrets.map((secret) => ({ path: SECRET_FILES[secret], uid: RUNTIME[n].user.uid })),
+    return SERVICE_NAMES.filter((n) => isLocal(placement, n) && !ENV_FILE_READERS.has(n)).flatMap((n) =>
+        RUNTIME[n].secrets.map((secret) => ({ path: SECRET_PATHS[secret], uid: RUNTIME[n].user.uid })),
     );
 }
 
@@ -44,12 +33,15 @@ export function renderComposeUnit(placement: HostPlacement, mountPoints: readonl
         Service: {
             Type: "oneshot",
             RemainAfterExit: true,
-            WorkingDirectory: COMPOSE_FILE.slice(0, COMPOSE_FILE.lastIndexOf("/")),
+            WorkingDirectory: PROJECT_DIR,
             ExecStartPre: [
                 // No container starts unless the metadata service is blocked (the script is idempotent).
                 HOST_PATHS.metadataBlockScript,
                 // Images whose process reads its secret file itself need to own it (the file stays 0600).
                 ...secretFileOwners(placement).map((o) => `/usr/bin/chown ${o.uid} ${o.path}`),
+                // Volumes exist from here on, but no container has started: hand them to the services' users.
+                `${compose} create`,
+                HOST_PATHS.stateOwnersScript,
             ],
             ExecStart: `${compose} up -d --remove-orphans`,
             ExecStop: `${compose} down`,

@@ -6,16 +6,24 @@ import { SECRETS_DIR } from "./artifact";
 
 /** Docker Compose project name; every `docker compose` call on the host passes it with `-p`. */
 export const COMPOSE_PROJECT = "phase-stacks";
-export const COMPOSE_FILE = "/opt/phase-stacks/compose.yaml";
-export const SCRIPTS_DIR = "/opt/phase-stacks/bin";
-/** Configs the host renders for its services. */
+/** What the compose project reads on the host: its file, its services' configs and the host's scripts. */
+export const PROJECT_DIR = "/opt/phase-stacks";
+export const COMPOSE_FILE = `${PROJECT_DIR}/compose.yaml`;
+export const SCRIPTS_DIR = `${PROJECT_DIR}/bin`;
+/** Configs the host's own daemons read (the data tier's Postgres and PgBouncer); never mounted into a container. */
 export const CONFIG_DIR = "/etc/phase-stacks";
+/**
+ * Configs the compose project's containers read, bound read-only: outside /etc, which CIS Docker 5.6 keeps out of
+ * containers. Secrets stay in SECRETS_DIR and reach containers as compose secrets, one file each.
+ */
+export const SERVICE_CONFIG_DIR = `${PROJECT_DIR}/config`;
 
 export const HOST_PATHS = {
-    caddyConfig: `${CONFIG_DIR}/caddy.json`,
-    prometheusConfig: `${CONFIG_DIR}/prometheus.yml`,
-    grafanaDatasource: `${CONFIG_DIR}/grafana-datasource.yaml`,
-    redisConfig: `${CONFIG_DIR}/redis.conf`,
+    caddyConfig: `${SERVICE_CONFIG_DIR}/caddy.json`,
+    prometheusConfig: `${SERVICE_CONFIG_DIR}/prometheus.yml`,
+    grafanaDatasource: `${SERVICE_CONFIG_DIR}/grafana-datasource.yaml`,
+    redisConfig: `${SERVICE_CONFIG_DIR}/redis.conf`,
+    stateOwnersScript: `${SCRIPTS_DIR}/own-service-state.sh`,
     backupScript: `${SCRIPTS_DIR}/backup-postgres.sh`,
     restoreScript: `${SCRIPTS_DIR}/restore-postgres.sh`,
     metadataBlockScript: `${SCRIPTS_DIR}/block-metadata-service.sh`,

@@ -179,8 +179,10 @@ function specifics(name: ServiceName, w: ResolvedWorkload): Partial<DevContainer
             return { env: appUrls(w) };
         case "api":
         case "worker":
-        case "crawler":
             return { env: { ...appUrls(w), ...dataEnv(w) } };
+        // Chromium's profile goes to the scratch /tmp, as on the app host.
+        case "crawler":
+            return { env: { ...appUrls(w), ...dataEnv(w), HOME: "/tmp" } };
         case "postgres":
             return {
                 env: {

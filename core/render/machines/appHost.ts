@@ -10,8 +10,9 @@ import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderBackup, type BackupTarget } from "../data/backup";
 import { renderOriginCaddyConfig } from "../app/caddy";
 import { renderCloudConfig } from "../base/cloudInit";
-import { renderCompose } from "../app/compose";
+import { renderCompose, type ComposeSpec } from "../app/compose";
 import { renderComposeUnit } from "../app/composeUnit";
+import { renderStateOwnersScript } from "../app/stateOwners";
 import { renderVolumeMount } from "../data/dataVolume";
 import { renderDockerDaemon } from "../host/dockerDaemon";
 import { renderHardening } from "../host/hardening";
@@ -87,13 +88,14 @@ export function renderAppHost(spec: AppHostSpec): {
     const pg = { database: spec.postgres.database, user: spec.postgres.user };
 
     const caddy = renderOriginCaddyConfig(spec.hostnames, workload, placement);
-    const compose = renderCompose({
+    const composeSpec: ComposeSpec = {
         workload,
         reservationsMb: spec.reservationsMb,
         placement,
         hostnames: spec.hostnames,
         postgres: { ...pg, dataDir: spec.postgres.mountPoint },
-    });
+    };
+    const compose = renderCompose(composeSpec);
 
     const files: RenderedFile[] = [
         { path: COMPOSE_FILE, content: compose, kind: "compose", permissions: "0644" },
@@ -115,6 +117,7 @@ export function renderAppHost(spec: AppHostSpec): {
         }),
         renderVolumeMount(spec.postgres.volumeDevice, spec.postgres.mountPoint),
         ...renderMetadataBlock(),
+        renderStateOwnersScript(composeSpec),
         renderComposeUnit(placement, [spec.postgres.mountPoint]),
         renderDockerDaemon(),
         ...renderHardening(),

@@ -11,8 +11,9 @@ import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderOriginCaddyConfig } from "../app/caddy";
 import { grafanaDatasourceFile, prometheusFiles } from "../monitoring/monitoring";
 import { renderCloudConfig } from "../base/cloudInit";
-import { renderCompose } from "../app/compose";
+import { renderCompose, type ComposeSpec } from "../app/compose";
 import { renderComposeUnit } from "../app/composeUnit";
+import { renderStateOwnersScript } from "../app/stateOwners";
 import { renderDockerDaemon } from "../host/dockerDaemon";
 import { renderHardening } from "../host/hardening";
 import { renderMetadataBlock } from "../host/metadataBlock";
@@ -82,13 +83,14 @@ export function renderServiceHost(spec: ServiceHostSpec): {
         throw new Error(
             "in a split topology Postgres and Redis run on the data tier's hosts, outside Docker",
         );
-    const compose = renderCompose({
+    const composeSpec: ComposeSpec = {
         workload,
         reservationsMb: spec.reservationsMb,
         placement,
         hostnames: spec.hostnames,
         postgres: { ...spec.postgres, dataDir: "/nonexistent" },
-    });
+    };
+    const compose = renderCompose(composeSpec);
     const secrets = renderSecretFiles({
         workload,
         placement,
@@ -102,6 +104,7 @@ export function renderServiceHost(spec: ServiceHostSpec): {
         ...secrets,
         ...extra.files,
         ...renderMetadataBlock(),
+        renderStateOwnersScript(composeSpec),
         renderComposeUnit(placement, extra.mountPoints ?? []),
         renderDockerDaemon(),
         ...renderHardening(),

@@ -13,6 +13,7 @@ import {
 } from "../../scaling/matrix";
 import type { MetricName, ScalablePhase, TriggerCell, Transition } from "../../scaling/matrix";
 import { HOLD_FOR, PROMQL } from "../../scaling/promql";
+import { SERVICE_CONFIG_DIR } from "../base/paths";
 import { toYaml } from "../base/yaml";
 
 export const MIGRATION_ALERT = "ScalingMigrationRecommended";
@@ -23,7 +24,7 @@ export const MIGRATION_ALERT = "ScalingMigrationRecommended";
  * a directory Prometheus cannot load.
  */
 export const RULES_DIRS = {
-    host: "/etc/phase-stacks/prometheus-rules",
+    host: `${SERVICE_CONFIG_DIR}/prometheus-rules`,
     container: "/etc/prometheus/rules",
 } as const;
 export const SCALING_RULES_FILE = "scaling.rules.yml";

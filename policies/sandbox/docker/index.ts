@@ -56,4 +56,4 @@ const DOCKER_RULES = [
     dockerSafeSysctls,
 ];
 
-export const DOCKER_SANDBOX_POLICIES = [...DOCKER_RULES, dockerUserDataContainers(DOCKER_RULES)];
+export const DOCKER_SANDBOX_POLICIES = [...DOCKER_RULES, ...dockerUserDataContainers(DOCKER_RULES)];

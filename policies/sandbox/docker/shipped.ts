@@ -6,13 +6,15 @@
  */
 import { CORE_SCHEMA, load } from "js-yaml";
 import { parse as parseShell } from "shell-quote";
-import { shippedText, type CloudConfig, type ShippedFile } from "../../lib/cloudInit";
+import { envFileValues, shippedText, type CloudConfig, type ShippedFile } from "../../lib/cloudInit";
 import { byContent } from "../../lib/memo";
 import { list, rec, str, strings, type Json } from "../../lib/read";
 
 export interface ShippedContainer {
     /** e.g. "write_files[3] (/opt/phase-stacks/compose.yaml) services.proxy". */
     readonly where: string;
+    /** The compose service's name; undefined for the keeper's docker run. */
+    readonly service?: string;
     /** What the container's props are read from: equal sources, equal props (a key for remembering verdicts). */
     readonly source: string;
     /** ContainerArgs-shaped props. */
@@ -35,6 +37,48 @@ function megabytes(v: unknown): number | undefined {
 }
 
 const isHostPath = (source: string) => /^[/.~]/.test(source);
+
+/** The top-level definitions of a compose project that its services name: `volumes` and `secrets`. */
+export interface ComposeProject {
+    readonly volumes: Json;
+    readonly secrets: Json;
+}
+
+const NO_PROJECT: ComposeProject = { volumes: {}, secrets: {} };
+
+/** The host directory of a named volume the local driver binds (`driver_opts: {o: bind, device}`): a bind in disguise. */
+function boundDirectory(project: ComposeProject, name: string): string | undefined {
+    const def = rec(project.volumes[name]);
+    const opts = rec(def?.["driver_opts"]);
+    const device = str(opts?.["device"]);
+    const binds = (str(opts?.["o"]) ?? "").split(",").includes("bind");
+    return def && (str(def["driver"]) ?? "local") === "local" && binds ? device : undefined;
+}
+
+/** A compose volume as a mount, with named volumes that bind a host directory read as that bind. */
+function projectMountOf(v: unknown, project: ComposeProject): Json {
+    const mount = mountOf(v);
+    const device =
+        mount["type"] === "volume" ? boundDirectory(project, str(mount["source"]) ?? "") : undefined;
+    return device === undefined ? mount : { ...mount, type: "bind", source: device };
+}
+
+/**
+ * A service's compose `secrets` with a `file` source as what Docker makes of them outside swarm: read-only binds
+ * of those host files (ContainerArgs' `volumes`), at the target or /run/secrets/<name>.
+ */
+function secretFilesOf(v: unknown, project: ComposeProject): Json[] | undefined {
+    const files = list(v).flatMap((entry) => {
+        const long = rec(entry);
+        const source = long ? str(long["source"]) : str(entry);
+        const file = str(rec(project.secrets[source ?? ""])?.["file"]);
+        if (source === undefined || file === undefined) return [];
+        const target = (long && str(long["target"])) ?? source;
+        const containerPath = target.startsWith("/") ? target : `/run/secrets/${target}`;
+        return [{ hostPath: file, containerPath, readOnly: true }];
+    });
+    return files.length ? files : undefined;
+}
 
 /** A compose volume (short "src:dst[:opts]" or long {type, source, target, read_only, bind}) as a mount. */
 function mountOf(v: unknown): Json {
@@ -122,8 +166,8 @@ const scalar = (v: unknown) => (typeof v === "string" || typeof v === "number" ?
 
 const defined = (o: Json): Json => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
-/** One compose service as ContainerArgs. */
-export function composeServiceProps(s: Json): Json {
+/** One compose service as ContainerArgs; `project` resolves the volumes and secrets it names. */
+export function composeServiceProps(s: Json, project: ComposeProject = NO_PROJECT): Json {
     const limits = rec(rec(rec(s["deploy"])?.["resources"])?.["limits"]);
     const sysctls = s["sysctls"];
     const cpus = s["cpus"] ?? limits?.["cpus"];
@@ -140,7 +184,8 @@ export function composeServiceProps(s: Json): Json {
         devices: list(s["devices"]).length ? list(s["devices"]) : undefined,
         gpus: s["gpus"],
         deviceCgroupRules: list(s["device_cgroup_rules"]).length ? list(s["device_cgroup_rules"]) : undefined,
-        mounts: list(s["volumes"]).map(mountOf),
+        mounts: list(s["volumes"]).map((v) => projectMountOf(v, project)),
+        volumes: secretFilesOf(s["secrets"], project),
         ports: list(s["ports"]).flatMap((p) => portOf(p) ?? []),
         healthcheck: healthcheckOf(s["healthcheck"]),
         sysctls: Array.isArray(sysctls)
@@ -168,6 +213,7 @@ const COMPOSE_NAMES: Record<string, string> = {
     networksAdvanced: "networks",
     deviceCgroupRules: "device_cgroup_rules",
     mounts: "volumes",
+    volumes: "secrets",
     memory: "mem_limit",
     memorySwap: "memswap_limit",
     cpuShares: "cpu_shares",
@@ -191,9 +237,10 @@ const composeServices = byContent((text: string): [string, Json][] => {
     } catch {
         return [];
     }
+    const project = { volumes: rec(rec(doc)?.["volumes"]) ?? {}, secrets: rec(rec(doc)?.["secrets"]) ?? {} };
     return Object.entries(rec(rec(doc)?.["services"]) ?? {}).flatMap(([name, s]) => {
         const service = rec(s);
-        return service ? [[name, composeServiceProps(service)] as [string, Json]] : [];
+        return service ? [[name, composeServiceProps(service, project)] as [string, Json]] : [];
     });
 });
 
@@ -203,6 +250,7 @@ function composeContainers(f: ShippedFile): ShippedContainer[] {
     const text = f.content.text;
     return composeServices(text).map(([name, props]) => ({
         where: `write_files[${f.index}] (${f.path}) services.${name}`,
+        service: name,
         source: `compose\0${name}\0${text}`,
         props,
         fieldName,
@@ -383,12 +431,10 @@ export function dockerRunProps(args: readonly string[]): Json {
     return props;
 }
 
-/** The keeper's `docker run` commands, continuation lines joined and its settings substituted. */
 /** The `docker run`s of a keeper script (`\0`, then its env file), continuation lines joined, settings filled in. */
 const keeperRuns = byContent((scriptAndEnv: string): Json[] => {
     const [script = "", envText = ""] = scriptAndEnv.split("\0");
-    const env: Record<string, string> = {};
-    for (const m of envText.matchAll(/^([A-Z_][A-Z0-9_]*)=(.*)$/gm)) env[m[1] ?? ""] = m[2] ?? "";
+    const env = envFileValues(envText);
     return script
         .replace(/\\\n/g, " ")
         .split("\n")

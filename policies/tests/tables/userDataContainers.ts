@@ -1,13 +1,42 @@
 /** docker-user-data-containers: the Docker rules over compose services and the keeper's docker run in user data. */
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
+import { renderCompose } from "../../../core/render/app/compose";
+import { ALL_LOCAL } from "../../../core/topology/placement";
+import { RESERVATIONS, WORKLOAD } from "../../../tests/render/fixtures";
 import { T } from "../../lib/typeTokens";
 import { DOCKER_SANDBOX_POLICIES } from "../../sandbox/docker";
 import { KEEPER_ENV, KEEPER_SCRIPT } from "../../sandbox/docker/shipped";
 import { res, type Change, type PolicyTable } from "../table";
 import { DIGEST } from "./docker";
 
-const policy = DOCKER_SANDBOX_POLICIES.find((p) => p.name === "docker-user-data-containers");
-if (!policy) throw new Error("docker-user-data-containers is not in the pack");
+function packPolicy(name: string) {
+    const policy = DOCKER_SANDBOX_POLICIES.find((p) => p.name === name);
+    if (!policy) throw new Error(`${name} is not in the pack`);
+    return policy;
+}
+const policy = packPolicy("docker-user-data-containers");
+const advisory = packPolicy("docker-user-data-containers-advisory");
+
+/** The phase-1 app host's compose project as the program renders it. */
+const renderedServices = () =>
+    parse(
+        renderCompose({
+            workload: WORKLOAD,
+            reservationsMb: RESERVATIONS,
+            placement: ALL_LOCAL,
+            hostnames: { app: "app.example.com", api: "api.example.com" },
+            postgres: { database: "app", user: "app", dataDir: "/mnt/postgres" },
+        }),
+    ) as { services: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+
+/** Ships the rendered compose project, edited by `f`, instead of the compliant one. */
+const rendered =
+    (f: (services: Record<string, Record<string, unknown>>) => void = () => {}): Change =>
+    (p) => {
+        const { services, ...project } = renderedServices();
+        f(services);
+        p["userData"] = userData({ services, project, keeper: KEEPER });
+    };
 
 /** A compose service that passes every Docker rule, the compose twin of compliantContainer(). */
 const compliantService = () => ({
@@ -42,13 +71,18 @@ start() {
 
 interface Shipped {
     services: Record<string, Record<string, unknown>>;
+    /** The compose project's top-level `volumes` and `secrets`. */
+    project?: Record<string, unknown>;
     keeper: string;
 }
 
 function userData(s: Shipped): string {
     return `#cloud-config\n${stringify({
         write_files: [
-            { path: "/opt/phase-stacks/compose.yaml", content: stringify({ services: s.services }) },
+            {
+                path: "/opt/phase-stacks/compose.yaml",
+                content: stringify({ services: s.services, ...s.project }),
+            },
             {
                 path: KEEPER_ENV,
                 content: `AGENT_IMAGE=ghcr.io/example/agent@${DIGEST}\nAGENT_USER=10001:10001\nMEMORY_MB=256\nCPUS=0.25\n`,
@@ -111,6 +145,26 @@ export const USER_DATA_CONTAINER_TABLES: PolicyTable[] = [
                 id: "CIS Docker Benchmark 5.6",
             },
             {
+                name: "a named volume that binds /etc",
+                change: edit((s) => {
+                    s.project = {
+                        volumes: { conf: { driver_opts: { type: "none", o: "bind", device: "/etc" } } },
+                    };
+                    s.services["postgres"]!["volumes"] = ["conf:/host-etc:ro"];
+                }),
+                expect: 'volumes[0].source bind-mounts "/etc", inside the sensitive host directory /etc',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "a secret read from /etc/shadow",
+                change: edit((s) => {
+                    s.project = { secrets: { shadow: { file: "/etc/shadow" } } };
+                    s.services["postgres"]!["secrets"] = ["shadow"];
+                }),
+                expect: 'secrets[0].source bind-mounts "/etc/shadow"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
                 name: "a port on every interface",
                 change: service((s) => (s["ports"] = ["15432:5432"])),
                 expect: "ports[0].ip is not set",
@@ -120,6 +174,95 @@ export const USER_DATA_CONTAINER_TABLES: PolicyTable[] = [
                 name: "no user",
                 change: service((s) => delete s["user"]),
                 expect: "services.postgres user is not set",
+                id: "CIS Docker Benchmark 4.1",
+            },
+            {
+                name: "a service not exempt binding a config file from /etc",
+                change: service((s) => (s["volumes"] = ["/etc/phase-stacks/app.conf:/app.conf:ro"])),
+                expect: 'volumes[0].source bind-mounts "/etc/phase-stacks/app.conf"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "a secret file bound as a volume, not passed as a compose secret",
+                change: service((s) => (s["volumes"] = ["/etc/phase-stacks/secrets/key.pem:/key.pem:ro"])),
+                expect: 'volumes[0].source bind-mounts "/etc/phase-stacks/secrets/key.pem"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "a secret from a folder below the secrets directory",
+                change: edit((s) => {
+                    s.project = { secrets: { all: { file: "/etc/phase-stacks/secrets/tls/key.pem" } } };
+                    s.services["postgres"]!["secrets"] = ["all"];
+                }),
+                expect: 'secrets[0].source bind-mounts "/etc/phase-stacks/secrets/tls/key.pem"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "node-exporter also mounting /etc",
+                change: rendered((s) => {
+                    s["node-exporter"]!["volumes"] = [
+                        ...(s["node-exporter"]!["volumes"] as string[]),
+                        "/etc:/host/etc:ro",
+                    ];
+                }),
+                expect: 'services.node-exporter volumes[3].source bind-mounts "/etc"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "node-exporter mounting /sys writable",
+                change: rendered((s) => {
+                    s["node-exporter"]!["volumes"] = ["/sys:/host/sys"];
+                }),
+                expect: 'services.node-exporter volumes[0].source bind-mounts "/sys"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "another service mounting /proc like node-exporter",
+                change: rendered((s) => (s["prometheus"]!["volumes"] = ["/proc:/host/proc:ro"])),
+                expect: 'services.prometheus volumes[0].source bind-mounts "/proc"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "the proxy publishing 5432 on every address",
+                change: rendered(
+                    (s) => (s["proxy"]!["ports"] = [...(s["proxy"]!["ports"] as string[]), "5432:5432"]),
+                ),
+                expect: "services.proxy ports[2].ip is not set",
+                id: "CIS Docker Benchmark 5.14",
+            },
+            {
+                name: "the proxy publishing 443 to another container port",
+                change: rendered((s) => (s["proxy"]!["ports"] = ["127.0.0.1:443:8443"])),
+                expect: "services.proxy ports[0].external is 443, a privileged host port",
+                id: "CIS Docker Benchmark 5.8",
+            },
+            {
+                name: "a non-proxy service publishing on every address",
+                change: rendered((s) => (s["frontend"]!["ports"] = ["8443:8443"])),
+                expect: "services.frontend ports[0].ip is not set",
+                id: "CIS Docker Benchmark 5.14",
+            },
+            {
+                name: "postgres binding a host directory writable elsewhere than its data",
+                change: rendered((s) => {
+                    s["postgres"]!["volumes"] = [
+                        ...(s["postgres"]!["volumes"] as string[]),
+                        "/srv/dumps:/dumps",
+                    ];
+                }),
+                expect: 'services.postgres volumes[1].readOnly is not true for host path "/srv/dumps"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "postgres keeping its data in /etc",
+                change: rendered((s) => (s["postgres"]!["volumes"] = ["/etc/pg:/var/lib/postgresql/data"])),
+                expect: 'services.postgres volumes[0].source bind-mounts "/etc/pg"',
+                id: "CIS Docker Benchmark 5.6",
+            },
+            {
+                name: "the rendered proxy run as root",
+                change: rendered((s) => (s["proxy"]!["user"] = "0:0")),
+                expect: 'services.proxy user is "0:0", which is UID 0',
                 id: "CIS Docker Benchmark 4.1",
             },
             {
@@ -145,8 +288,38 @@ export const USER_DATA_CONTAINER_TABLES: PolicyTable[] = [
             { name: "a server without user data", change: (p) => delete p["userData"] },
             { name: "a script, not a cloud-config", change: (p) => (p["userData"] = "#!/bin/sh\necho hi\n") },
             {
+                name: "the app host's compose project as the program renders it (node-exporter's host views, the proxy's 80 and 443, Postgres' data volume, compose secrets)",
+                change: rendered(),
+            },
+            {
                 name: "the keeper's user from its env file",
                 change: keeper('--user "$AGENT_USER"', "--user ${AGENT_USER}"),
+            },
+        ],
+    },
+    {
+        policy: advisory,
+        baseline: () => [
+            res(T.hcloudServer, "app-server", { serverType: "cx33", userData: userData(compliant()) }),
+        ],
+        broken: [
+            {
+                name: "an image not pinned by digest",
+                change: service((s) => (s["image"] = "postgres:16")),
+                expect: 'services.postgres image "postgres:16" is not pinned by digest (docker-image-pinned)',
+                id: "CIS Docker Benchmark 5.28",
+            },
+            {
+                name: "a keeper without a health check",
+                change: keeper(' --health-cmd "true"', ""),
+                expect: "docker run --health-cmd is not set (docker-healthcheck)",
+                id: "CIS Docker Benchmark 5.27",
+            },
+        ],
+        passing: [
+            {
+                name: "a privileged service (the mandatory policy's finding)",
+                change: service((s) => (s["privileged"] = true)),
             },
         ],
     },

@@ -21,7 +21,9 @@ type Service = Record<string, unknown> & {
     depends_on?: Record<string, { condition: string }>;
     healthcheck?: { test: string[] };
     ports?: string[];
-    volumes?: string[];
+    /** Binds in short syntax, named volumes in long syntax. */
+    volumes?: (string | { type: string; source: string; target: string; volume?: { nocopy?: boolean } })[];
+    secrets?: { source: string; target: string }[];
     env_file?: string[];
     environment?: Record<string, string>;
 };
@@ -29,6 +31,7 @@ type ComposeFile = {
     services: Record<string, Service>;
     networks: Record<string, { internal?: boolean }>;
     volumes: Record<string, unknown>;
+    secrets?: Record<string, { file: string }>;
 };
 
 const spec = (placement: HostPlacement = ALL_LOCAL): ComposeSpec => ({
@@ -85,10 +88,23 @@ describe("compose project for the phase-1 host", () => {
                 .filter(([, s]) => s.cap_add)
                 .map(([n, s]) => [n, s.cap_add]),
         );
-        expect(added).toEqual({
-            proxy: ["NET_BIND_SERVICE"],
-            postgres: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"],
-        });
+        expect(added).toEqual({ proxy: ["NET_BIND_SERVICE"] });
+    });
+
+    it("runs every service as its runtime user on a read-only root", () => {
+        for (const [n, s] of Object.entries(c.services)) {
+            expect(s["user"], n).toMatch(/^[1-9]\d*:\d+$/);
+            expect(s["read_only"], n).toBe(true);
+        }
+        expect(c.services.postgres!["user"]).toBe("70:70");
+    });
+
+    it("mounts named volumes without copying the image's root-owned directory over them", () => {
+        const named = Object.values(c.services).flatMap((s) =>
+            (s.volumes ?? []).filter((v) => typeof v !== "string"),
+        );
+        expect(named.map((v) => v.source).sort()).toEqual(Object.keys(c.volumes).sort());
+        for (const v of named) expect(v).toMatchObject({ type: "volume", volume: { nocopy: true } });
     });
 
     it("publishes 80 and 443 from the proxy and nothing else except Grafana on loopback", () => {
@@ -167,9 +183,17 @@ describe("compose project for the phase-1 host", () => {
         expect(c.services.postgres!.environment!.POSTGRES_PASSWORD_FILE).toBe(
             "/run/secrets/postgres-password",
         );
-        expect(c.services.postgres!.volumes).toContain(
-            `${SECRETS_DIR}/postgres-password:/run/secrets/postgres-password:ro`,
-        );
+        expect(c.services.postgres!.secrets).toEqual([
+            { source: "postgresPassword", target: "/run/secrets/postgres-password" },
+        ]);
+        // Every secret is a compose secret of one file in the secrets directory, never a bind of it.
+        for (const { file } of Object.values(c.secrets ?? {}))
+            expect(file.startsWith(`${SECRETS_DIR}/`)).toBe(true);
+        // docker-compose 1.29's `config` does not check that a service's secret is defined; compose v2's `up` does.
+        for (const [n, s] of Object.entries(c.services))
+            for (const x of s.secrets ?? []) expect(Object.keys(c.secrets ?? {}), n).toContain(x.source);
+        for (const [n, s] of Object.entries(c.services))
+            for (const v of s.volumes ?? []) expect(JSON.stringify(v), n).not.toContain(SECRETS_DIR);
         expect(c.services.grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe(
             "/run/secrets/grafana-admin-password",
         );
@@ -283,8 +307,10 @@ describe("docker-compose 1.29 accepts the project", () => {
         const dir = tempDir("compose");
         dirs.push(dir);
         const rebased = raw.split(SECRETS_DIR).join(dir);
-        for (const s of Object.values((parse(rebased) as ComposeFile).services))
+        const project = parse(rebased) as ComposeFile;
+        for (const s of Object.values(project.services))
             for (const f of s.env_file ?? []) writeFileSync(f, "");
+        for (const { file } of Object.values(project.secrets ?? {})) writeFileSync(file, "");
         const file = join(dir, "compose.yaml");
         writeFileSync(file, rebased);
         return runTool("docker-compose", ["-p", "phase-stacks", "-f", file, "config", "-q"]);

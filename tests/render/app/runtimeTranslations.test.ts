@@ -30,20 +30,29 @@ describe("compose and dev containers translate the one runtime table", () => {
         }
         for (const host of instanceHosts(name, WORKLOAD[name])) {
             const s = compose[host]!;
-            expect(s["read_only"]).toBe(rt.readOnlyRoot);
+            expect(s["user"]).toBe(`${rt.user.uid}:${rt.user.gid}`);
+            expect(s["read_only"]).toBe(true);
             expect(s["pids_limit"]).toBe(rt.pidsLimit);
-            expect(s["cap_add"] ?? []).toEqual(rt.rootStart?.capabilities ?? rt.capabilities);
+            expect(s["cap_add"] ?? []).toEqual(rt.capabilities);
+            for (const w of rt.writable.filter((p) => p.keeps === "scratch"))
+                expect(s["tmpfs"], w.path).toContain(w.path);
         }
     });
 
     it("chowns each secret file on the app host to the uid the dev container reads it as", () => {
         const owners = secretFileOwners(ALL_LOCAL);
         expect(owners).toEqual([
+            { path: SECRET_PATHS.originCert, uid: RUNTIME.proxy.user.uid },
+            { path: SECRET_PATHS.originKey, uid: RUNTIME.proxy.user.uid },
+            { path: SECRET_PATHS.postgresPassword, uid: RUNTIME.postgres.user.uid },
             { path: SECRET_PATHS.redisAuth, uid: RUNTIME.redis.user.uid },
             { path: SECRET_PATHS.grafanaAdminPassword, uid: RUNTIME.grafana.user.uid },
         ]);
-        const grafana = dev.find((c) => c.service === "grafana")!;
-        const secret = grafana.uploads.find((u) => "secret" in u)!;
-        expect(secret.owner.split(":")[0]).toBe(String(owners[1]!.uid));
+        for (const service of ["postgres", "grafana"] as const) {
+            const container = dev.find((c) => c.service === service)!;
+            const secret = container.uploads.find((u) => "secret" in u)!;
+            const owner = owners.find((o) => o.uid === RUNTIME[service].user.uid)!;
+            expect(secret.owner.split(":")[0]).toBe(String(owner.uid));
+        }
     });
 });

@@ -239,7 +239,7 @@ describe("shell scripts", () => {
     const scripts = files.filter((f) => f.kind === "shell");
 
     it("are shellcheck-clean bash in strict mode", () => {
-        expect(scripts.length).toBe(3);
+        expect(scripts.length).toBe(4);
         for (const f of scripts) {
             expect(f.content.startsWith("#!/usr/bin/env bash\n"), f.path).toBe(true);
             expect(f.content, f.path).toMatch(/^set -euo pipefail$/m);

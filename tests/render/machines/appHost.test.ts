@@ -111,7 +111,7 @@ describe("phase-1 app host user data", () => {
             `# ${spec.secrets.redisPassword}`,
         );
         expect(inFile).not.toBe(cloudConfig);
-        expect(leaks(inFile, spec.secrets)).toEqual(["redisPassword in /etc/phase-stacks/redis.conf"]);
+        expect(leaks(inFile, spec.secrets)).toEqual(["redisPassword in /opt/phase-stacks/config/redis.conf"]);
         const inDocument = `${cloudConfig}final_message: ${encodeURIComponent(spec.secrets.postgresPassword)}\n`;
         expect(leaks(inDocument, spec.secrets)).toEqual(["postgresPassword outside write_files contents"]);
     });
@@ -175,16 +175,25 @@ describe("phase-1 app host user data", () => {
 
 describe("files the phase-1 services read", () => {
     const compose = parse(fileAt(files, "/opt/phase-stacks/compose.yaml").content) as {
-        services: Record<string, { volumes?: string[]; env_file?: string[] }>;
+        services: Record<
+            string,
+            {
+                volumes?: (string | { source: string })[];
+                env_file?: string[];
+                secrets?: { source: string; target: string }[];
+            }
+        >;
+        secrets: Record<string, { file: string }>;
     };
     const rendered = new Set(files.map((f) => f.path));
 
-    it("bind-mounts and env-files only rendered files, the data volume and the host views node-exporter reads", () => {
+    it("bind-mounts, env-files and passes as secrets only rendered files, the data volume and the host views node-exporter reads", () => {
         const hostOnly = new Set([spec.postgres.mountPoint, "/proc", "/sys", "/"]);
         for (const [name, s] of Object.entries(compose.services)) {
             for (const src of [
-                ...(s.volumes ?? []).map((v) => v.split(":")[0]!),
+                ...(s.volumes ?? []).flatMap((v) => (typeof v === "string" ? [v.split(":")[0]!] : [])),
                 ...(s.env_file ?? []),
+                ...(s.secrets ?? []).map((x) => compose.secrets[x.source]!.file),
             ].filter((p) => p.startsWith("/"))) {
                 // A directory mount (Prometheus' rules) must hold a rendered file.
                 const dirOfRendered = [...rendered].some((p) => p.startsWith(`${src}/`));
@@ -194,18 +203,22 @@ describe("files the phase-1 services read", () => {
     });
 
     it("mounts into the proxy exactly the certificate and key files Caddy loads", () => {
-        const caddy = JSON.parse(fileAt(files, "/etc/phase-stacks/caddy.json").content) as {
+        const caddy = JSON.parse(fileAt(files, "/opt/phase-stacks/config/caddy.json").content) as {
             apps: { tls: { certificates: { load_files: { certificate: string; key: string }[] } } };
         };
-        const mounts = new Map(
-            compose.services.proxy!.volumes!.map((v) => v.split(":")).map(([src, dst]) => [dst!, src!]),
-        );
+        const proxy = compose.services.proxy!;
+        const mounts = new Map([
+            ...proxy
+                .volumes!.flatMap((v) => (typeof v === "string" ? [v.split(":")] : []))
+                .map(([src, dst]) => [dst!, src!] as const),
+            ...proxy.secrets!.map((x) => [x.target, compose.secrets[x.source]!.file] as const),
+        ]);
         const [lf] = caddy.apps.tls.certificates.load_files;
         const certSource = mounts.get(lf!.certificate)!;
         const keySource = mounts.get(lf!.key)!;
         expect(fileAt(files, certSource).content).toBe(spec.secrets.originCertPem);
         expect(fileAt(files, keySource).content).toBe(spec.secrets.originKeyPem);
-        expect(mounts.get("/etc/caddy/caddy.json")).toBe("/etc/phase-stacks/caddy.json");
+        expect(mounts.get("/etc/caddy/caddy.json")).toBe("/opt/phase-stacks/config/caddy.json");
     });
 
     it("hands the app its connection strings with URL-encoded credentials", () => {

@@ -24,7 +24,7 @@ describe("scaling alert rules shipped to the phase-1 host and the dev stack", ()
     const compose = parse(fileAt(files, "/opt/phase-stacks/compose.yaml").content) as {
         services: Record<string, { volumes?: string[] }>;
     };
-    const promConfig = fileAt(files, "/etc/phase-stacks/prometheus.yml").content;
+    const promConfig = fileAt(files, "/opt/phase-stacks/config/prometheus.yml").content;
 
     it("the app host ships phase 1's rules, mounts their directory into Prometheus, and prometheus.yml loads them", () => {
         expect(fileAt(files, hostRules)).toMatchObject({
