@@ -3,31 +3,22 @@
  * volume or a protected resource, judged with the engine's ignoreChanges semantics (tools/plan/diff.ts); and
  * the edge's DNS records, the origin certificate and the origin's Caddy routes always name the same hosts.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { statefulChanges, type DiffResource } from "../../tools/plan/diff";
-import { planCli, tempStackFile } from "../helpers/planCli";
-import { ROOT } from "../helpers/stackFiles";
+import { statefulChanges } from "../../tools/plan/diff";
+import { runPlan, type Plan } from "../../tools/plan/run";
+import { sharedPlanObject } from "../helpers/sharedPlans";
+import { ROOT, shippedStack, withValues } from "../helpers/stackFiles";
 
 const P = "phase-stacks";
 type Config = Record<string, unknown>;
 const stackConfig = (stack: string): Config =>
     (parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Config }).config;
 
-interface Planned {
-    readonly resources: (DiffResource & { name: string; inputs: Record<string, unknown> })[];
-    readonly out: string;
-}
-
-function plan(stack: string, config: Config): Planned {
-    const out = mkdtempSync(join(tmpdir(), "phase-stacks-out-"));
-    const r = planCli(["--stack-file", tempStackFile(stack, config), "--json", "--out", out]);
-    if (r.status !== 0) throw new Error(`plan exited ${r.status}: ${r.stderr}`);
-    return { resources: (JSON.parse(r.stdout) as Pick<Planned, "resources">).resources, out };
-}
+/** The shipped stack with some keys set, planned in this worker (the SDK is loaded once per worker). */
+const plan = (stack: string, set: Config): Promise<Plan> => runPlan(withValues(shippedStack(stack), set));
 
 const servers = (c: Config) => c[`${P}:servers`] as Record<string, Record<string, unknown>>;
 const EDITS: Record<string, (c: Config) => Config> = {
@@ -57,12 +48,15 @@ const PHASE3_ONLY: Record<string, (c: Config) => Config> = {
     }),
 };
 
-const protectedOrStateful = (r: DiffResource & { inputs: Record<string, unknown> }) =>
+const protectedOrStateful = (r: Plan["resources"][number]) =>
     r.protect || (r.inputs["labels"] as Record<string, string> | undefined)?.["stateful"] === "true";
 
-describe.each(["phase2", "phase3"])("%s: config edits leave data alone", (stack) => {
+describe.each(["phase2", "phase3"] as const)("%s: config edits leave data alone", (stack) => {
     const base = stackConfig(stack);
-    const before = plan(stack, base);
+    let before: Plan;
+    beforeAll(() => {
+        before = sharedPlanObject(stack);
+    });
     const edits = { ...EDITS, ...(stack === "phase3" ? PHASE3_ONLY : {}) };
 
     it("has protected database servers and volumes to guard", () => {
@@ -71,8 +65,8 @@ describe.each(["phase2", "phase3"])("%s: config edits leave data alone", (stack)
         expect(guarded).toContain("hcloud:index/volume:Volume");
     });
 
-    it.each(Object.keys(edits))("%s: nothing protected or stateful is deleted or replaced", (edit) => {
-        const after = plan(stack, { ...base, ...(edits[edit] as (c: Config) => Config)(base) });
+    it.each(Object.keys(edits))("%s: nothing protected or stateful is deleted or replaced", async (edit) => {
+        const after = await plan(stack, (edits[edit] as (c: Config) => Config)(base));
         const guarded = before.resources.filter(protectedOrStateful);
         expect(statefulChanges(guarded, after.resources)).toEqual([]);
         // A guarded resource may not vanish either (statefulChanges judges only replacement-prone types).
@@ -82,10 +76,9 @@ describe.each(["phase2", "phase3"])("%s: config edits leave data alone", (stack)
 });
 
 describe("one hostnames value for DNS, certificate and Caddy", () => {
-    it("after a hostname edit all three name the new hosts", () => {
+    it("after a hostname edit all three name the new hosts", async () => {
         const c = stackConfig("phase1");
-        const p = plan("phase1", {
-            ...c,
+        const p = await plan("phase1", {
             [`${P}:edge`]: {
                 ...(c[`${P}:edge`] as Config),
                 zone: "example.org",
@@ -99,7 +92,9 @@ describe("one hostnames value for DNS, certificate and Caddy", () => {
         const cert = p.resources.find(
             (r) => r.type === "cloudflare:index/originCaCertificate:OriginCaCertificate",
         );
-        const caddy = readFileSync(join(p.out, "app-server/opt/phase-stacks/config/caddy.json"), "utf8");
+        const caddy =
+            p.artifacts.find((a) => a.machine === "app-server" && a.target.endsWith("/config/caddy.json"))
+                ?.content ?? "";
         const routed = [...caddy.matchAll(/"host": \[\s*"([^"]+)"/g)].map((m) => m[1]);
         const expected = ["www.example.org", "backend.example.org"];
         expect([...new Set(dns)].sort()).toEqual([...expected].sort());
