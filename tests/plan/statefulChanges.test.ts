@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { STATEFUL_TYPES } from "../../core/catalog/replacement";
 import { statefulChanges, type DiffResource } from "../../tools/plan/diff";
-import { planCli, tempStackFile } from "../helpers/planCli";
+import { editedPlan } from "../helpers/editedPlan";
 import { sharedPlan } from "../helpers/sharedPlans";
 import { ROOT } from "../helpers/stackFiles";
 
@@ -17,10 +17,8 @@ const base = (
     parse(readFileSync(join(ROOT, "Pulumi.phase1.yaml"), "utf8")) as { config: Record<string, unknown> }
 ).config;
 
-function planResources(config: Record<string, unknown>): DiffResource[] {
-    const r = planCli([`--stack-file`, tempStackFile("phase1", config), "--json"]);
-    if (r.status !== 0) throw new Error(`plan exited ${r.status}: ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { resources: DiffResource[] }).resources;
+async function planResources(set: Record<string, unknown>): Promise<DiffResource[]> {
+    return (await editedPlan("phase1", set)).resources;
 }
 
 /** Edits a user makes over a stack's life, all of which change the server's user data or placement. */
@@ -77,15 +75,14 @@ describe("stateful resources across config changes", () => {
         for (const r of stateful) expect(r.protect, r.urn).toBe(true);
     });
 
-    it.each(Object.keys(EDITS))("%s: no stateful resource is deleted or replaced", (edit) => {
-        const after = planResources({ ...base, ...EDITS[edit] });
+    it.each(Object.keys(EDITS))("%s: no stateful resource is deleted or replaced", async (edit) => {
+        const after = await planResources(EDITS[edit] ?? {});
         expect(statefulChanges(before, after)).toEqual([]);
     });
 
-    it("the same check catches a replacement once ignoreChanges is gone (the guard is what protects)", () => {
-        const after = planResources({ ...base, ...EDITS["new application images and memory sizes"] }).map(
-            (r) => ({ ...r, ignoreChanges: [] }),
-        );
+    it("the same check catches a replacement once ignoreChanges is gone (the guard is what protects)", async () => {
+        const edited = await planResources(EDITS["new application images and memory sizes"] ?? {});
+        const after = edited.map((r) => ({ ...r, ignoreChanges: [] }));
         expect(statefulChanges(before, after)).toEqual([
             {
                 urn: expect.stringContaining("hcloud:index/server:Server") as string,

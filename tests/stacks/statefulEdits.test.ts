@@ -8,17 +8,15 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { statefulChanges } from "../../tools/plan/diff";
-import { runPlan, type Plan } from "../../tools/plan/run";
+import type { Plan } from "../../tools/plan/run";
+import { editedPlan as plan } from "../helpers/editedPlan";
 import { sharedPlanObject } from "../helpers/sharedPlans";
-import { ROOT, shippedStack, withValues } from "../helpers/stackFiles";
+import { ROOT } from "../helpers/stackFiles";
 
 const P = "phase-stacks";
 type Config = Record<string, unknown>;
 const stackConfig = (stack: string): Config =>
     (parse(readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Config }).config;
-
-/** The shipped stack with some keys set, planned in this worker (the SDK is loaded once per worker). */
-const plan = (stack: string, set: Config): Promise<Plan> => runPlan(withValues(shippedStack(stack), set));
 
 const servers = (c: Config) => c[`${P}:servers`] as Record<string, Record<string, unknown>>;
 const EDITS: Record<string, (c: Config) => Config> = {
