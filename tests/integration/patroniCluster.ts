@@ -74,7 +74,6 @@ export function startEtcd(dir: string, tls: ClusterTlsPaths, member: EtcdMember)
         {
             self: member,
             members: ETCD_MEMBERS,
-            clusterToken: "itest",
             dataDir: join(dir, member.name),
             tls,
             heartbeatMs: 100,

@@ -31,8 +31,6 @@ export interface EtcdMember {
 export interface EtcdSpec {
     readonly self: EtcdMember;
     readonly members: readonly EtcdMember[];
-    /** Shared by the members; a second cluster with another token cannot be joined by mistake. */
-    readonly clusterToken: string;
     readonly dataDir: string;
     readonly tls: ClusterTlsPaths;
     /** Milliseconds; etcd's advice is heartbeat near the round trip, election at least 5 heartbeats. */
@@ -63,7 +61,6 @@ export function etcdConfig(s: EtcdSpec, state: "new" | "existing"): Record<strin
         "listen-peer-urls": peerUrl(s.self),
         "initial-advertise-peer-urls": peerUrl(s.self),
         "initial-cluster": s.members.map((m) => `${m.name}=${peerUrl(m)}`).join(","),
-        "initial-cluster-token": s.clusterToken,
         "initial-cluster-state": state,
         "heartbeat-interval": s.heartbeatMs,
         "election-timeout": s.electionMs,
