@@ -15,6 +15,7 @@ import {
 import { noPrivateAddresses, recordsProxied } from "./edge/dns";
 import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "./edge/zoneSettings";
 import type { Concern, PackPolicy } from "./lib/policy";
+import { consensusPortsPrivate } from "./network/consensus";
 import { serversFirewalled } from "./network/coverage";
 import { loadBalancerNoCloudflareBypass } from "./network/loadBalancer";
 import { noPlainDockerApi, noWorldSensitivePorts } from "./network/ingress";
@@ -43,6 +44,7 @@ export const policies: readonly PackPolicy[] = [
     agentPoolHostLimits,
     noWorldSensitivePorts,
     noPlainDockerApi,
+    consensusPortsPrivate,
     webOnlyFromCloudflare,
     loadBalancerNoCloudflareBypass,
     serversFirewalled,

@@ -6,8 +6,9 @@
  *                          │       └── app host ──▶ frontend server (cx23): SvelteKit, Prometheus, Grafana, Sentinel
  *                          ▼ private network
  *   writer endpoint (internal LB: PgBouncer on the primary, Redis master)   reader endpoint (internal LB: replicas)
- *   database nodes (cx33, spread, protected volumes): primary ─streaming, slots─▶ replica(s)
- *     each: PostgreSQL, PgBouncer, Redis (+ Sentinel), role health (/primary /replica /redis-primary),
+ *   database nodes (cx33, spread, protected volumes): Patroni leader ─sync streaming, slots─▶ replica(s)
+ *     each: Patroni (PostgreSQL, REST :8008) + etcd member, PgBouncer, Redis (+ Sentinel), role health
+ *     (/redis-primary), etcd's third member on the frontend when there are two nodes (all over TLS),
  *     base backups + WAL archive + Redis snapshots to S3; Meilisearch on the primary's host
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -30,6 +31,7 @@ import { appHostUserData } from "./parts/appHosts";
 import { baseline, externalCosts } from "./parts/baseline";
 import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
 import { adminFirewall, dataTier } from "./parts/dataTier";
+import { haCluster, type HaCluster } from "./parts/haCluster";
 import { publishEdge, siteUrls } from "./parts/edge";
 import { privateNetwork } from "./parts/network";
 import type { Phase3Outputs } from "../core/contracts/outputs";
@@ -58,7 +60,17 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
     const { hostnames, sshKeyIds, secrets } = baseline(c, stack, REPLICATED_SERVICE_PASSWORDS, "backend");
     const fleetFirewall = adminFirewall(c, stack, "fleet", "backend");
 
-    // The database tier: the primary, then the replicas cloning it; any of them may become the primary.
+    // Patroni and etcd: the nodes elect their primary; the frontend is etcd's third member beside two nodes.
+    const ha = haCluster({
+        scope: `${stack}-${net.region}`,
+        organization: stack,
+        nodeIps: dbIps,
+        appHostIps: [...backendIps, frontendIp],
+        witness: { name: "frontend", ip: frontendIp },
+        config: c.replication.patroni,
+    });
+
+    // The database tier: the first node bootstraps, the others clone it; any of them may become the primary.
     dataTier(c, stack, {
         phase: "phase3",
         nodes: nodeNames.map((nodeName, i) => ({
@@ -82,6 +94,7 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
             region: net.region,
             loadBalancerType: c.loadBalancer.type,
         },
+        ha,
     });
 
     // The region's stateless fleet; Cloudflare's origin is its entry, never a backend.
@@ -91,6 +104,7 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
         image: string,
         hostIp: string,
         placement: Parameters<typeof appHostUserData>[4]["placement"],
+        etcdWitness?: HaCluster["witnessFiles"],
     ) => ({
         serverType: type,
         image,
@@ -101,6 +115,7 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
             ip: hostIp,
             placement,
             ...(sentinels.includes(hostIp) ? { sentinelOf: primaryIp } : {}),
+            ...(etcdWitness ? { etcdWitness } : {}),
         }).userData,
     });
     const health = { path: c.workload.api.healthPath ?? "/", domain: hostnames.api };
@@ -117,6 +132,7 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
             frontend.image,
             frontendIp,
             frontendPlacement(c.workload, frontendIp, backendIps[0] as string, endpoints),
+            ha.witnessFiles,
         ),
         backends: backendIps.map((b, i) =>
             appHost(

@@ -11,15 +11,20 @@ export interface RoleEndpointsArgs {
     readonly targetSelector: string;
     readonly pgbouncerPort: number;
     readonly redisPort: number;
-    readonly healthPort: number;
+    /** The role responder's port: `/redis-primary`. */
+    readonly redisHealthPort: number;
+    /** Patroni's REST API (TLS): `/primary`, `/replica?lag=`. */
+    readonly patroniRestPort: number;
+    /** A replica further behind leaves the reader. */
+    readonly readerMaxLagBytes: number;
     readonly labels: Readonly<Record<string, string>>;
 }
 
 /**
  * The data tier's writer and reader endpoints, as autobase builds them on Hetzner: one internal load balancer per
- * role over every database node, with a health check that only the node holding the role passes (`/primary`,
- * `/replica`, `/redis-primary` from the role responder). After a promotion the checks move the traffic; no
- * client or DNS record changes.
+ * role over every database node, with a health check that only the node holding the role passes: Patroni's
+ * `/primary` and `/replica?lag=` over TLS for PgBouncer, the role responder's `/redis-primary` for Redis. After a
+ * failover the checks move the traffic; no client or DNS record changes.
  */
 export class RoleEndpoints extends pulumi.ComponentResource {
     public readonly writerIp: string;
@@ -35,7 +40,12 @@ export class RoleEndpoints extends pulumi.ComponentResource {
             targetSelector: args.targetSelector,
             labels: args.labels,
         };
-        const check = (path: string) => ({ protocol: "http" as const, port: args.healthPort, path });
+        const patroni = (path: string) => ({
+            protocol: "http" as const,
+            port: args.patroniRestPort,
+            path,
+            tls: true,
+        });
         new LoadBalancer(
             `${name}-writer`,
             {
@@ -45,12 +55,12 @@ export class RoleEndpoints extends pulumi.ComponentResource {
                     {
                         listenPort: args.pgbouncerPort,
                         destinationPort: args.pgbouncerPort,
-                        health: check("/primary"),
+                        health: patroni("/primary"),
                     },
                     {
                         listenPort: args.redisPort,
                         destinationPort: args.redisPort,
-                        health: check("/redis-primary"),
+                        health: { protocol: "http", port: args.redisHealthPort, path: "/redis-primary" },
                     },
                 ],
             },
@@ -65,7 +75,7 @@ export class RoleEndpoints extends pulumi.ComponentResource {
                     {
                         listenPort: args.pgbouncerPort,
                         destinationPort: args.pgbouncerPort,
-                        health: check("/replica"),
+                        health: patroni(`/replica?lag=${args.readerMaxLagBytes}`),
                     },
                 ],
             },

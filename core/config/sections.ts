@@ -8,6 +8,7 @@ import { REPLICATION_USER } from "../render/data/dataLayout";
 import { SERVICE_NAMES, ServiceSpec } from "../workload/services";
 import { calendarProblem } from "./calendar";
 import { cidrProblem, isWorldWide, parseCidr } from "./net";
+import { replicationIssues, Patroni } from "./patroni";
 import { sshPublicKeyProblem } from "./sshKey";
 
 /** A zod refinement from a `...Problem(value)` function: the message says why, never what. */
@@ -91,12 +92,15 @@ export const LoadBalancerConfig = z
 export const Replication = z
     .object({
         replicas: z.number().int().min(1).max(3).default(1),
-        /** Commits wait for one replica: no committed row is lost on failover, at the price of write latency. */
-        synchronous: z.boolean().default(false),
+        /** Commits wait for one replica and only it may be promoted: no committed row is lost on failover. */
+        synchronous: z.boolean().default(true),
         /** Caps the WAL a dead replica's slot may pin (max_slot_wal_keep_size). */
         maxSlotWalKeepSizeGb: z.number().int().min(1).max(1000).default(20),
+        /** Automatic failover of the database nodes (core/config/patroni.ts). */
+        patroni: Patroni.default(Patroni.parse({})),
     })
-    .strict();
+    .strict()
+    .superRefine((r, ctx) => replicationIssues(r).forEach((i) => ctx.addIssue({ code: "custom", ...i })));
 
 export const Admin = z
     .object({

@@ -5,6 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_UNITS, renderSentinelFiles } from "../../core/render/data/dataNode";
 import { renderServiceHost } from "../../core/render/machines/serviceHost";
+import type { RenderedFile } from "../../core/render/base/artifact";
+import { ETCD_UNIT } from "../../core/render/data/etcd";
 import type { HostPlacement } from "../../core/topology/placement";
 import type { CloudStackConfig } from "../../core/config/schema";
 import type { REPLICATED_SERVICE_PASSWORDS, StackSecrets } from "./credentials";
@@ -19,6 +21,8 @@ export interface AppHostSpec {
     readonly placement: HostPlacement;
     /** Runs one of the three Redis Sentinels, watching this primary. */
     readonly sentinelOf?: string;
+    /** Runs the data tier's third etcd member (beside two database nodes): its files. */
+    readonly etcdWitness?: pulumi.Output<RenderedFile[]>;
 }
 
 /** A stateless app host's cloud-config, secret because it carries the stack's credentials. */
@@ -32,38 +36,52 @@ export function appHostUserData(
     const memory = hostMemory(c, h.name, h.serverType, h.placement.local, []);
     const redisPort = c.workload.redis.port;
     const userData = pulumi.secret(
-        secrets.apply(
-            (s) =>
-                renderServiceHost({
-                    stack,
-                    phase: c.phase,
-                    workload: c.workload,
-                    reservationsMb: memory.reservationsMb,
-                    placement: h.placement,
-                    hostnames,
-                    postgres: { database: c.postgres.database, user: c.postgres.user },
-                    secrets: s,
-                    ...(h.sentinelOf
-                        ? {
-                              extra: {
-                                  files: renderSentinelFiles({
-                                      privateIp: h.ip,
-                                      primaryIp: h.sentinelOf,
-                                      redisPort,
-                                      quorum: SENTINEL_QUORUM,
-                                      password: s.redisPassword,
-                                  }),
-                                  packages: ["redis-sentinel"],
-                                  runcmd: [
-                                      ["systemctl", "disable", "--now", "redis-sentinel.service"],
-                                      ["systemctl", "daemon-reload"],
-                                      ["systemctl", "enable", "--now", DATA_UNITS.sentinel],
-                                  ],
-                              },
-                          }
-                        : {}),
-                }).cloudConfig,
-        ),
+        pulumi.all([secrets, h.etcdWitness ?? []]).apply(([s, witness]) => {
+            const sentinel = h.sentinelOf
+                ? renderSentinelFiles({
+                      privateIp: h.ip,
+                      primaryIp: h.sentinelOf,
+                      redisPort,
+                      quorum: SENTINEL_QUORUM,
+                      password: s.redisPassword,
+                  })
+                : [];
+            // The packages' own units would run default configs on the same ports.
+            const packaged = [
+                ...(h.sentinelOf ? ["redis-sentinel.service"] : []),
+                ...(witness.length > 0 ? ["etcd.service"] : []),
+            ];
+            const units = [
+                ...(h.sentinelOf ? [DATA_UNITS.sentinel] : []),
+                ...(witness.length > 0 ? [ETCD_UNIT] : []),
+            ];
+            return renderServiceHost({
+                stack,
+                phase: c.phase,
+                workload: c.workload,
+                reservationsMb: memory.reservationsMb,
+                placement: h.placement,
+                hostnames,
+                postgres: { database: c.postgres.database, user: c.postgres.user },
+                secrets: s,
+                ...(units.length > 0
+                    ? {
+                          extra: {
+                              files: [...sentinel, ...witness],
+                              packages: [
+                                  ...(h.sentinelOf ? ["redis-sentinel"] : []),
+                                  ...(witness.length > 0 ? ["etcd-server", "etcd-client"] : []),
+                              ],
+                              runcmd: [
+                                  ["systemctl", "disable", "--now", ...packaged],
+                                  ["systemctl", "daemon-reload"],
+                                  ["systemctl", "enable", "--now", ...units],
+                              ],
+                          },
+                      }
+                    : {}),
+            }).cloudConfig;
+        }),
     );
     return { userData, memory };
 }

@@ -12,6 +12,8 @@ import { hetznerLabels, roleSelector } from "../../core/contracts/labels";
 import { sshFromAdmins } from "../../core/topology/firewallRules";
 import { PGBOUNCER_PORT } from "../../core/render/data/pgbouncer";
 import { ROLE_HEALTH_PORT } from "../../core/render/data/roleHealth";
+import { PATRONI_REST_PORT } from "../../core/render/data/patroni";
+import type { HaCluster } from "./haCluster";
 import { renderDatabaseHost } from "../../core/render/machines/databaseHost";
 import type { HostMemoryPlan } from "../../core/workload/memoryPlan";
 import type { HostPlacement } from "../../core/topology/placement";
@@ -55,6 +57,8 @@ export interface DataTierArgs {
         readonly region: string;
         readonly loadBalancerType: string;
     };
+    /** Patroni and etcd on the nodes: automatic failover (phase 3); without it each node runs PostgreSQL alone. */
+    readonly ha?: HaCluster;
 }
 
 /** The firewall of hosts without a public service: SSH from the admins, nothing else. */
@@ -104,35 +108,45 @@ export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: Dat
                 volumeGb: c.postgres.volumeGb,
                 labels: hetznerLabels(stack, "database", true, region),
                 userData: (volumeDevice) =>
-                    pulumi.all([volumeDevice, a.secrets]).apply(
-                        ([device, s]) =>
-                            renderDatabaseHost({
-                                stack,
-                                workload: c.workload,
-                                nodeName: n.nodeName,
-                                privateIp: n.ip,
-                                subnetCidr: c.network.subnet,
-                                ...(i > 0 ? { primaryIp: primary.ip } : {}),
-                                replicaNames: replicas.map((r) => r.nodeName),
-                                synchronous: replicas.length > 0 && replication.synchronous,
-                                maxSlotWalKeepSizeGb: replication.maxSlotWalKeepSizeGb,
-                                postgres: {
-                                    database: c.postgres.database,
-                                    user: c.postgres.user,
-                                    volumeDevice: device,
-                                    mountPoint: "/mnt/postgres",
-                                },
-                                backup: { ...c.backup, every: backupEvery(a.phase) },
-                                ...(n.sentinel ? { sentinelQuorum: SENTINEL_QUORUM } : {}),
-                                secrets: s,
-                                host: {
-                                    phase: c.phase,
-                                    reservationsMb: (memory[i] as HostMemoryPlan).reservationsMb,
-                                    placement: n.placement,
-                                    hostnames: a.hostnames,
-                                },
-                            }).cloudConfig,
-                    ),
+                    pulumi
+                        .all([
+                            volumeDevice,
+                            a.secrets,
+                            a.ha?.node(
+                                i,
+                                a.secrets.apply((s) => s.replicationPassword),
+                            ),
+                        ])
+                        .apply(
+                            ([device, s, ha]) =>
+                                renderDatabaseHost({
+                                    stack,
+                                    workload: c.workload,
+                                    nodeName: n.nodeName,
+                                    privateIp: n.ip,
+                                    subnetCidr: c.network.subnet,
+                                    ...(i > 0 ? { primaryIp: primary.ip } : {}),
+                                    replicaNames: replicas.map((r) => r.nodeName),
+                                    synchronous: replicas.length > 0 && replication.synchronous,
+                                    maxSlotWalKeepSizeGb: replication.maxSlotWalKeepSizeGb,
+                                    postgres: {
+                                        database: c.postgres.database,
+                                        user: c.postgres.user,
+                                        volumeDevice: device,
+                                        mountPoint: "/mnt/postgres",
+                                    },
+                                    backup: { ...c.backup, every: backupEvery(a.phase) },
+                                    ...(n.sentinel ? { sentinelQuorum: SENTINEL_QUORUM } : {}),
+                                    secrets: s,
+                                    ...(ha ? { ha } : {}),
+                                    host: {
+                                        phase: c.phase,
+                                        reservationsMb: (memory[i] as HostMemoryPlan).reservationsMb,
+                                        placement: n.placement,
+                                        hostnames: a.hostnames,
+                                    },
+                                }).cloudConfig,
+                        ),
             },
             a.network.afterSubnet,
         );
@@ -149,7 +163,9 @@ export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: Dat
                 targetSelector: roleSelector(stack, "database", a.endpoints.region),
                 pgbouncerPort: PGBOUNCER_PORT,
                 redisPort: c.workload.redis.port,
-                healthPort: ROLE_HEALTH_PORT,
+                redisHealthPort: ROLE_HEALTH_PORT,
+                patroniRestPort: PATRONI_REST_PORT,
+                readerMaxLagBytes: replication.patroni.readerMaxLagMb * 1024 * 1024,
                 labels: hetznerLabels(stack, "lb", false, a.endpoints.region),
             },
             a.network.afterSubnet,

@@ -3,6 +3,7 @@
  * behind per-role internal load balancers, three Sentinels on three hosts; within the seed's budget, free of
  * mandatory policy violations, with the database tier untouched by config edits. Both load balancer kinds.
  */
+import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { statefulChanges } from "../../tools/plan/diff";
 import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
@@ -81,17 +82,18 @@ describe("phase3 plan", () => {
             });
         }
         const check = (name: string) =>
-            named(plan, name).inputs["healthCheck"] as { port: number; http: { path: string } };
+            named(plan, name).inputs["healthCheck"] as { port: number; http: { path: string; tls: boolean } };
+        // PgBouncer follows Patroni's roles (its REST API over TLS); Redis follows the role responder.
         expect(
             [
                 check("db-writer-service-6432"),
                 check("db-writer-service-6379"),
                 check("db-reader-service-6432"),
-            ].map((c) => [c.port, c.http.path]),
+            ].map((c) => [c.port, c.http.path, c.http.tls]),
         ).toEqual([
-            [8008, "/primary"],
-            [8008, "/redis-primary"],
-            [8008, "/replica"],
+            [8008, "/primary", true],
+            [8009, "/redis-primary", false],
+            [8008, `/replica?lag=${16 * 1024 * 1024}`, true],
         ]);
         // The backends reach Postgres (PgBouncer) and Redis through the writer endpoint, so a promotion needs no change on them.
         expect(file("eu-central-backend-1-server", "/opt/phase-stacks/compose.yaml")).not.toMatch(
@@ -99,22 +101,37 @@ describe("phase3 plan", () => {
         );
     });
 
-    it("streams to the replica over a slot with capped WAL, scram, from the private subnet only", () => {
-        const primaryConf = file("db-primary-host-server", "/etc/phase-stacks/postgresql.conf");
-        expect(primaryConf).toContain("max_slot_wal_keep_size = '20GB'");
-        expect(primaryConf).toContain("password_encryption = 'scram-sha-256'");
-        expect(file("db-replica1-host-server", "/etc/phase-stacks/postgresql.conf")).toContain(
-            "cluster_name = 'replica1'",
+    it("runs Patroni on every node: synchronous, slots with capped WAL, pg_rewind, pg_hba narrowed to its hosts", () => {
+        const yml = (m: string) =>
+            parse(file(m, "/etc/phase-stacks/secrets/patroni.yml")) as {
+                name: string;
+                etcd3: { hosts: string[] };
+                bootstrap: {
+                    dcs: Record<string, unknown> & { postgresql: { parameters: Record<string, unknown> } };
+                };
+                postgresql: { pg_hba: string[] };
+                watchdog: { mode: string };
+            };
+        const [first, second] = [yml("db-primary-host-server"), yml("db-replica1-host-server")];
+        expect([first.name, second.name]).toEqual(["pg1", "pg2"]);
+        expect(first.etcd3.hosts).toEqual(["10.0.1.100:2379", "10.0.1.101:2379", "10.0.1.20:2379"]);
+        expect(first.bootstrap.dcs).toMatchObject({
+            synchronous_mode: true,
+            synchronous_mode_strict: false,
+            failsafe_mode: true,
+            postgresql: { use_pg_rewind: true, use_slots: true },
+        });
+        expect(first.bootstrap.dcs.postgresql.parameters["max_slot_wal_keep_size"]).toBe("20GB");
+        expect(first.watchdog.mode).toBe("automatic");
+        // Replication from the database nodes only, the application from its hosts only: no subnet-wide line.
+        expect(second.postgresql.pg_hba).toContain("host replication replicator 10.0.1.100/32 scram-sha-256");
+        expect(second.postgresql.pg_hba).toContain("host app app 10.0.1.30/32 scram-sha-256");
+        expect(second.postgresql.pg_hba.join("\n")).not.toContain("10.0.1.0/24");
+        // The frontend is etcd's third member; the manual promote script is gone.
+        expect(file("eu-central-frontend-server", "/etc/phase-stacks/etcd-new.yml")).toContain(
+            "initial-cluster: pg1=https://10.0.1.100:2380,pg2=https://10.0.1.101:2380,frontend=https://10.0.1.20:2380",
         );
-        expect(file("db-primary-host-server", "/opt/phase-stacks/bin/postgres-primary-init.sh")).toContain(
-            "ARRAY['replica1']",
-        );
-        const clone = file("db-replica1-host-server", "/opt/phase-stacks/bin/postgres-prepare.sh");
-        expect(clone).toContain("primary_host_default='10.0.1.100'");
-        expect(clone).toMatch(/pg_basebackup .*-S 'replica1' -R/s);
-        expect(file("db-replica1-host-server", "/etc/phase-stacks/pg_hba.conf")).toMatch(
-            /host +replication +replicator +10\.0\.1\.0\/24 +scram-sha-256/,
-        );
+        expect(plan.artifacts.some((a) => a.target.endsWith("postgres-promote.sh"))).toBe(false);
     });
 
     it("runs three Sentinels on three different hosts, all watching the primary", () => {

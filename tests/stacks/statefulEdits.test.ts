@@ -44,6 +44,13 @@ const PHASE3_ONLY: Record<string, (c: Config) => Config> = {
     "one more replica": (c) => ({
         [`${P}:replication`]: { ...(c[`${P}:replication`] as Config | undefined), replicas: 2 },
     }),
+    // Patroni's settings are in every node's user data, which stateful servers ignore (use patronictl edit-config).
+    "Patroni timings and strict synchronous mode": (c) => ({
+        [`${P}:replication`]: {
+            ...(c[`${P}:replication`] as Config | undefined),
+            patroni: { ttlSeconds: 45, loopWaitSeconds: 15, synchronousStrict: true, readerMaxLagMb: 64 },
+        },
+    }),
 };
 
 const protectedOrStateful = (r: Plan["resources"][number]) =>

@@ -13,7 +13,6 @@ export const DATA_PATHS = {
     pgbouncerIni: `${CONFIG_DIR}/pgbouncer.ini`,
     prepare: `${SCRIPTS_DIR}/postgres-prepare.sh`,
     primaryInit: `${SCRIPTS_DIR}/postgres-primary-init.sh`,
-    promote: `${SCRIPTS_DIR}/postgres-promote.sh`,
     createCluster: "/etc/postgresql-common/createcluster.conf",
 } as const;
 

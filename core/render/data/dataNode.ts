@@ -12,13 +12,7 @@ import type { BackupTarget } from "./backup";
 import { renderBackupEnv } from "./backup";
 import { renderVolumeMount } from "./dataVolume";
 import { SECRET_PATHS } from "../base/paths";
-import {
-    renderPgPass,
-    renderPrimaryInit,
-    renderPrimaryPrepare,
-    renderPromote,
-    renderReplicaClone,
-} from "./pgBootstrap";
+import { renderPgPass, renderPrimaryInit, renderPrimaryPrepare, renderReplicaClone } from "./pgBootstrap";
 import { renderPgbouncerConfig, renderPgbouncerUserlist } from "./pgbouncer";
 import { renderPgHba } from "./pgHba";
 import { renderPostgresConf } from "./postgresConf";
@@ -26,6 +20,8 @@ import { renderRoleHealth } from "./roleHealth";
 import { secretFile } from "../app/secrets";
 import { renderRedisNodeConf } from "./sentinel";
 import { PITR_PATHS, PITR_UNITS, renderPitr } from "./walArchive";
+import { HA_PACKAGES, HA_UNITS, renderHaPostgres, type HaPostgresSpec as HaSpec } from "./haPostgres";
+import { PATRONI_UNIT } from "./patroniNode";
 
 import {
     DATA_PACKAGES,
@@ -71,6 +67,18 @@ export interface DataNodeSpec {
     /** Sentinel quorum; undefined runs no Sentinel on this node. */
     readonly sentinelQuorum?: number;
     readonly secrets: DataNodeSecrets;
+    /** Patroni and etcd run PostgreSQL (a replicated tier); without it the node runs one standalone server. */
+    readonly ha?: { readonly memberName: string } & Omit<
+        HaSpec,
+        | "self"
+        | "pgPort"
+        | "database"
+        | "appUser"
+        | "mountPoint"
+        | "synchronous"
+        | "maxSlotWalKeepSizeGb"
+        | "memoryMb"
+    >;
 }
 
 export function renderDataNode(spec: DataNodeSpec): {
@@ -103,13 +111,135 @@ export function renderDataNode(spec: DataNodeSpec): {
             kind: "text",
             permissions: "0644",
         },
+        ...(spec.ha
+            ? renderHaPostgres({
+                  ...spec.ha,
+                  self: { name: spec.ha.memberName, ip: spec.privateIp },
+                  pgPort,
+                  database: spec.postgres.database,
+                  appUser: spec.postgres.user,
+                  mountPoint: spec.postgres.mountPoint,
+                  synchronous: spec.synchronous,
+                  maxSlotWalKeepSizeGb: spec.maxSlotWalKeepSizeGb,
+                  memoryMb: workload.postgres.memoryMb,
+              })
+            : standalonePostgres(spec, paths, cred)),
+        {
+            path: DATA_PATHS.pgbouncerIni,
+            content: renderPgbouncerConfig({
+                listenAddresses: ["127.0.0.1", spec.privateIp],
+                database: spec.postgres.database,
+                pgPort,
+                authFile: `/run/credentials/${DATA_UNITS.pgbouncer}/userlist`,
+                maxClientConn: 1000,
+                poolSize: 20,
+                unixSocketDir: PG_SOCKET_DIR,
+            }),
+            kind: "text",
+            permissions: "0644",
+        },
+        secretFile(SECRET_PATHS.postgresPassword, s.postgresPassword, "text"),
+        secretFile(DATA_SECRETS.replicationPassword, s.replicationPassword, "text"),
+        secretFile(DATA_SECRETS.pgpass, renderPgPass(REPLICATION_USER, s.replicationPassword), "text"),
+        secretFile(
+            DATA_SECRETS.pgbouncerUserlist,
+            renderPgbouncerUserlist(spec.postgres.user, s.postgresPassword),
+            "text",
+        ),
+        secretFile(DATA_SECRETS.redisPassword, s.redisPassword, "text"),
+        secretFile(
+            DATA_SECRETS.redisConf,
+            renderRedisNodeConf({
+                bind: ["127.0.0.1", spec.privateIp],
+                port: redisPort,
+                announceIp: spec.privateIp,
+                dir: redisState,
+                maxmemoryMb: workload.redis.memoryMb,
+                password: s.redisPassword,
+                ...(spec.primaryIp ? { replicaOf: { host: spec.primaryIp, port: redisPort } } : {}),
+            }),
+            "redis-conf",
+        ),
+        secretFile(
+            SECRET_PATHS.backupEnv,
+            renderBackupEnv({
+                stack: spec.stack,
+                ...spec.backup,
+                postgres: spec.postgres,
+                credentials: { accessKeyId: s.backupAccessKeyId, secretAccessKey: s.backupSecretAccessKey },
+            }),
+            "env",
+        ),
+        renderVolumeMount(spec.postgres.volumeDevice, spec.postgres.mountPoint),
+        ...(spec.ha ? [] : [postgresUnit(spec.nodeName, spec.postgres.mountPoint, pgData)]),
+        pgbouncerUnit(spec.ha ? PATRONI_UNIT : DATA_UNITS.postgres),
+        redisUnit(isPrimary, redisState),
+        ...(spec.sentinelQuorum !== undefined
+            ? renderSentinelFiles({
+                  privateIp: spec.privateIp,
+                  primaryIp: spec.primaryIp ?? spec.privateIp,
+                  redisPort,
+                  quorum: spec.sentinelQuorum,
+                  password: s.redisPassword,
+              })
+            : []),
+        ...renderRoleHealth(
+            {
+                pgBin: PG_BIN,
+                pgSocketDir: PG_SOCKET_DIR,
+                pgPort,
+                redisPort,
+                redisPasswordFile: DATA_SECRETS.redisPassword,
+            },
+            spec.privateIp,
+        ),
+        ...renderPitr(pitr),
+    ];
+    const units = [
+        ...(spec.ha ? HA_UNITS : [DATA_UNITS.postgres]),
+        DATA_UNITS.pgbouncer,
+        DATA_UNITS.redis,
+        ...(spec.sentinelQuorum !== undefined ? [DATA_UNITS.sentinel] : []),
+        "phase-stacks-role-health.socket",
+        PITR_UNITS.timer,
+    ];
+    return {
+        files,
+        packages: [...DATA_PACKAGES, ...(spec.ha ? HA_PACKAGES : [])],
+        runcmd: [
+            // The packages' own units would compete for the same ports with default configs.
+            [
+                "systemctl",
+                "disable",
+                "--now",
+                "redis-server.service",
+                "pgbouncer.service",
+                ...(spec.ha ? ["etcd.service", "patroni.service"] : []),
+            ],
+            // Patroni's watchdog: the udev rule gives postgres the device softdog creates.
+            ...(spec.ha ? [["modprobe", "softdog"]] : []),
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "enable", "--now", "--no-block", ...units],
+        ],
+    };
+}
+
+/** One PostgreSQL server with no failover manager: phase 2's data server. */
+function standalonePostgres(
+    spec: DataNodeSpec,
+    paths: { pgData: string; pgBin: string; socketDir: string; port: number },
+    cred: (name: string) => string,
+): RenderedFile[] {
+    const isPrimary = spec.primaryIp === undefined;
+    const pgPort = paths.port;
+    return [
         {
             path: DATA_PATHS.postgresConf,
             content: renderPostgresConf({
                 nodeName: spec.nodeName,
                 listenAddresses: ["127.0.0.1", spec.privateIp],
                 port: pgPort,
-                memoryMb: workload.postgres.memoryMb,
+                memoryMb: spec.workload.postgres.memoryMb,
                 maxConnections: 200,
                 hbaFile: DATA_PATHS.pgHba,
                 replicaNames: spec.replicaNames,
@@ -163,94 +293,5 @@ export function renderDataNode(spec: DataNodeSpec): {
             kind: "shell",
             permissions: "0755",
         },
-        { path: DATA_PATHS.promote, content: renderPromote(paths), kind: "shell", permissions: "0755" },
-        {
-            path: DATA_PATHS.pgbouncerIni,
-            content: renderPgbouncerConfig({
-                listenAddresses: ["127.0.0.1", spec.privateIp],
-                database: spec.postgres.database,
-                pgPort,
-                authFile: `/run/credentials/${DATA_UNITS.pgbouncer}/userlist`,
-                maxClientConn: 1000,
-                poolSize: 20,
-                unixSocketDir: PG_SOCKET_DIR,
-            }),
-            kind: "text",
-            permissions: "0644",
-        },
-        secretFile(SECRET_PATHS.postgresPassword, s.postgresPassword, "text"),
-        secretFile(DATA_SECRETS.replicationPassword, s.replicationPassword, "text"),
-        secretFile(DATA_SECRETS.pgpass, renderPgPass(REPLICATION_USER, s.replicationPassword), "text"),
-        secretFile(
-            DATA_SECRETS.pgbouncerUserlist,
-            renderPgbouncerUserlist(spec.postgres.user, s.postgresPassword),
-            "text",
-        ),
-        secretFile(DATA_SECRETS.redisPassword, s.redisPassword, "text"),
-        secretFile(
-            DATA_SECRETS.redisConf,
-            renderRedisNodeConf({
-                bind: ["127.0.0.1", spec.privateIp],
-                port: redisPort,
-                announceIp: spec.privateIp,
-                dir: redisState,
-                maxmemoryMb: workload.redis.memoryMb,
-                password: s.redisPassword,
-                ...(spec.primaryIp ? { replicaOf: { host: spec.primaryIp, port: redisPort } } : {}),
-            }),
-            "redis-conf",
-        ),
-        secretFile(
-            SECRET_PATHS.backupEnv,
-            renderBackupEnv({
-                stack: spec.stack,
-                ...spec.backup,
-                postgres: spec.postgres,
-                credentials: { accessKeyId: s.backupAccessKeyId, secretAccessKey: s.backupSecretAccessKey },
-            }),
-            "env",
-        ),
-        renderVolumeMount(spec.postgres.volumeDevice, spec.postgres.mountPoint),
-        postgresUnit(spec.nodeName, spec.postgres.mountPoint, pgData),
-        pgbouncerUnit(),
-        redisUnit(isPrimary, redisState),
-        ...(spec.sentinelQuorum !== undefined
-            ? renderSentinelFiles({
-                  privateIp: spec.privateIp,
-                  primaryIp: spec.primaryIp ?? spec.privateIp,
-                  redisPort,
-                  quorum: spec.sentinelQuorum,
-                  password: s.redisPassword,
-              })
-            : []),
-        ...renderRoleHealth(
-            {
-                pgBin: PG_BIN,
-                pgSocketDir: PG_SOCKET_DIR,
-                pgPort,
-                redisPort,
-                redisPasswordFile: DATA_SECRETS.redisPassword,
-            },
-            spec.privateIp,
-        ),
-        ...renderPitr(pitr),
     ];
-    const units = [
-        DATA_UNITS.postgres,
-        DATA_UNITS.pgbouncer,
-        DATA_UNITS.redis,
-        ...(spec.sentinelQuorum !== undefined ? [DATA_UNITS.sentinel] : []),
-        "phase-stacks-role-health.socket",
-        PITR_UNITS.timer,
-    ];
-    return {
-        files,
-        packages: DATA_PACKAGES,
-        runcmd: [
-            // The packages' own units would compete for the same ports with default configs.
-            ["systemctl", "disable", "--now", "redis-server.service", "pgbouncer.service"],
-            ["systemctl", "daemon-reload"],
-            ["systemctl", "enable", "--now", "--no-block", ...units],
-        ],
-    };
 }

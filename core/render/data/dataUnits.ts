@@ -100,9 +100,10 @@ export function postgresUnit(nodeName: string, mountPoint: string, pgData: strin
     });
 }
 
-export function pgbouncerUnit(): RenderedFile {
+/** `after`: the unit that runs PostgreSQL (the standalone server's, or Patroni's). */
+export function pgbouncerUnit(after: string): RenderedFile {
     return unitFile(DATA_UNITS.pgbouncer, {
-        Unit: { Description: "phase-stacks PgBouncer", After: DATA_UNITS.postgres },
+        Unit: { Description: "phase-stacks PgBouncer", After: after },
         Service: {
             User: "postgres",
             LoadCredential: `userlist:${DATA_SECRETS.pgbouncerUserlist}`,

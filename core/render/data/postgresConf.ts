@@ -40,12 +40,23 @@ export function assertNodeName(name: string): string {
     return name;
 }
 
+/** Memory settings from the RAM Postgres may plan for; Patroni's nodes get the same ones (patroni.ts). */
+export function memorySettings(memoryMb: number, maxConnections: number): [string, string][] {
+    if (memoryMb < 256) throw new Error(`postgres memoryMb ${memoryMb} is below 256`);
+    return [
+        // A quarter of RAM for shared buffers, three quarters as the planner's cache estimate (the usual start).
+        ["shared_buffers", `${Math.floor(memoryMb / 4)}MB`],
+        ["effective_cache_size", `${Math.floor((memoryMb * 3) / 4)}MB`],
+        ["work_mem", `${Math.max(4, Math.floor(memoryMb / maxConnections / 4))}MB`],
+        ["maintenance_work_mem", `${Math.max(64, Math.floor(memoryMb / 16))}MB`],
+    ];
+}
+
 export function renderPostgresConf(spec: PostgresConfSpec): string {
     assertNodeName(spec.nodeName);
     spec.replicaNames.forEach(assertNodeName);
     const unknown = spec.synchronousStandbys.filter((s) => !spec.replicaNames.includes(s));
     if (unknown.length > 0) throw new Error(`synchronous standbys ${unknown.join(", ")} are not replicas`);
-    if (spec.memoryMb < 256) throw new Error(`postgres memoryMb ${spec.memoryMb} is below 256`);
     const settings: [string, string | number][] = [
         ["cluster_name", pgQuote(spec.nodeName)],
         ["listen_addresses", pgQuote(spec.listenAddresses.join(","))],
@@ -54,11 +65,10 @@ export function renderPostgresConf(spec: PostgresConfSpec): string {
         ["hba_file", pgQuote(spec.hbaFile)],
         ["max_connections", spec.maxConnections],
         ["password_encryption", pgQuote("scram-sha-256")],
-        // A quarter of RAM for shared buffers, three quarters as the planner's cache estimate (the usual start).
-        ["shared_buffers", pgQuote(`${Math.floor(spec.memoryMb / 4)}MB`)],
-        ["effective_cache_size", pgQuote(`${Math.floor((spec.memoryMb * 3) / 4)}MB`)],
-        ["work_mem", pgQuote(`${Math.max(4, Math.floor(spec.memoryMb / spec.maxConnections / 4))}MB`)],
-        ["maintenance_work_mem", pgQuote(`${Math.max(64, Math.floor(spec.memoryMb / 16))}MB`)],
+        ...memorySettings(spec.memoryMb, spec.maxConnections).map(([k, v]): [string, string] => [
+            k,
+            pgQuote(v),
+        ]),
         ["wal_level", "replica"],
         // Fixed headroom, not the replica count: a standby or a restore needs at least the value its source ran with.
         ["max_wal_senders", Math.max(10, spec.replicaNames.length + 4)],

@@ -10,7 +10,8 @@ import { envSetting } from "../base/shell";
 import { bashScript } from "../base/shell";
 import { unitFile } from "../base/systemd";
 
-export const ROLE_HEALTH_PORT = 8008;
+// 8008 is Patroni's REST API on the same nodes.
+export const ROLE_HEALTH_PORT = 8009;
 export const ROLE_HEALTH_SCRIPT = `${SCRIPTS_DIR}/role-health.sh`;
 export const ROLE_HEALTH_UNITS = {
     socket: "phase-stacks-role-health.socket",

@@ -1,6 +1,7 @@
 /** Every policy table, so the pack test can check that no policy goes untested. */
 import type { PolicyTable } from "../table";
 import { CAPS_TABLES } from "./caps";
+import { CONSENSUS_TABLES } from "./consensus";
 import { DATA_TABLES } from "./data";
 import { DOCKER_TABLES } from "./docker";
 import { EDGE_TABLES } from "./edge";
@@ -15,6 +16,7 @@ export const ALL_TABLES: readonly PolicyTable[] = [
     ...POD_TABLES,
     ...CAPS_TABLES,
     ...NETWORK_TABLES,
+    ...CONSENSUS_TABLES,
     ...DATA_TABLES,
     ...EDGE_TABLES,
     ...SECRETS_TABLES,

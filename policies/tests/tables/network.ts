@@ -7,8 +7,8 @@ import { loadBalancerNoCloudflareBypass } from "../../network/loadBalancer";
 import { webOnlyFromCloudflare } from "../../network/origin";
 import { nth, propsOf, res, type Change, type PolicyTable } from "../table";
 
-const ADMIN = ["203.0.113.0/24", "2001:db8:10::/48"];
-const WORLD = ["0.0.0.0/0", "::/0"];
+export const ADMIN = ["203.0.113.0/24", "2001:db8:10::/48"];
+export const WORLD = ["0.0.0.0/0", "::/0"];
 
 /** The phase-1 firewall: SSH from admin CIDRs, 80/443 from Cloudflare, ping from anywhere, nothing else inbound. */
 export function phase1Firewall() {
@@ -29,12 +29,12 @@ export function phase1Firewall() {
     });
 }
 
-const rule =
+export const rule =
     (r: Record<string, unknown>): Change =>
     (p) => {
         (p["rules"] as unknown[]).push({ direction: "in", ...r });
     };
-const tcp = (port: string | undefined, sourceIps: string[]): Change =>
+export const tcp = (port: string | undefined, sourceIps: string[]): Change =>
     rule({ protocol: "tcp", ...(port === undefined ? {} : { port }), sourceIps });
 
 /** Phase 3's public entry: an HTTPS service on the load balancer, proxied records, origin pulls enforced. */
