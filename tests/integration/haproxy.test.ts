@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHaproxyConfig } from "../../core/render/app/haproxy";
 import { cleanup, runOk, sleep, start, tempDir, waitFor, writeOwned } from "./support";
 
-const LB_PORT = 55410;
-const BACKEND_PORTS = [55411, 55412];
+const LB_PORT = 25410;
+const BACKEND_PORTS = [25411, 25412];
 const INTERVAL_MS = 500;
 const FALL = 2;
 

@@ -15,8 +15,8 @@ import { appSql, ETCD_MEMBERS, killNode, makeTls, rest, startEtcd, writeLoop } f
 import { archiveEnv, NODES, patroniSpec, TIMINGS } from "./patroniNodes";
 import { asPostgres, cleanup, run, sleep, start, stop, tempDir, waitFor, writeOwned } from "./support";
 
-const WRITER = 55501;
-const READER = 55502;
+const WRITER = 25501;
+const READER = 25502;
 type Node = (typeof NODES)[number] & {
     dir: string;
     spec: PatroniNodeSpec;
@@ -293,7 +293,11 @@ describe("Patroni and etcd from the rendered files", () => {
             },
         });
         expect(heldThroughTtl).toBe(true);
-        expect(demoted).toBeLessThanOrEqual(TIMINGS.ttlSeconds * 1000);
+        // With no etcd quorum no other node can take the leader key, so what bounds the old leader is one failed
+        // cycle: a DCS attempt (retry_timeout), the failsafe call its silent peer never answers, and the loop
+        // wait, on top of the TTL it may hold the key for. Measured 2.2-9.4 s with ttl 8 on two shared cores.
+        const { ttlSeconds, retryTimeoutSeconds, loopWaitSeconds } = TIMINGS;
+        expect(demoted).toBeLessThanOrEqual((ttlSeconds + retryTimeoutSeconds + loopWaitSeconds) * 1000);
         expect(Math.max(...probes)).toBeLessThanOrEqual(1);
     });
 });

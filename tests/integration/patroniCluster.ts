@@ -1,6 +1,6 @@
 /**
  * A Patroni cluster on loopback for the real-server tests, from the rendered files: three etcd members and two
- * Patroni nodes on 127.0.0.1 with their own ports (55500-55549), TLS from a CA openssl makes here, and HAProxy
+ * Patroni nodes on 127.0.0.1 with their own ports (25500-25549), TLS from a CA openssl makes here, and HAProxy
  * with the rendered role checks in front. Every process goes through support.ts, so cleanup() stops it.
  */
 import { spawn } from "node:child_process";
@@ -65,8 +65,8 @@ export function makeTls(dir: string): ClusterTlsPaths {
 export const ETCD_MEMBERS: readonly EtcdMember[] = [1, 2, 3].map((i) => ({
     name: `etcd${i}`,
     address: "127.0.0.1",
-    clientPort: 55530 + i,
-    peerPort: 55540 + i,
+    clientPort: 25530 + i,
+    peerPort: 25540 + i,
 }));
 
 export function startEtcd(dir: string, tls: ClusterTlsPaths, member: EtcdMember): ReturnType<typeof start> {

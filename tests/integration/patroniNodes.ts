@@ -1,5 +1,5 @@
 /**
- * The loopback Patroni nodes of tests/integration/patroni.test.ts: their ports (55500-55549), their patroni.yml
+ * The loopback Patroni nodes of tests/integration/patroni.test.ts: their ports (25500-25549), their patroni.yml
  * specs, and the WAL archive they use (the rendered archive scripts on an rclone remote that is a local directory).
  */
 import { join } from "node:path";
@@ -13,8 +13,8 @@ import { PG_BIN, script, writeOwned } from "./support";
 /** Short enough for a quick suite, with loop_wait + 2 x retry_timeout <= ttl as Patroni needs. */
 export const TIMINGS = { ttlSeconds: 8, loopWaitSeconds: 1, retryTimeoutSeconds: 3 };
 export const NODES = [
-    { name: "pg1", restPort: 55511, pgPort: 55521 },
-    { name: "pg2", restPort: 55512, pgPort: 55522 },
+    { name: "pg1", restPort: 25511, pgPort: 25521 },
+    { name: "pg2", restPort: 25512, pgPort: 25522 },
 ] as const;
 
 /** A node's patroni.yml spec on loopback: its own dir (data, socket, pgpass), the shared scripts and TLS files. */

@@ -36,9 +36,9 @@ import {
     writeOwned,
 } from "./support";
 
-const PRIMARY_PORT = 55401;
-const REPLICA_PORT = 55402;
-const RESTORE_PORT = 55403;
+const PRIMARY_PORT = 25401;
+const REPLICA_PORT = 25402;
+const RESTORE_PORT = 25403;
 const DB = "app";
 const APP_USER = "app";
 const APP_PASSWORD = "integration-app-password";

@@ -10,9 +10,9 @@ import { renderRedisNodeConf, renderSentinelConf, SENTINEL_MASTER } from "../../
 import { commands, sentinelWrite } from "./resp";
 import { cleanup, sleep, start, stop, tempDir, waitFor, writeOwned } from "./support";
 
-const PRIMARY = 55421;
-const REPLICA = 55422;
-const SENTINELS = [55431, 55432, 55433];
+const PRIMARY = 25421;
+const REPLICA = 25422;
+const SENTINELS = [25431, 25432, 25433];
 const PASSWORD = "integration-redis-password";
 
 let primary: ReturnType<typeof start>;

@@ -1,5 +1,6 @@
 /**
- * Helpers for the real-server tests: loopback only, fixed ports from 55400 up, every process and temp dir
+ * Helpers for the real-server tests: loopback only, fixed ports from 25400 up (below Linux's ephemeral range,
+ * 32768-60999, so no outgoing connection of another test can hold one), every process and temp dir
  * registered so `cleanup()` removes them even when a test fails. Postgres refuses to run as root, so its
  * commands run with the `postgres` user's uid when the tests run as root, as CI does.
  */

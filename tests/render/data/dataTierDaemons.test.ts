@@ -72,7 +72,7 @@ describe("data-tier daemons start with the rendered files", () => {
     it("postgres loads every pg_hba.conf without an error line", async () => {
         for (const [i, hba] of ofKind("pg-hba").entries()) {
             const file = writeOwned(join(dirname(cluster), `hba${i}.conf`), hba.content);
-            const port = String(55460 + i);
+            const port = String(25460 + i);
             const server = start(
                 asPostgres([
                     `${PG_BIN}/postgres`,
@@ -121,7 +121,7 @@ describe("data-tier daemons start with the rendered files", () => {
         const sentinels = ofKind("sentinel-conf");
         expect(nodes.length).toBeGreaterThanOrEqual(2);
         expect(sentinels.length).toBeGreaterThanOrEqual(3);
-        let port = 55470;
+        let port = 25470;
         for (const conf of [...nodes, ...sentinels]) {
             const dir = tempDir("redis-check");
             const file = join(dir, "redis.conf");
@@ -150,7 +150,7 @@ describe("data-tier daemons start with the rendered files", () => {
                     "redis-server",
                     join(dir, "bad.conf"),
                     "--port",
-                    "55499",
+                    "25499",
                     "--bind",
                     "127.0.0.1",
                     "--dir",
@@ -169,16 +169,16 @@ describe("data-tier daemons start with the rendered files", () => {
         const userlist = writeOwned(join(dir, "userlist.txt"), '"app" "x"\n');
         const content = (ini?.content ?? "")
             .replace(/^listen_addr=.*$/m, "listen_addr=127.0.0.1")
-            .replace(/^listen_port=.*$/m, "listen_port=55480")
+            .replace(/^listen_port=.*$/m, "listen_port=25480")
             .replace(/^auth_file=.*$/m, `auth_file=${userlist}`)
             .replace(/^unix_socket_dir=.*$/m, `unix_socket_dir=${dir}`);
         expect(content).not.toBe(ini?.content);
         const file = writeOwned(join(dir, "pgbouncer.ini"), content);
         const bouncer = start(asPostgres(["/usr/sbin/pgbouncer", file]));
         const listening = await waitFor(
-            "pgbouncer on 55480",
+            "pgbouncer on 25480",
             () => {
-                const r = run(["sh", "-c", "ss -ltn | grep -q 127.0.0.1:55480"]);
+                const r = run(["sh", "-c", "ss -ltn | grep -q 127.0.0.1:25480"]);
                 return r.status === 0 ? true : undefined;
             },
             10_000,
