@@ -10,7 +10,7 @@ import { PACK_FRAMEWORK, resourcePolicy, type Problem } from "../lib/policy";
 import { cloudConfigOf, envFileValues, shippedText, type CloudConfig } from "../lib/cloudInit";
 import { rec, str, stringMap } from "../lib/read";
 import { T } from "../lib/typeTokens";
-import { KEEPER_ENV, KEEPER_SCRIPT } from "../sandbox/docker/shipped";
+import { KEEPER_ENV, KEEPER_SCRIPT } from "../sandbox/docker/keeperContainers";
 import { tiersConfig } from "./tiers";
 
 /** Labels the program puts on agent hosts (components/agents/agentHostPool.ts). */

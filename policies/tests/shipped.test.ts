@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { composeServiceProps, dockerRunProps } from "../sandbox/docker/shipped";
+import { composeServiceProps } from "../sandbox/docker/composeContainers";
+import { dockerRunProps } from "../sandbox/docker/keeperContainers";
 
 describe("composeServiceProps", () => {
     it("reads compose's names into ContainerArgs' names", () => {

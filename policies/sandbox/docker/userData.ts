@@ -11,7 +11,8 @@ import { resourcePolicy, type Level, type Problem } from "../../lib/policy";
 import { str } from "../../lib/read";
 import { T } from "../../lib/typeTokens";
 import { CIS_DOCKER, NO_CONFIG, type DockerRule } from "./define";
-import { shippedContainers, type ShippedContainer } from "./shipped";
+import { shippedContainers } from "./shipped";
+import type { ShippedContainer } from "./shippedContainer";
 import { isExempt } from "./userDataExemptions";
 
 const containersIn = byContent((userData: string): ShippedContainer[] => {

@@ -5,7 +5,7 @@ import { ALL_LOCAL } from "../../../core/topology/placement";
 import { RESERVATIONS, WORKLOAD } from "../../../tests/render/fixtures";
 import { T } from "../../lib/typeTokens";
 import { DOCKER_SANDBOX_POLICIES } from "../../sandbox/docker";
-import { KEEPER_ENV, KEEPER_SCRIPT } from "../../sandbox/docker/shipped";
+import { KEEPER_ENV, KEEPER_SCRIPT } from "../../sandbox/docker/keeperContainers";
 import { res, type Change, type PolicyTable } from "../table";
 import { DIGEST } from "./docker";
 
