@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { ClusterTlsPaths } from "../../core/render/data/clusterTls";
 import type { PatroniNodeSpec } from "../../core/render/data/patroni";
 import { renderPrimaryInit } from "../../core/render/data/pgBootstrap";
-import { renderWalArchive, renderWalFetch, type PitrSpec } from "../../core/render/data/walArchive";
+import { renderWalArchive, renderWalFetch } from "../../core/render/data/walArchive";
+import { localBackupEnv, loopbackPitr } from "./localArchive";
 import { APP, ETCD_MEMBERS, REST_PASSWORD } from "./patroniCluster";
 import { PG_BIN, script, writeOwned } from "./support";
 
@@ -89,32 +90,8 @@ export function patroniSpec(
 
 /** Writes the archive scripts into `bin`; returns the environment Patroni (and so PostgreSQL) runs them with. */
 export function archiveEnv(bin: string, archive: string): NodeJS.ProcessEnv {
-    const pitr: PitrSpec = {
-        backup: {
-            stack: "itest",
-            endpoint: "https://s3.invalid",
-            bucket: "itest-bucket",
-            region: "x",
-            prefix: "b",
-            retentionDays: 7,
-            onCalendar: "daily",
-        },
-        every: "hourly",
-        pgBin: PG_BIN,
-        socketDir: bin,
-        port: 1,
-        redis: { port: 1 },
-        credentials: { backupEnv: "/nonexistent", redisPassword: "/nonexistent" },
-    };
+    const pitr = loopbackPitr(bin, 1);
     script(bin, "wal-archive.sh", renderWalArchive(pitr));
     script(bin, "wal-fetch.sh", renderWalFetch(pitr));
-    // rclone's `backup` remote as a local directory: the archive scripts run as on the servers.
-    return {
-        PHASE_STACKS_BACKUP_ENV: writeOwned(
-            join(bin, "backup.env"),
-            "export RCLONE_CONFIG_BACKUP_TYPE=local\n",
-        ),
-        PHASE_STACKS_WAL_DIR: `backup:${archive}/wal`,
-        RCLONE_CONFIG: "/dev/null",
-    };
+    return localBackupEnv(bin, archive);
 }

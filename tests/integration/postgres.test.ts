@@ -20,8 +20,8 @@ import {
     renderRestore,
     renderWalArchive,
     renderWalFetch,
-    type PitrSpec,
 } from "../../core/render/data/walArchive";
+import { localBackupEnv, loopbackPitr } from "./localArchive";
 import {
     asPostgres,
     cleanup,
@@ -133,34 +133,14 @@ beforeAll(async () => {
     root = tempDir("pg");
     bin = tempDir("pg-bin");
     const archive = tempDir("pg-archive");
-    const pitr: PitrSpec = {
-        backup: {
-            stack: "itest",
-            endpoint: "https://s3.invalid",
-            bucket: "itest-bucket",
-            region: "x",
-            prefix: "backups",
-            retentionDays: 7,
-            onCalendar: "daily",
-        },
-        every: "hourly",
-        pgBin: PG_BIN,
-        socketDir: root,
-        port: PRIMARY_PORT,
-        redis: { port: 1 },
-        credentials: { backupEnv: "/nonexistent", redisPassword: "/nonexistent" },
-    };
-    // rclone's `backup` remote as a local directory instead of S3: the scripts cannot tell the difference.
-    const backupEnv = writeOwned(join(bin, "backup.env"), "export RCLONE_CONFIG_BACKUP_TYPE=local\n");
+    const pitr = loopbackPitr(root, PRIMARY_PORT);
     env = {
+        ...localBackupEnv(bin, archive),
         PG_BIN,
         PG_SOCKET_DIR: root,
-        PHASE_STACKS_BACKUP_ENV: backupEnv,
-        PHASE_STACKS_WAL_DIR: `backup:${archive}/wal`,
         PHASE_STACKS_BASE_DIR: `backup:${archive}/base`,
         PHASE_STACKS_REDIS_DIR: `backup:${archive}/redis`,
         PHASE_STACKS_WAL_FETCH: join(bin, "wal-fetch.sh"),
-        RCLONE_CONFIG: "/dev/null",
     };
     script(bin, "wal-archive.sh", renderWalArchive(pitr));
     script(bin, "wal-fetch.sh", renderWalFetch(pitr));
