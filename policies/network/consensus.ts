@@ -9,12 +9,10 @@ import { resourcePolicy } from "../lib/policy";
 import { T } from "../lib/typeTokens";
 import { isNonPublic, parseCidr } from "./cidr";
 import { inboundRules } from "./firewall";
-import { formatPorts, overlaps, parsePortSpec, type PortRange } from "./ports";
+import { ConfigPortSpec, configPortRanges, formatPorts, overlaps, type PortRange } from "./ports";
 
 /** Patroni's REST API, etcd's client and peer ports. */
 const CONSENSUS_PORTS: (number | string)[] = [8008, "2379-2380"];
-
-const portSpec = z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(-\d+)?$/)]);
 
 export const consensusPortsPrivate = resourcePolicy({
     name: "hcloud-firewall-consensus-ports-private",
@@ -34,13 +32,13 @@ export const consensusPortsPrivate = resourcePolicy({
         "Drop the rule: Patroni and etcd listen on the private address and the members reach each other over the private network.",
     config: z.strictObject({
         ports: z
-            .array(portSpec)
+            .array(ConfigPortSpec)
             .default(CONSENSUS_PORTS)
             .describe("Ports (or ranges) of the consensus layer that only the private network may reach."),
     }),
     appliesTo: (type) => type === T.hcloudFirewall,
     judge: (r, config) => {
-        const guarded = config.ports.map(parsePortSpec).filter((p): p is PortRange => p !== undefined);
+        const guarded = configPortRanges(config.ports);
         return inboundRules(r.props).flatMap((rule) => {
             if (!rule.ports) return [];
             const hit = guarded.filter((p) => overlaps(p, rule.ports as PortRange));

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { resourcePolicy } from "../lib/policy";
 import { T } from "../lib/typeTokens";
 import { inboundRules, isWorld } from "./firewall";
-import { formatPorts, overlaps, parsePortSpec, type PortRange } from "./ports";
+import { ConfigPortSpec, configPortRanges, formatPorts, overlaps, type PortRange } from "./ports";
 
 const CHECKOV = {
     name: "Checkov",
@@ -14,8 +14,6 @@ const CHECKOV = {
 
 /** SSH, Docker API (plain and TLS), Postgres, Redis, k3s API, Meilisearch, kubelet, etcd. */
 const SENSITIVE_PORTS: (number | string)[] = [22, 2375, 2376, 5432, 6379, 6443, 7700, 10250, "2379-2380"];
-
-const portSpec = z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(-\d+)?$/)]);
 
 export const noWorldSensitivePorts = resourcePolicy({
     name: "hcloud-firewall-no-world-admin-ports",
@@ -29,7 +27,7 @@ export const noWorldSensitivePorts = resourcePolicy({
         "Restrict sourceIps to the admin CIDRs (SSH) or drop the rule and use the private network (databases, k3s, kubelet, etcd).",
     config: z.strictObject({
         ports: z
-            .array(portSpec)
+            .array(ConfigPortSpec)
             .default(SENSITIVE_PORTS)
             .describe("Ports (or ranges) that must never be open to the world."),
         worldPrefixV4: z
@@ -49,7 +47,7 @@ export const noWorldSensitivePorts = resourcePolicy({
     }),
     appliesTo: (type) => type === T.hcloudFirewall,
     judge: (r, config) => {
-        const sensitive = config.ports.map(parsePortSpec).filter((p): p is PortRange => p !== undefined);
+        const sensitive = configPortRanges(config.ports);
         return inboundRules(r.props).flatMap((rule) => {
             if (!rule.ports) return [];
             const world = rule.sources.filter((s) => isWorld(s, config));

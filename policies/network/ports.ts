@@ -1,4 +1,5 @@
 /** Port specs as hcloud writes them ("22", "80-85", "any") and as the pack config lists them (22, "2379-2380"). */
+import { z } from "zod";
 
 export interface PortRange {
     readonly from: number;
@@ -27,4 +28,12 @@ export function overlaps(a: PortRange, b: PortRange): boolean {
 
 export function formatPorts(r: PortRange): string {
     return r.from === r.to ? String(r.from) : `${r.from}-${r.to}`;
+}
+
+/** A port or range in a policy's config: 22 or "2379-2380". */
+export const ConfigPortSpec = z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d+(-\d+)?$/)]);
+
+/** A policy config's port list as ranges (the schema has already refused what does not parse). */
+export function configPortRanges(specs: readonly (string | number)[]): PortRange[] {
+    return specs.map(parsePortSpec).filter((p): p is PortRange => p !== undefined);
 }
