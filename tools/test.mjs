@@ -1,7 +1,7 @@
 // `npm test`: every check. The unit suite gets a worker per core (vitest's default leaves one of two idle) and
 // the type check, eslint and prettier run beside it; the real-server suite runs last, without the unit suite's
 // load, since its replication and Sentinel waits time out when it shares the CPU with it. Measured on 2 cores
-// (2026-12-02, Patroni suite included): unit 156 s beside the static checks, then real servers 106 s.
+// (2026-12-02, Patroni suite included): unit 156 s beside the static checks, then real servers 144 s.
 // The static checks' output is held back and printed whole when they finish; the test suites stream.
 import { spawn } from "node:child_process";
 import { availableParallelism } from "node:os";
