@@ -13,7 +13,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
-import { renderHaproxyHost } from "../core/render/machines/haproxyHost";
+import { renderHaproxyHost, type HaproxyHostSpec } from "../core/render/machines/haproxyHost";
+import { PGBOUNCER_PORT } from "../core/render/data/pgbouncer";
+import { PATRONI_REST_PORT } from "../core/render/data/patroni";
+import { ROLE_HEALTH_PORT } from "../core/render/data/roleHealth";
+import { ROLE_PROXY_READER_PORT } from "../core/render/data/roleProxy";
 import { hostAddress } from "../core/topology/subnetPlan";
 import { sshFromAdmins, webFromCloudflare } from "../core/topology/firewallRules";
 import {
@@ -55,7 +59,13 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
     const primaryIp = dbIps[0] as string;
     const backendIps = Array.from({ length: backend.count }, (_, i) => ip("backend", i));
     const frontendIp = ip("frontend");
-    const endpoints = dataEndpoints(c.workload, ip("writerLb"), primaryIp);
+    // The role endpoints: internal load balancers, or the seed's HAProxy server on its private address.
+    const haproxy = c.loadBalancer.kind === "haproxy";
+    const writerIp = haproxy ? ip("lb") : ip("writerLb");
+    const reader = haproxy
+        ? { host: ip("lb"), port: ROLE_PROXY_READER_PORT }
+        : { host: ip("readerLb"), port: PGBOUNCER_PORT };
+    const endpoints = dataEndpoints(c.workload, writerIp, primaryIp);
     const sentinels = sentinelHosts(dbIps, [frontendIp, ...backendIps]);
     const { hostnames, sshKeyIds, secrets } = baseline(c, stack, REPLICATED_SERVICE_PASSWORDS, "backend");
     const fleetFirewall = adminFirewall(c, stack, "fleet", "backend");
@@ -88,12 +98,16 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
         location,
         network: net,
         spread: true,
-        endpoints: {
-            writerIp: ip("writerLb"),
-            readerIp: ip("readerLb"),
-            region: net.region,
-            loadBalancerType: c.loadBalancer.type,
-        },
+        region: net.region,
+        ...(haproxy
+            ? {}
+            : {
+                  endpoints: {
+                      writerIp,
+                      readerIp: reader.host,
+                      loadBalancerType: c.loadBalancer.type,
+                  },
+              }),
         ha,
     });
 
@@ -143,7 +157,23 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
                 backendPlacement(c.workload, b, frontendIp, endpoints),
             ),
         ),
-        entry: fleetEntry(c, ip("lb"), backendIps, health),
+        entry: fleetEntry(c, ip("lb"), backendIps, health, ha.caCertPem, {
+            nodes: dbIps.map((address, i) => ({
+                name: nodeNames[i] as string,
+                address,
+                port: PGBOUNCER_PORT,
+                restPort: PATRONI_REST_PORT,
+            })),
+            writer: { address: writerIp, port: PGBOUNCER_PORT },
+            reader: { address: reader.host, port: reader.port },
+            redis: {
+                address: writerIp,
+                port: c.workload.redis.port,
+                nodePort: c.workload.redis.port,
+                healthPort: ROLE_HEALTH_PORT,
+            },
+            readerMaxLagBytes: c.replication.patroni.readerMaxLagMb * 1024 * 1024,
+        }),
     });
     publishEdge(c, hostnames, { ipv4: fleet.entryIpv4, ipv6: fleet.entryIpv6 });
 
@@ -159,8 +189,13 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
             backends: backendIps,
             frontend: frontendIp,
             database: Object.fromEntries(nodeNames.map((n, i) => [n, dbIps[i] as string])),
-            writer: ip("writerLb"),
-            reader: ip("readerLb"),
+            writer: writerIp,
+            reader: reader.host,
+        },
+        roleEndpoints: {
+            postgresWriter: `${writerIp}:${PGBOUNCER_PORT}`,
+            postgresReader: `${reader.host}:${reader.port}`,
+            redisPrimary: `${writerIp}:${c.workload.redis.port}`,
         },
         sentinels,
         urls: siteUrls(hostnames),
@@ -173,6 +208,8 @@ function fleetEntry(
     lbIp: string,
     backendIps: readonly string[],
     health: { readonly path: string; readonly domain: string },
+    clusterCaPem: pulumi.Output<string>,
+    roles: Omit<HaproxyHostSpec["roles"], "caCertPem">,
 ): FleetEntry {
     if (c.loadBalancer.kind === "hetzner")
         return {
@@ -191,15 +228,18 @@ function fleetEntry(
             serverType: lb.type,
             image: lb.image,
             privateIp: lbIp,
-            userData: renderHaproxyHost({
-                backends: backendIps.map((address, i) => ({
-                    name: `backend-${i + 1}`,
-                    address,
-                    port: HTTPS,
-                })),
-                healthPath: health.path,
-                healthHost: health.domain,
-            }),
+            userData: clusterCaPem.apply((caCertPem) =>
+                renderHaproxyHost({
+                    backends: backendIps.map((address, i) => ({
+                        name: `backend-${i + 1}`,
+                        address,
+                        port: HTTPS,
+                    })),
+                    healthPath: health.path,
+                    healthHost: health.domain,
+                    roles: { ...roles, caCertPem },
+                }),
+            ),
         },
     };
 }

@@ -21,6 +21,8 @@ const LEAF_VALIDITY_HOURS = 5 * 365 * 24;
 export class ClusterTlsAuthority extends pulumi.ComponentResource {
     /** Member name → its TLS files' contents. */
     public readonly material: Readonly<Record<string, pulumi.Output<ClusterTlsMaterial>>>;
+    /** The CA certificate alone: what a client checking a member's certificate needs. */
+    public readonly caCertPem: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterTlsAuthorityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:data:ClusterTlsAuthority", name, {}, opts);
@@ -72,6 +74,7 @@ export class ClusterTlsAuthority extends pulumi.ComponentResource {
                 ];
             }),
         );
-        this.registerOutputs({ caCertPem: ca.certPem });
+        this.caCertPem = ca.certPem;
+        this.registerOutputs({ caCertPem: this.caCertPem });
     }
 }

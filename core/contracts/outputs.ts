@@ -71,6 +71,12 @@ export interface Phase3Outputs extends AgentOutputs {
         readonly writer: string;
         readonly reader: string;
     };
+    /** What clients connect to, `address:port`: PgBouncer on the primary, PgBouncer over the replicas, Redis's master. */
+    readonly roleEndpoints: {
+        readonly postgresWriter: string;
+        readonly postgresReader: string;
+        readonly redisPrimary: string;
+    };
     /** Private addresses of the Redis Sentinels. */
     readonly sentinels: readonly string[];
     readonly urls: readonly string[];
@@ -115,6 +121,7 @@ export const OUTPUT_KEYS = {
         entryIpv4: true,
         loadBalancer: true,
         privateAddresses: true,
+        roleEndpoints: true,
         sentinels: true,
         urls: true,
         externalCosts: true,

@@ -1,6 +1,6 @@
 /**
  * The data tier of phases 2-3: database nodes (a primary and 0..n replicas, each a protected server with a
- * protected volume) and, once there are replicas, the writer and reader endpoints. The one place that turns
+ * protected volume) and, once there are replicas, the writer and reader load balancers. The one place that turns
  * the config into a database host's cloud-config.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -50,11 +50,15 @@ export interface DataTierArgs {
     readonly network: Network;
     /** Spread the nodes over physical hosts (a placement group; a stateful node never moves into one later). */
     readonly spread: boolean;
-    /** With replicas: the role endpoints' addresses (internal load balancers selecting this region's nodes). */
+    /** The region the nodes are labelled with, so that no selector of another region reaches them. */
+    readonly region?: string;
+    /**
+     * The role endpoints as internal load balancers selecting the region's nodes (the HAProxy variant runs on the
+     * fleet's HAProxy server instead).
+     */
     readonly endpoints?: {
         readonly writerIp: string;
         readonly readerIp: string;
-        readonly region: string;
         readonly loadBalancerType: string;
     };
     /** Patroni and etcd on the nodes: automatic failover (phase 3); without it each node runs PostgreSQL alone. */
@@ -86,7 +90,7 @@ export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: Dat
     const replication = c.phase === "phase3" ? c.replication : Replication.parse({});
     const [primary, ...replicas] = a.nodes;
     if (!primary) throw new pulumi.RunError(`${a.phase}: the data tier needs a primary`);
-    const region = a.endpoints?.region;
+    const region = a.region;
     const group = a.spread
         ? new SpreadGroup("database", { labels: hetznerLabels(stack, "database", false, region) })
         : undefined;
@@ -152,6 +156,8 @@ export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: Dat
         );
     });
     if (a.endpoints) {
+        if (region === undefined)
+            throw new pulumi.RunError("the role endpoints select their region's nodes: pass the region");
         new RoleEndpoints(
             "db",
             {
@@ -160,13 +166,13 @@ export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: Dat
                 subnetId: a.network.network.subnetId,
                 writerIp: a.endpoints.writerIp,
                 readerIp: a.endpoints.readerIp,
-                targetSelector: roleSelector(stack, "database", a.endpoints.region),
+                targetSelector: roleSelector(stack, "database", region),
                 pgbouncerPort: PGBOUNCER_PORT,
                 redisPort: c.workload.redis.port,
                 redisHealthPort: ROLE_HEALTH_PORT,
                 patroniRestPort: PATRONI_REST_PORT,
                 readerMaxLagBytes: replication.patroni.readerMaxLagMb * 1024 * 1024,
-                labels: hetznerLabels(stack, "lb", false, a.endpoints.region),
+                labels: hetznerLabels(stack, "lb", false, region),
             },
             a.network.afterSubnet,
         );

@@ -30,6 +30,8 @@ export interface HaCluster {
         i: number,
         replicationPassword: pulumi.Input<string>,
     ) => pulumi.Output<NonNullable<DataNodeSpec["ha"]>>;
+    /** The cluster CA's certificate: the HAProxy role endpoints verify Patroni's REST API with it. */
+    readonly caCertPem: pulumi.Output<string>;
     /** The witness host's etcd member files, when it runs one. */
     readonly witnessFiles?: pulumi.Output<RenderedFile[]>;
 }
@@ -46,6 +48,7 @@ export function haCluster(a: HaClusterArgs): HaCluster {
         return m;
     };
     return {
+        caCertPem: authority.caCertPem,
         node: (i, replicationPassword) => {
             const self = nodes[i];
             if (!self) throw new pulumi.RunError(`no database node ${i}`);

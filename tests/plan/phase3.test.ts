@@ -151,16 +151,32 @@ describe("phase3 plan", () => {
     });
 
     it("with loadBalancer.kind haproxy, runs the seed's HAProxy server (CPX21 is now cpx22) behind the origin firewall", () => {
-        expect(
-            ofType(haproxy, LB)
-                .map((l) => l.name)
-                .sort(),
-        ).toEqual(["db-reader-lb", "db-writer-lb"]);
+        expect(ofType(haproxy, LB)).toEqual([]);
         expect(named(haproxy, "eu-central-web-server").inputs["serverType"]).toBe("cpx22");
         const cfg = haproxy.artifacts.find((a) => a.kind === "haproxy")?.content ?? "";
         expect(cfg).toMatch(
             /server backend-1 10\.0\.1\.30:443 check\n {4}server backend-2 10\.0\.1\.31:443 check/,
         );
+        // The role endpoints on its private address: Patroni's checks pick the primary and the replicas.
+        const lbIp = "10.0.1.2";
+        const section = (name: string) => cfg.split(`listen ${name}\n`)[1]?.split("\n\n")[0] ?? "";
+        expect(section("writer")).toContain(`bind ${lbIp}:6432`);
+        expect(section("writer")).toContain("http-check send meth OPTIONS uri /primary");
+        expect(section("reader")).toContain(`bind ${lbIp}:6433`);
+        expect(section("reader")).toMatch(/uri \/replica\?lag=\d+/);
+        expect(section("redis-writer")).toContain(`bind ${lbIp}:6379`);
+        expect(section("redis-writer")).toContain("check port 8009");
+        for (const s of ["writer", "reader"])
+            expect(section(s)).toMatch(
+                /server primary 10\.0\.1\.\d+:6432 check port 8008\n {4}server replica1 /,
+            );
+        expect(haproxy.artifacts.some((a) => a.target === "/etc/haproxy/cluster-ca.pem")).toBe(true);
+        // The app hosts reach Postgres and Redis through it.
+        const env = haproxy.artifacts.find(
+            (a) => a.machine === "eu-central-backend-1-server" && a.target.endsWith("/app.env"),
+        );
+        expect(env?.content).toContain(`@${lbIp}:6432/`);
+        expect(env?.content).not.toContain("10.0.1.3:");
         const rules = named(haproxy, "eu-central-web-firewall").inputs["rules"] as { port: string }[];
         expect(rules.map((r) => r.port)).toEqual(["22", "80", "443"]);
     });

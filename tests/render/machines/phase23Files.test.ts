@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Artifact } from "../../../tools/plan/artifacts";
 import { ofKind as byKind, phase23Artifacts } from "../../helpers/phase23Artifacts";
 import { runTool } from "../../helpers/tools";
+import { HAPROXY_CLUSTER_CA } from "../../../core/render/machines/haproxyHost";
+import { originCert } from "../fixtures";
 import { cleanup, tempDir } from "../../integration/support";
 
 let artifacts: Artifact[];
@@ -109,15 +111,14 @@ describe("phase 2 and 3 machine files", () => {
         }
     });
 
-    it("the HAProxy config passes `haproxy -c`, and a broken one does not", () => {
+    it("the HAProxy config (web entry and role endpoints) passes `haproxy -c`, and a broken one does not", () => {
         const [cfg] = ofKind("haproxy");
-        expect(cfg?.content).toContain("check-ssl");
+        expect(cfg?.content).toContain("check-ssl verify required ca-file /etc/haproxy/cluster-ca.pem");
+        // HAProxy loads the CA file while checking; the plan's mocked CA is a placeholder, so a real one stands in.
+        const content = (cfg?.content ?? "").split(HAPROXY_CLUSTER_CA).join(originCert().certFile);
         const dir = tempDir("haproxy");
-        writeFileSync(join(dir, "ok.cfg"), cfg?.content ?? "");
-        writeFileSync(
-            join(dir, "bad.cfg"),
-            (cfg?.content ?? "").replace("balance roundrobin", "balance sometimes"),
-        );
+        writeFileSync(join(dir, "ok.cfg"), content);
+        writeFileSync(join(dir, "bad.cfg"), content.replace("balance roundrobin", "balance sometimes"));
         expect(runTool("haproxy", ["-c", "-f", join(dir, "ok.cfg")]).status).toBe(0);
         expect(runTool("haproxy", ["-c", "-f", join(dir, "bad.cfg")]).status).not.toBe(0);
     });
