@@ -159,7 +159,7 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
         ),
         entry: fleetEntry(c, ip("lb"), backendIps, health, ha.caCertPem, {
             nodes: dbIps.map((address, i) => ({
-                name: nodeNames[i] as string,
+                name: `pg${i + 1}`,
                 address,
                 port: PGBOUNCER_PORT,
                 restPort: PATRONI_REST_PORT,

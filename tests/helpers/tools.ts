@@ -17,6 +17,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
     "redis-cli": "redis-server",
     pgbouncer: "pgbouncer",
     patroni: "patroni",
+    patronictl: "patroni",
     etcd: "etcd-server",
     etcdctl: "etcd-client",
     psql: "postgresql-client",

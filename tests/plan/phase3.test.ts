@@ -168,7 +168,7 @@ describe("phase3 plan", () => {
         expect(section("redis-writer")).toContain("check port 8009");
         for (const s of ["writer", "reader"])
             expect(section(s)).toMatch(
-                /server primary 10\.0\.1\.\d+:6432 check port 8008\n {4}server replica1 /,
+                /server pg1 10\.0\.1\.\d+:6432 check port 8008\n {4}server pg2 /,
             );
         expect(haproxy.artifacts.some((a) => a.target === "/etc/haproxy/cluster-ca.pem")).toBe(true);
         // The app hosts reach Postgres and Redis through it.

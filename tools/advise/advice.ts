@@ -3,6 +3,7 @@ import type { Decision, TriggerMet } from "../../core/scaling/evaluate";
 import type { ProductionPhase } from "../../core/scaling/matrix";
 import type { Measurements } from "../../core/scaling/metrics";
 import { buildRunbook, type RunbookStep } from "../../core/scaling/runbook";
+import { haOperations, type OperationStep } from "../../core/scaling/haOperations";
 import type { MonthlyCost } from "../costs/planCost";
 
 export interface Advice {
@@ -21,6 +22,8 @@ export interface Advice {
         readonly from: ProductionPhase;
         readonly to: ProductionPhase;
     })[];
+    /** The current phase's data-tier operations (switchover, pause, re-add, emergency failover). */
+    readonly operations: readonly OperationStep[];
 }
 
 export function buildAdvice(
@@ -41,6 +44,7 @@ export function buildAdvice(
         runbook: hops.flatMap((h) =>
             buildRunbook(h.from, h.to).map((s) => ({ from: h.from, to: h.to, ...s })),
         ),
+        operations: haOperations(decision.currentPhase),
     };
 }
 
@@ -77,6 +81,17 @@ export function renderAdvice(a: Advice): string {
             }
             lines.push(`[${s.stage}] ${s.title}`, ...s.commands.map((c) => `    ${c}`));
         }
+    }
+    if (a.operations.length > 0) {
+        lines.push("", `Data-tier operations (${a.currentPhase}, Patroni; set DB_NODE with the first step):`);
+        for (const o of a.operations)
+            lines.push(
+                "",
+                `* ${o.title}`,
+                `  when: ${o.when}`,
+                `  impact: ${o.impact}`,
+                ...o.commands.map((c) => `    ${c}`),
+            );
     }
     return lines.join("\n");
 }
