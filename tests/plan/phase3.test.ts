@@ -167,9 +167,7 @@ describe("phase3 plan", () => {
         expect(section("redis-writer")).toContain(`bind ${lbIp}:6379`);
         expect(section("redis-writer")).toContain("check port 8009");
         for (const s of ["writer", "reader"])
-            expect(section(s)).toMatch(
-                /server pg1 10\.0\.1\.\d+:6432 check port 8008\n {4}server pg2 /,
-            );
+            expect(section(s)).toMatch(/server pg1 10\.0\.1\.\d+:6432 check port 8008\n {4}server pg2 /);
         expect(haproxy.artifacts.some((a) => a.target === "/etc/haproxy/cluster-ca.pem")).toBe(true);
         // The app hosts reach Postgres and Redis through it.
         const env = haproxy.artifacts.find(
