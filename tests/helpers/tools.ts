@@ -10,6 +10,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
     haproxy: "haproxy",
     nginx: "nginx",
     promtool: "prometheus",
+    amtool: "prometheus-alertmanager",
     shellcheck: "shellcheck",
     "docker-compose": "docker-compose",
     "redis-server": "redis-server",

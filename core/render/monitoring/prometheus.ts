@@ -26,15 +26,22 @@ export function workloadScrapeJobs(workload: ResolvedWorkload, placement: HostPl
     ];
 }
 
-/** `ruleFiles`: rule files as the Prometheus process sees them (container paths). */
+/**
+ * `ruleFiles`: rule files as the Prometheus process sees them (container paths). `alertmanagers`: host:port of
+ * each Alertmanager that receives the firing alerts.
+ */
 export function buildPrometheusConfig(
     stack: string,
     jobs: readonly ScrapeJob[],
     ruleFiles: readonly string[] = [],
+    alertmanagers: readonly string[] = [],
 ): object {
     return {
         global: { scrape_interval: "15s", evaluation_interval: "15s", external_labels: { stack } },
         ...(ruleFiles.length > 0 ? { rule_files: [...ruleFiles] } : {}),
+        ...(alertmanagers.length > 0
+            ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [...alertmanagers] }] }] } }
+            : {}),
         scrape_configs: jobs.map((j) => ({
             job_name: j.job,
             ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
@@ -47,6 +54,7 @@ export function renderPrometheusConfig(
     stack: string,
     jobs: readonly ScrapeJob[],
     ruleFiles: readonly string[] = [],
+    alertmanagers: readonly string[] = [],
 ): string {
-    return toYaml(buildPrometheusConfig(stack, jobs, ruleFiles));
+    return toYaml(buildPrometheusConfig(stack, jobs, ruleFiles, alertmanagers));
 }
