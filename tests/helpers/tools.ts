@@ -11,6 +11,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
     nginx: "nginx",
     promtool: "prometheus",
     amtool: "prometheus-alertmanager",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
     shellcheck: "shellcheck",
     "docker-compose": "docker-compose",
     "redis-server": "redis-server",

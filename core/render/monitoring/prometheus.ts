@@ -7,6 +7,21 @@ export interface ScrapeJob {
     readonly job: string;
     readonly targets: readonly string[];
     readonly metricsPath?: string;
+    /** Targets are URLs that this blackbox_exporter (host:port) probes with `module`, once a minute. */
+    readonly probe?: { readonly module: string; readonly exporter: string };
+}
+
+/** The probed URL becomes the exporter's `target` parameter and the series' `instance`. */
+function probeConfig(probe: NonNullable<ScrapeJob["probe"]>): object {
+    return {
+        scrape_interval: "1m",
+        params: { module: [probe.module] },
+        relabel_configs: [
+            { source_labels: ["__address__"], target_label: "__param_target" },
+            { source_labels: ["__param_target"], target_label: "instance" },
+            { target_label: "__address__", replacement: probe.exporter },
+        ],
+    };
 }
 
 /**
@@ -45,6 +60,7 @@ export function buildPrometheusConfig(
         scrape_configs: jobs.map((j) => ({
             job_name: j.job,
             ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
+            ...(j.probe ? probeConfig(j.probe) : {}),
             static_configs: [{ targets: [...j.targets] }],
         })),
     };
