@@ -31,7 +31,7 @@ beforeAll(async () => {
         `--web.listen-address=127.0.0.1:${EXPORTER_PORT}`,
     ]);
     await waitFor(
-        `blackbox_exporter on ${EXPORTER_PORT} (log: ${exporter.log()})`,
+        `blackbox_exporter on ${EXPORTER_PORT}`,
         async () => {
             try {
                 return (await fetch(`http://127.0.0.1:${EXPORTER_PORT}/-/healthy`)).ok || undefined;
@@ -40,7 +40,9 @@ beforeAll(async () => {
             }
         },
         15_000,
-    );
+    ).catch((e: Error) => {
+        throw new Error(`${e.message}; its log:\n${exporter.log()}`);
+    });
 });
 
 afterAll(async () => {
