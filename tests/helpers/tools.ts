@@ -10,6 +10,8 @@ const PACKAGES: Readonly<Record<string, string>> = {
     haproxy: "haproxy",
     nginx: "nginx",
     promtool: "prometheus",
+    amtool: "prometheus-alertmanager",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
     shellcheck: "shellcheck",
     "docker-compose": "docker-compose",
     "redis-server": "redis-server",

@@ -7,6 +7,21 @@ export interface ScrapeJob {
     readonly job: string;
     readonly targets: readonly string[];
     readonly metricsPath?: string;
+    /** Targets are URLs that this blackbox_exporter (host:port) probes with `module`, once a minute. */
+    readonly probe?: { readonly module: string; readonly exporter: string };
+}
+
+/** The probed URL becomes the exporter's `target` parameter and the series' `instance`. */
+function probeConfig(probe: NonNullable<ScrapeJob["probe"]>): object {
+    return {
+        scrape_interval: "1m",
+        params: { module: [probe.module] },
+        relabel_configs: [
+            { source_labels: ["__address__"], target_label: "__param_target" },
+            { source_labels: ["__param_target"], target_label: "instance" },
+            { target_label: "__address__", replacement: probe.exporter },
+        ],
+    };
 }
 
 /**
@@ -26,18 +41,26 @@ export function workloadScrapeJobs(workload: ResolvedWorkload, placement: HostPl
     ];
 }
 
-/** `ruleFiles`: rule files as the Prometheus process sees them (container paths). */
+/**
+ * `ruleFiles`: rule files as the Prometheus process sees them (container paths). `alertmanagers`: host:port of
+ * each Alertmanager that receives the firing alerts.
+ */
 export function buildPrometheusConfig(
     stack: string,
     jobs: readonly ScrapeJob[],
     ruleFiles: readonly string[] = [],
+    alertmanagers: readonly string[] = [],
 ): object {
     return {
         global: { scrape_interval: "15s", evaluation_interval: "15s", external_labels: { stack } },
         ...(ruleFiles.length > 0 ? { rule_files: [...ruleFiles] } : {}),
+        ...(alertmanagers.length > 0
+            ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [...alertmanagers] }] }] } }
+            : {}),
         scrape_configs: jobs.map((j) => ({
             job_name: j.job,
             ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
+            ...(j.probe ? probeConfig(j.probe) : {}),
             static_configs: [{ targets: [...j.targets] }],
         })),
     };
@@ -47,6 +70,7 @@ export function renderPrometheusConfig(
     stack: string,
     jobs: readonly ScrapeJob[],
     ruleFiles: readonly string[] = [],
+    alertmanagers: readonly string[] = [],
 ): string {
-    return toYaml(buildPrometheusConfig(stack, jobs, ruleFiles));
+    return toYaml(buildPrometheusConfig(stack, jobs, ruleFiles, alertmanagers));
 }
