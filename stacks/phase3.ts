@@ -30,6 +30,7 @@ import {
 import { availableLocation } from "../components/hetzner/location";
 import { RegionFleet, type FleetEntry } from "../components/fleet/regionFleet";
 import type { ConfigOf } from "../core/config/schema";
+import { readerMaxLagBytes } from "../core/config/patroni";
 import { agentPoolOutputs } from "./parts/agents";
 import { appHostUserData } from "./parts/appHosts";
 import { baseline, externalCosts } from "./parts/baseline";
@@ -158,9 +159,9 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
             ),
         ),
         entry: fleetEntry(c, ip("lb"), backendIps, health, ha.caCertPem, {
-            nodes: dbIps.map((address, i) => ({
-                name: `pg${i + 1}`,
-                address,
+            nodes: ha.members.map((m) => ({
+                name: m.name,
+                address: m.ip,
                 port: PGBOUNCER_PORT,
                 restPort: PATRONI_REST_PORT,
             })),
@@ -172,7 +173,7 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
                 nodePort: c.workload.redis.port,
                 healthPort: ROLE_HEALTH_PORT,
             },
-            readerMaxLagBytes: c.replication.patroni.readerMaxLagMb * 1024 * 1024,
+            readerMaxLagBytes: readerMaxLagBytes(c.replication.patroni),
         }),
     });
     publishEdge(c, hostnames, { ipv4: fleet.entryIpv4, ipv6: fleet.entryIpv6 });

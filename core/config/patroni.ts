@@ -40,6 +40,9 @@ export const Patroni = z
     });
 export type PatroniConfig = z.output<typeof Patroni>;
 
+/** The reader endpoints' lag bound in bytes, as Patroni's `/replica?lag=` takes it. */
+export const readerMaxLagBytes = (p: PatroniConfig): number => p.readerMaxLagMb * 1024 * 1024;
+
 /** How many etcd members a data tier of `databaseNodes` runs, and on which extra host. */
 export function etcdMembers(
     databaseNodes: number,

@@ -6,6 +6,7 @@
 import { PATRONI_CREDENTIAL } from "../render/data/patroniNode";
 import { shellQuote } from "../render/base/shell";
 import type { ProductionPhase } from "./matrix";
+import { PHASE3_DATABASE_SERVER, stateServerAddress } from "./runbook";
 
 export interface OperationStep {
     readonly title: string;
@@ -29,10 +30,7 @@ export function haOperations(phase: ProductionPhase): OperationStep[] {
             title: "Find the cluster: members, roles, lag, timeline",
             when: "before every operation below, and after it to confirm",
             impact: "none",
-            commands: [
-                `export DB_NODE=$(pulumi stack export --stack ${phase} | jq -r '.deployment.resources[] | select(.type == "hcloud:index/server:Server" and (.urn | endswith("::db-primary-host-server"))) | .outputs.ipv4Address')`,
-                pctl("list"),
-            ],
+            commands: [`export DB_NODE=${stateServerAddress(phase, PHASE3_DATABASE_SERVER)}`, pctl("list")],
         },
         {
             title: "Switchover: move the primary to a replica (planned: host maintenance, a resize)",

@@ -36,9 +36,12 @@ interface HostLookup<P extends BuiltPhase> {
 }
 
 /** Phase 3's hosts, by the names stacks/phase3.ts gives them (the fleet is named after its region); phases 4-5 reuse them until their issues. */
+/** Phase 3's first database node, the primary it bootstraps (Patroni may since have moved the role). */
+export const PHASE3_DATABASE_SERVER = "db-primary-host-server";
+
 const PHASE3_HOSTS = {
     app: { server: "eu-central-backend-1-server" },
-    db: { server: "db-primary-host-server" },
+    db: { server: PHASE3_DATABASE_SERVER },
     dbPrivate: ".writer",
 } as const;
 
@@ -98,11 +101,16 @@ function copyDatabase(fromVar: string, from: ProductionPhase, toVar: string, to:
     return `${on(fromVar, `${pg(from, "pg_dump")} -Fc`)} | ${on(toVar, `${pg(to, "pg_restore")} ${RESTORE_FLAGS}`)}`;
 }
 
+/** A server's public address from the stack's state, by its resource name, as a command substitution. */
+export function stateServerAddress(stack: string, server: string): string {
+    const select = `.deployment.resources[] | select(.type == "hcloud:index/server:Server" and (.urn | endswith("::${server}"))) | .outputs.ipv4Address`;
+    return `$(pulumi stack export --stack ${stack} | jq -r ${shellQuote(select)})`;
+}
+
 function address(phase: ProductionPhase, key: "app" | "db"): string {
     const a = (HOSTS[phase] as HostLookup<BuiltPhase>)[key];
     if ("output" in a) return `$(pulumi stack output ${a.output} --stack ${phase})`;
-    const select = `.deployment.resources[] | select(.type == "hcloud:index/server:Server" and (.urn | endswith("::${a.server}"))) | .outputs.ipv4Address`;
-    return `$(pulumi stack export --stack ${phase} | jq -r ${shellQuote(select)})`;
+    return stateServerAddress(phase, a.server);
 }
 
 function hostVars(from: ScalablePhase, to: ProductionPhase): string[] {

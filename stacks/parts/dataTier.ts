@@ -19,6 +19,7 @@ import type { HostMemoryPlan } from "../../core/workload/memoryPlan";
 import type { HostPlacement } from "../../core/topology/placement";
 import type { CloudStackConfig, ConfigOf } from "../../core/config/schema";
 import { Replication } from "../../core/config/sections";
+import { readerMaxLagBytes } from "../../core/config/patroni";
 import type { REPLICATED_SERVICE_PASSWORDS, StackSecrets } from "./credentials";
 import type { Hostnames } from "./edge";
 import { backupEvery, hostMemory } from "./memory";
@@ -171,7 +172,7 @@ export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: Dat
                 redisPort: c.workload.redis.port,
                 redisHealthPort: ROLE_HEALTH_PORT,
                 patroniRestPort: PATRONI_REST_PORT,
-                readerMaxLagBytes: replication.patroni.readerMaxLagMb * 1024 * 1024,
+                readerMaxLagBytes: readerMaxLagBytes(replication.patroni),
                 labels: hetznerLabels(stack, "lb", false, region),
             },
             a.network.afterSubnet,

@@ -30,6 +30,8 @@ export interface HaCluster {
         i: number,
         replicationPassword: pulumi.Input<string>,
     ) => pulumi.Output<NonNullable<DataNodeSpec["ha"]>>;
+    /** The database nodes as Patroni names them (pg1, pg2, ...), with their private addresses. */
+    readonly members: readonly ClusterHost[];
     /** The cluster CA's certificate: the HAProxy role endpoints verify Patroni's REST API with it. */
     readonly caCertPem: pulumi.Output<string>;
     /** The witness host's etcd member files, when it runs one. */
@@ -48,6 +50,7 @@ export function haCluster(a: HaClusterArgs): HaCluster {
         return m;
     };
     return {
+        members: nodes,
         caCertPem: authority.caCertPem,
         node: (i, replicationPassword) => {
             const self = nodes[i];
