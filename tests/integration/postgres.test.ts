@@ -24,6 +24,7 @@ import {
 import { localBackupEnv, loopbackPitr } from "./localArchive";
 import {
     asPostgres,
+    superSql as runSuperSql,
     cleanup,
     PG_BIN,
     run,
@@ -80,24 +81,7 @@ function appSql(port: number, sql: string): ReturnType<typeof run> {
     );
 }
 
-function superSql(port: number, sql: string, db = "postgres"): string {
-    return runOk(
-        asPostgres([
-            `${PG_BIN}/psql`,
-            "-XAtq",
-            "-h",
-            root,
-            "-p",
-            String(port),
-            "-U",
-            "postgres",
-            "-d",
-            db,
-            "-c",
-            sql,
-        ]),
-    ).trim();
-}
+const superSql = (port: number, sql: string, db = "postgres"): string => runSuperSql(root, port, sql, db);
 
 function startServer(dataDir: string, confFile: string): ReturnType<typeof start> {
     return start(asPostgres([`${PG_BIN}/postgres`, "-D", dataDir, "-c", `config_file=${confFile}`]), env);

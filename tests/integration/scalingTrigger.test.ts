@@ -11,7 +11,18 @@ import { buildAlertRules, triggerAlertName } from "../../core/render/monitoring/
 import { buildPrometheusConfig } from "../../core/render/monitoring/prometheus";
 import { toYaml } from "../../core/render/base/yaml";
 import { PROMQL } from "../../core/scaling/promql";
-import { asPostgres, cleanup, PG_BIN, runOk, sleep, start, tempDir, waitFor, writeOwned } from "./support";
+import {
+    asPostgres,
+    cleanup,
+    PG_BIN,
+    runOk,
+    sleep,
+    start,
+    superSql,
+    tempDir,
+    waitFor,
+    writeOwned,
+} from "./support";
 
 const PG_PORT = 25660;
 const PG_EXPORTER_PORT = 25661;
@@ -26,22 +37,7 @@ let root: string;
 let prometheus: ReturnType<typeof start>;
 const measured: Record<string, unknown> = {};
 
-function sql(statement: string): string {
-    return runOk(
-        asPostgres([
-            `${PG_BIN}/psql`,
-            "-XAtq",
-            "-h",
-            root,
-            "-p",
-            String(PG_PORT),
-            "-U",
-            "postgres",
-            "-d",
-            "app",
-        ]).concat(["-c", statement]),
-    ).trim();
-}
+const sql = (statement: string): string => superSql(root, PG_PORT, statement, "app");
 
 async function query(expr: string): Promise<number | undefined> {
     const url = `http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/query?query=${encodeURIComponent(expr)}`;

@@ -164,6 +164,26 @@ export async function waitFor<T>(
     }
 }
 
+/** Runs one statement as the postgres superuser over the server's socket in `socketDir`; its trimmed output. */
+export function superSql(socketDir: string, port: number, sql: string, db = "postgres"): string {
+    return runOk(
+        asPostgres([
+            `${PG_BIN}/psql`,
+            "-XAtq",
+            "-h",
+            socketDir,
+            "-p",
+            String(port),
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ]),
+    ).trim();
+}
+
 /** Writes a rendered script where the postgres user can run it. */
 export function script(dir: string, name: string, content: string): string {
     return writeOwned(join(dir, name), content, 0o755);
