@@ -4,8 +4,8 @@
 // goes to the checks. The servers mostly wait on Patroni's and Sentinel's timers, but their failovers and pauses
 // are measured in seconds: with a second unit worker beside them, even at nice 19, the Patroni failsafe test lost
 // its leader within the TTL. Measured on 2 cores (2026-12-03): one after the other 184 s (static and unit beside
-// each other 65 s, then real servers 118 s); overlapped like this 121 s, with Patroni's failover 8.8 s (8.7 s
-// alone) and its rejoin 5.3-6.4 s (5.2-5.4 s alone).
+// each other 65 s, then real servers 118 s); overlapped like this 121-127 s, with Patroni's failover 8.7-8.8 s (8.7 s
+// alone) and its rejoin 5.3-7.6 s (5.2-5.4 s alone).
 // The static checks' and the unit suite's output is held back and printed whole when each ends, so that only the
 // real-server suite streams.
 import { spawn } from "node:child_process";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_ALERT } from "../../core/render/monitoring/alertRules";
 import { renderAlertmanagerConfig } from "../../core/render/monitoring/alertmanager";
-import { cleanup, start, tempDir, waitFor, writeOwned } from "./support";
+import { cleanup, start, tempDir, waitFor, waitForHttp, writeOwned } from "./support";
 
 const PORT = 25653;
 const API = `http://127.0.0.1:${PORT}/api/v2`;
@@ -42,19 +42,7 @@ beforeAll(async () => {
         // A single instance: no gossip port to bind or peers to wait for.
         "--cluster.listen-address=",
     ]);
-    await waitFor(
-        `Alertmanager on ${PORT}`,
-        async () => {
-            try {
-                return (await fetch(`http://127.0.0.1:${PORT}/-/ready`)).ok || undefined;
-            } catch {
-                return undefined;
-            }
-        },
-        20_000,
-    ).catch((e: Error) => {
-        throw new Error(`${e.message}; its log:\n${am.log()}`);
-    });
+    await waitForHttp(`http://127.0.0.1:${PORT}/-/ready`, am);
 });
 
 afterAll(cleanup);

@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROBE_MODULES, renderBlackboxConfig } from "../../core/render/monitoring/uptime";
-import { cleanup, start, tempDir, waitFor, writeOwned } from "./support";
+import { cleanup, start, tempDir, waitForHttp, writeOwned } from "./support";
 
 const EXPORTER_PORT = 25650;
 const ORIGIN_PORT = 25651;
@@ -30,19 +30,7 @@ beforeAll(async () => {
         `--config.file=${config}`,
         `--web.listen-address=127.0.0.1:${EXPORTER_PORT}`,
     ]);
-    await waitFor(
-        `blackbox_exporter on ${EXPORTER_PORT}`,
-        async () => {
-            try {
-                return (await fetch(`http://127.0.0.1:${EXPORTER_PORT}/-/healthy`)).ok || undefined;
-            } catch {
-                return undefined;
-            }
-        },
-        15_000,
-    ).catch((e: Error) => {
-        throw new Error(`${e.message}; its log:\n${exporter.log()}`);
-    });
+    await waitForHttp(`http://127.0.0.1:${EXPORTER_PORT}/-/healthy`, exporter);
 });
 
 afterAll(async () => {

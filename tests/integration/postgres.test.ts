@@ -24,7 +24,6 @@ import {
 import { localBackupEnv, loopbackPitr } from "./localArchive";
 import {
     asPostgres,
-    superSql as runSuperSql,
     cleanup,
     PG_BIN,
     run,
@@ -32,8 +31,10 @@ import {
     script,
     start,
     stop,
+    superSql,
     tempDir,
     waitFor,
+    waitForPostgres,
     writeOwned,
 } from "./support";
 
@@ -81,25 +82,8 @@ function appSql(port: number, sql: string): ReturnType<typeof run> {
     );
 }
 
-const superSql = (port: number, sql: string, db = "postgres"): string => runSuperSql(root, port, sql, db);
-
 function startServer(dataDir: string, confFile: string): ReturnType<typeof start> {
     return start(asPostgres([`${PG_BIN}/postgres`, "-D", dataDir, "-c", `config_file=${confFile}`]), env);
-}
-
-async function ready(port: number, server: ReturnType<typeof start>): Promise<void> {
-    try {
-        await waitFor(
-            `postgres on ${port}`,
-            () =>
-                run([`${PG_BIN}/pg_isready`, "-q", "-h", "127.0.0.1", "-p", String(port)]).status === 0
-                    ? true
-                    : undefined,
-            30_000,
-        );
-    } catch (e) {
-        throw new Error(`${String(e)}\n${server.log().slice(-3000)}`);
-    }
 }
 
 /** One HTTP request through the rendered role responder, as systemd's socket activation would pass it. */
@@ -159,7 +143,7 @@ beforeAll(async () => {
 
     runOk(asPostgres([script(bin, "prepare.sh", renderPrimaryPrepare(paths))]), env);
     primary = startServer(paths.pgData, join(root, "primary.conf"));
-    await ready(PRIMARY_PORT, primary);
+    await waitForPostgres(PRIMARY_PORT, primary);
     const init = script(
         bin,
         "init.sh",
@@ -194,7 +178,7 @@ beforeAll(async () => {
     );
     runOk(asPostgres([clone]), env, 120_000);
     replica = startServer(join(root, "replica"), join(root, "replica.conf"));
-    await ready(REPLICA_PORT, replica);
+    await waitForPostgres(REPLICA_PORT, replica);
 }, 180_000);
 
 afterAll(async () => {
@@ -209,6 +193,7 @@ describe("Postgres primary and replica from the rendered configs", () => {
             "replica1 streaming as a synchronous (quorum) standby",
             () => {
                 const s = superSql(
+                    root,
                     PRIMARY_PORT,
                     "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'replica1' AND state = 'streaming'",
                 );
@@ -218,9 +203,13 @@ describe("Postgres primary and replica from the rendered configs", () => {
         );
         expect(state).toBe("quorum");
         expect(
-            superSql(PRIMARY_PORT, "SELECT active FROM pg_replication_slots WHERE slot_name = 'replica1'"),
+            superSql(
+                root,
+                PRIMARY_PORT,
+                "SELECT active FROM pg_replication_slots WHERE slot_name = 'replica1'",
+            ),
         ).toBe("t");
-        expect(superSql(REPLICA_PORT, "SELECT pg_is_in_recovery()")).toBe("t");
+        expect(superSql(root, REPLICA_PORT, "SELECT pg_is_in_recovery()")).toBe("t");
     });
 
     it("the role responder answers /primary on the primary and /replica on the replica only", () => {
@@ -275,11 +264,12 @@ describe("Postgres primary and replica from the rendered configs", () => {
             ).status,
         ).toBe(0);
         // Close the segment so archive_command ships it now rather than after archive_timeout.
-        const segment = superSql(PRIMARY_PORT, "SELECT pg_walfile_name(pg_switch_wal())");
+        const segment = superSql(root, PRIMARY_PORT, "SELECT pg_walfile_name(pg_switch_wal())");
         await waitFor(
             `WAL segment ${segment} archived`,
             () => {
                 const last = superSql(
+                    root,
                     PRIMARY_PORT,
                     "SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver",
                 );
@@ -301,13 +291,14 @@ describe("Postgres primary and replica from the rendered configs", () => {
         );
         const restored = startServer(target, restoreConf);
         const started = Date.now();
-        await ready(RESTORE_PORT, restored);
+        await waitForPostgres(RESTORE_PORT, restored);
         await waitFor(
             "recovery to finish",
-            () => (superSql(RESTORE_PORT, "SELECT pg_is_in_recovery()") === "f" ? true : undefined),
+            () => (superSql(root, RESTORE_PORT, "SELECT pg_is_in_recovery()") === "f" ? true : undefined),
             60_000,
         );
         const counts = superSql(
+            root,
             RESTORE_PORT,
             "SELECT batch || '=' || count(*) FROM events GROUP BY batch ORDER BY batch",
             DB,

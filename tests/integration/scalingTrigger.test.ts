@@ -21,6 +21,8 @@ import {
     superSql,
     tempDir,
     waitFor,
+    waitForHttp,
+    waitForPostgres,
     writeOwned,
 } from "./support";
 
@@ -34,10 +36,10 @@ const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
 let root: string;
-let prometheus: ReturnType<typeof start>;
 const measured: Record<string, unknown> = {};
 
 const sql = (statement: string): string => superSql(root, PG_PORT, statement, "app");
+const databaseBytes = () => Number(sql("SELECT sum(pg_database_size(datname)) FROM pg_database"));
 
 async function query(expr: string): Promise<number | undefined> {
     const url = `http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/query?query=${encodeURIComponent(expr)}`;
@@ -70,23 +72,10 @@ function loweredRules(thresholdGb: number): object {
     return rules;
 }
 
-const ready = (port: number, path: string) =>
-    waitFor(
-        `a server on ${port}`,
-        async () => {
-            try {
-                return (await fetch(`http://127.0.0.1:${port}${path}`)).ok || undefined;
-            } catch {
-                return undefined;
-            }
-        },
-        20_000,
-    );
-
 beforeAll(async () => {
     root = tempDir("trigger");
     runOk(asPostgres([`${PG_BIN}/initdb`, "-D", join(root, "data"), "-U", "postgres", "--auth=trust"]));
-    start(
+    const postgres = start(
         asPostgres([
             `${PG_BIN}/postgres`,
             "-D",
@@ -99,34 +88,25 @@ beforeAll(async () => {
             "listen_addresses=127.0.0.1",
         ]),
     );
-    // pg_isready exits non-zero (runOk throws) until the server accepts connections.
-    await waitFor(
-        "PostgreSQL",
-        () => {
-            try {
-                runOk(asPostgres([`${PG_BIN}/pg_isready`, "-h", root, "-p", String(PG_PORT)]));
-                return true;
-            } catch {
-                return undefined;
-            }
-        },
-        20_000,
-    );
+    await waitForPostgres(PG_PORT, postgres, 20_000);
     runOk(asPostgres([`${PG_BIN}/createdb`, "-h", root, "-p", String(PG_PORT), "-U", "postgres", "app"]));
-    start(["prometheus-postgres-exporter", `--web.listen-address=127.0.0.1:${PG_EXPORTER_PORT}`], {
-        DATA_SOURCE_NAME: `postgresql://postgres@127.0.0.1:${PG_PORT}/postgres?sslmode=disable`,
-    });
+    const pgExporter = start(
+        ["prometheus-postgres-exporter", `--web.listen-address=127.0.0.1:${PG_EXPORTER_PORT}`],
+        {
+            DATA_SOURCE_NAME: `postgresql://postgres@127.0.0.1:${PG_PORT}/postgres?sslmode=disable`,
+        },
+    );
     const redisConf = writeOwned(join(root, "redis.conf"), `port ${REDIS_PORT}\nbind 127.0.0.1\nsave ""\n`);
     start(["redis-server", redisConf]);
-    start([
+    const redisExporter = start([
         "prometheus-redis-exporter",
         `--redis.addr=redis://127.0.0.1:${REDIS_PORT}`,
         `--web.listen-address=127.0.0.1:${REDIS_EXPORTER_PORT}`,
     ]);
-    await ready(PG_EXPORTER_PORT, "/metrics");
-    await ready(REDIS_EXPORTER_PORT, "/metrics");
+    await waitForHttp(`http://127.0.0.1:${PG_EXPORTER_PORT}/metrics`, pgExporter);
+    await waitForHttp(`http://127.0.0.1:${REDIS_EXPORTER_PORT}/metrics`, redisExporter);
 
-    const sizeBytes = Number(sql("SELECT sum(pg_database_size(datname)) FROM pg_database"));
+    const sizeBytes = databaseBytes();
     const thresholdGb = (sizeBytes + 24 * MIB) / GIB;
     measured.sizeBeforeMb = Math.round(sizeBytes / MIB);
     measured.thresholdMb = Math.round(thresholdGb * 1024);
@@ -143,15 +123,13 @@ beforeAll(async () => {
     Object.assign(config.global, { scrape_interval: "1s", evaluation_interval: "1s" });
     const configFile = writeOwned(join(root, "prometheus.yml"), toYaml(config), 0o644);
     runOk(["promtool", "check", "config", configFile]);
-    prometheus = start([
+    const prometheus = start([
         "prometheus",
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${join(root, "tsdb")}`,
         `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`,
     ]);
-    await ready(PROMETHEUS_PORT, "/-/ready").catch((e: Error) => {
-        throw new Error(`${e.message}; Prometheus's log:\n${prometheus.log()}`);
-    });
+    await waitForHttp(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`, prometheus);
 });
 
 afterAll(async () => {
@@ -179,7 +157,7 @@ describe("the database-size trigger on real exporters", () => {
         sql(
             "CREATE TABLE filler AS SELECT g AS id, repeat(md5(g::text), 32) AS pad FROM generate_series(1, 40000) g",
         );
-        const grownBytes = Number(sql("SELECT sum(pg_database_size(datname)) FROM pg_database"));
+        const grownBytes = databaseBytes();
         measured.sizeAfterMb = Math.round(grownBytes / MIB);
         const grownAt = Date.now();
         const state = await waitFor(

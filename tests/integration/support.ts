@@ -164,6 +164,47 @@ export async function waitFor<T>(
     }
 }
 
+/** Waits until `url` answers 2xx; on timeout the error carries the end of `server`'s log. */
+export async function waitForHttp(
+    url: string,
+    server: ReturnType<typeof start>,
+    timeoutMs = 20_000,
+): Promise<void> {
+    await waitFor(
+        url,
+        async () => {
+            try {
+                return (await fetch(url)).ok || undefined;
+            } catch {
+                return undefined;
+            }
+        },
+        timeoutMs,
+    ).catch((e: Error) => {
+        throw new Error(`${e.message}; its log:\n${server.log().slice(-3000)}`);
+    });
+}
+
+/** Waits until PostgreSQL accepts connections on 127.0.0.1:`port`; on timeout the error carries its log's end. */
+export async function waitForPostgres(
+    port: number,
+    server: ReturnType<typeof start>,
+    timeoutMs = 30_000,
+): Promise<void> {
+    try {
+        await waitFor(
+            `postgres on ${port}`,
+            () =>
+                run([`${PG_BIN}/pg_isready`, "-q", "-h", "127.0.0.1", "-p", String(port)]).status === 0
+                    ? true
+                    : undefined,
+            timeoutMs,
+        );
+    } catch (e) {
+        throw new Error(`${String(e)}\n${server.log().slice(-3000)}`);
+    }
+}
+
 /** Runs one statement as the postgres superuser over the server's socket in `socketDir`; its trimmed output. */
 export function superSql(socketDir: string, port: number, sql: string, db = "postgres"): string {
     return runOk(
