@@ -11,6 +11,8 @@ export interface DatabaseNodeArgs {
     readonly subnetId: pulumi.Input<string>;
     readonly privateIp: string;
     readonly placementGroupId?: pulumi.Input<number>;
+    /** A reserved primary IPv4 (phase 4): other regions' firewalls and certificates name it before the server exists. */
+    readonly primaryIpv4Id?: pulumi.Input<number>;
     readonly volumeGb: number;
     /** The node's cloud-config, given the device path its Volume will have. */
     readonly userData: (volumeDevice: pulumi.Output<string>) => pulumi.Input<string>;
@@ -43,6 +45,7 @@ export class DatabaseNode extends pulumi.ComponentResource {
                 userData: pulumi.secret(args.userData(volume.devicePath)),
                 network: { subnetId: args.subnetId, ip: args.privateIp },
                 placementGroupId: args.placementGroupId,
+                ...(args.primaryIpv4Id !== undefined ? { primaryIpv4Id: args.primaryIpv4Id } : {}),
                 volumeId: volume.volumeId,
                 labels: args.labels,
             },

@@ -27,7 +27,7 @@ export interface AppHostSpec {
 
 /** A stateless app host's cloud-config, secret because it carries the stack's credentials. */
 export function appHostUserData(
-    c: CloudStackConfig,
+    c: Pick<CloudStackConfig, "phase" | "workload" | "memory" | "postgres">,
     stack: string,
     hostnames: Hostnames,
     secrets: pulumi.Output<StackSecrets<keyof typeof REPLICATED_SERVICE_PASSWORDS>>,

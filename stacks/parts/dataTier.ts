@@ -18,6 +18,7 @@ import { renderDatabaseHost } from "../../core/render/machines/databaseHost";
 import type { HostMemoryPlan } from "../../core/workload/memoryPlan";
 import type { HostPlacement } from "../../core/topology/placement";
 import type { CloudStackConfig, ConfigOf } from "../../core/config/schema";
+import type { RegionalConfig } from "./region";
 import { Replication } from "../../core/config/sections";
 import { readerMaxLagBytes } from "../../core/config/patroni";
 import type { REPLICATED_SERVICE_PASSWORDS, StackSecrets } from "./credentials";
@@ -41,7 +42,9 @@ export interface DataNodePlan {
 }
 
 export interface DataTierArgs {
-    readonly phase: "phase2" | "phase3";
+    readonly phase: "phase2" | "phase3" | "phase4";
+    /** Names the spread group and the role endpoints: phase 4 prefixes its region's name. */
+    readonly name?: (resource: string) => string;
     readonly nodes: readonly DataNodePlan[];
     readonly sshKeyIds: pulumi.Input<string[]>;
     readonly firewallIds: pulumi.Input<pulumi.Input<number>[]>;
@@ -68,7 +71,7 @@ export interface DataTierArgs {
 
 /** The firewall of hosts without a public service: SSH from the admins, nothing else. */
 export function adminFirewall(
-    c: CloudStackConfig,
+    c: Pick<CloudStackConfig, "admin">,
     stack: string,
     name: string,
     role: "database" | "backend",
@@ -85,15 +88,16 @@ export interface DataTier {
     readonly memory: HostMemoryPlan[];
 }
 
-export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: DataTierArgs): DataTier {
+export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, a: DataTierArgs): DataTier {
     const database = c.phase === "phase2" ? c.servers.data : c.servers.database;
     // Phase 2's one node renders the defaults, which only a replica would use.
-    const replication = c.phase === "phase3" ? c.replication : Replication.parse({});
+    const replication = c.phase === "phase2" ? Replication.parse({}) : c.replication;
+    const name = a.name ?? ((resource: string) => resource);
     const [primary, ...replicas] = a.nodes;
     if (!primary) throw new pulumi.RunError(`${a.phase}: the data tier needs a primary`);
     const region = a.region;
     const group = a.spread
-        ? new SpreadGroup("database", { labels: hetznerLabels(stack, "database", false, region) })
+        ? new SpreadGroup(name("database"), { labels: hetznerLabels(stack, "database", false, region) })
         : undefined;
     const memory = a.nodes.map((n) =>
         hostMemory(c, n.host, database.type, n.placement.local, ["postgres", "redis"]),
@@ -160,7 +164,7 @@ export function dataTier(c: ConfigOf<"phase2" | "phase3">, stack: string, a: Dat
         if (region === undefined)
             throw new pulumi.RunError("the role endpoints select their region's nodes: pass the region");
         new RoleEndpoints(
-            "db",
+            name("db"),
             {
                 loadBalancerType: a.endpoints.loadBalancerType,
                 location: a.location,

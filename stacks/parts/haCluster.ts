@@ -22,6 +22,8 @@ export interface HaClusterArgs {
     readonly appHostIps: readonly string[];
     readonly witness: ClusterHost;
     readonly config: PatroniConfig;
+    /** Names the authority and the credentials: phase 4 prefixes its region's name. */
+    readonly name?: (resource: string) => string;
 }
 
 export interface HaCluster {
@@ -42,8 +44,12 @@ export function haCluster(a: HaClusterArgs): HaCluster {
     const nodes: ClusterHost[] = a.nodeIps.map((ip, i) => ({ name: `pg${i + 1}`, ip }));
     const members = etcdMembers(nodes.length, a.config.etcdWitness);
     const etcd = members.witness ? [...nodes, a.witness] : nodes;
-    const authority = new ClusterTlsAuthority("db-tls", { organization: a.organization, members: etcd });
-    const passwords = new ServiceCredentials("patroni", { lengths: PATRONI_PASSWORDS }).values;
+    const name = a.name ?? ((resource: string) => resource);
+    const authority = new ClusterTlsAuthority(name("db-tls"), {
+        organization: a.organization,
+        members: etcd,
+    });
+    const passwords = new ServiceCredentials(name("patroni"), { lengths: PATRONI_PASSWORDS }).values;
     const materialOf = (name: string) => {
         const m = authority.material[name];
         if (!m) throw new pulumi.RunError(`no TLS material for etcd member ${name}`);

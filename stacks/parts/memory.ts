@@ -12,7 +12,7 @@ export function ramGb(type: string): number {
 
 /** A host's memory plan; fails the deployment with the host and the fix when its containers overcommit RAM. */
 export function hostMemory(
-    c: CloudStackConfig,
+    c: Pick<CloudStackConfig, "workload" | "memory">,
     host: string,
     serverType: string,
     containers: readonly ServiceName[],
@@ -37,7 +37,7 @@ export const memoryOutput = (m: Pick<HostMemoryPlan, "limitsMb" | "usableMb" | "
     overcommit: m.overcommit,
 });
 
-export function backupEvery(phase: "phase2" | "phase3"): "daily" | "hourly" {
+export function backupEvery(phase: "phase2" | "phase3" | "phase4"): "daily" | "hourly" {
     const every = PHASE_SPECS[phase].backups.every;
     if (every !== "daily" && every !== "hourly")
         throw new Error(`${phase} backs up ${every}, not daily or hourly`);
