@@ -1,7 +1,9 @@
 /**
  * Authenticated Origin Pulls against the real Caddy: the origin config the hosts ship, on loopback, with a
  * test CA standing in for Cloudflare's origin-pull CA. Only a client holding a certificate from that CA is
- * served; the API's health path stays open for the load balancers' checks (which carry no certificate).
+ * served; the API's health path stays open for the load balancers' checks (which carry no certificate), and so
+ * does phase 4's writable check, which answers 200 only while one of the region's role health endpoints says
+ * "primary".
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -10,7 +12,7 @@ import { request } from "node:https";
 import { createServer as netServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { renderOriginCaddyConfig } from "../../core/render/app/caddy";
+import { renderOriginCaddyConfig, WRITABLE_HEALTH_PATH } from "../../core/render/app/caddy";
 import { WORKLOAD, tempDir } from "../render/fixtures";
 import { requireTool, runTool } from "../helpers/tools";
 
@@ -95,6 +97,8 @@ interface LoopbackConfig {
 let dir: string;
 let caddy: ChildProcess;
 let upstream: Server;
+/** Two database nodes' role health endpoints; `primary` says which one answers 200 on /primary. */
+const roleHealth = { primary: 1 as number | undefined, servers: [] as Server[], calls: [] as string[] };
 let httpsPort: number;
 let cloudflare: { ca: string; cert: string; key: string };
 let stranger: { ca: string; cert: string; key: string };
@@ -154,12 +158,23 @@ beforeAll(async () => {
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
     const upstreamPort = (upstream.address() as { port: number }).port;
     const at = { host: "127.0.0.1", port: upstreamPort };
+    const roleHealthAt: string[] = [];
+    for (const node of [0, 1]) {
+        const server = createServer((req, res) => {
+            roleHealth.calls.push(`${node} ${req.url ?? ""}`);
+            res.statusCode = req.url === "/primary" && roleHealth.primary === node ? 200 : 503;
+            res.end(res.statusCode === 200 ? "primary" : "not primary");
+        });
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+        roleHealth.servers.push(server);
+        roleHealthAt.push(`127.0.0.1:${(server.address() as { port: number }).port}`);
+    }
     const rendered = JSON.parse(
         renderOriginCaddyConfig(
             HOSTS,
             WORKLOAD,
             { local: [], remote: { frontend: at, api: at } },
-            readFile(cloudflare.ca),
+            { originPullCaPem: readFile(cloudflare.ca), writableFrom: roleHealthAt },
         ),
     ) as LoopbackConfig;
     // Only what loopback needs changes: addresses and the certificate files' paths.
@@ -191,6 +206,7 @@ beforeAll(async () => {
 afterAll(() => {
     caddy?.kill("SIGTERM");
     upstream?.close();
+    for (const s of roleHealth.servers) s.close();
 });
 
 describe("the origin Caddy with Authenticated Origin Pulls", () => {
@@ -212,4 +228,26 @@ describe("the origin Caddy with Authenticated Origin Pulls", () => {
         expect(await get(HOSTS.api, HEALTH)).toBe(200);
         expect(await get(HOSTS.app, HEALTH)).toBe(403);
     });
+
+    it("answers the writable check 200 while a node of the region is primary, 503 once none is", async () => {
+        expect(await get(HOSTS.api, WRITABLE_HEALTH_PATH)).toBe(200);
+        // Only the primary's endpoint answered the forwarded request, asked as /primary.
+        expect(roleHealth.calls.filter((c) => c.endsWith("/primary")).length).toBeGreaterThan(0);
+        expect(await get(HOSTS.app, WRITABLE_HEALTH_PATH)).toBe(403);
+        roleHealth.primary = undefined; // a standby region, or the primary moved to another region
+        const deadline = Date.now() + 15_000;
+        let status = 200;
+        while (status === 200 && Date.now() < deadline) {
+            status = await get(HOSTS.api, WRITABLE_HEALTH_PATH);
+            if (status === 200) await new Promise((r) => setTimeout(r, 250));
+        }
+        expect(status).toBe(503);
+        roleHealth.primary = 0; // promoted here: the check passes again on the other node
+        let back = 503;
+        while (back !== 200 && Date.now() < deadline + 15_000) {
+            back = await get(HOSTS.api, WRITABLE_HEALTH_PATH);
+            if (back !== 200) await new Promise((r) => setTimeout(r, 250));
+        }
+        expect(back).toBe(200);
+    }, 40_000);
 });

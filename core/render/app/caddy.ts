@@ -28,7 +28,20 @@ export interface CaddySite {
  */
 export interface OriginPull {
     readonly caPem: string;
-    readonly open: { readonly host: string; readonly path: string };
+    /** Health checks served without a client certificate: the host and its paths. */
+    readonly open: { readonly host: string; readonly paths: readonly string[] };
+}
+
+/** The path Cloudflare's write pools check: 200 only in the region whose Postgres is the primary. */
+export const WRITABLE_HEALTH_PATH = "/healthz/writable";
+
+/**
+ * The writable check: the region's database nodes' role health endpoints (`host:port`, answering `/primary`);
+ * Caddy forwards to the one that passes, so the answer is 200 only while this region holds the primary.
+ */
+export interface WritableCheck {
+    readonly host: string;
+    readonly roleHealth: readonly string[];
 }
 
 /** HTTPS on 443 with certificate files and a redirect on 80, or plain HTTP on one port. */
@@ -44,6 +57,7 @@ export type CaddyListener =
 export interface CaddyOptions {
     readonly sites: readonly CaddySite[];
     readonly listener: CaddyListener;
+    readonly writable?: WritableCheck;
 }
 
 const ORIGIN_CERT_TAG = "origin";
@@ -104,6 +118,28 @@ function siteRoute(site: CaddySite, https: boolean): object {
 
 const NOT_FOUND = { handle: [{ handler: "static_response", status_code: 404 }] };
 
+/**
+ * Active checks on `/primary` mark every node but the primary unhealthy; with none healthy (a standby region,
+ * or a failover under way) Caddy answers 503 itself, so the write pool fails over without a DNS edit.
+ */
+function writableRoute(w: WritableCheck): object {
+    return {
+        match: [{ host: [w.host], path: [WRITABLE_HEALTH_PATH] }],
+        handle: [
+            { handler: "rewrite", uri: "/primary" },
+            {
+                handler: "reverse_proxy",
+                upstreams: w.roleHealth.map((dial) => ({ dial })),
+                load_balancing: { selection_policy: { policy: "first" } },
+                health_checks: {
+                    active: { uri: "/primary", interval: "5s", timeout: "3s" },
+                },
+            },
+        ],
+        terminal: true,
+    };
+}
+
 /** Caddy takes trusted CA certificates as base64 DER: the PEM body without its armour. */
 function pemToDerBase64(pem: string): string {
     const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem);
@@ -120,7 +156,7 @@ function originPullGate(pull: OriginPull): object {
         match: [
             {
                 expression: "{http.request.tls.client.fingerprint} == null",
-                not: [{ host: [pull.open.host], path: [pull.open.path] }],
+                not: [{ host: [pull.open.host], path: [...pull.open.paths] }],
             },
         ],
         handle: [{ handler: "static_response", status_code: 403, close: true }],
@@ -134,6 +170,7 @@ export function buildCaddyConfig(options: CaddyOptions): object {
     const pull = listener.scheme === "https" ? listener.originPull : undefined;
     const siteRoutes = [
         ...(pull ? [originPullGate(pull)] : []),
+        ...(options.writable ? [writableRoute(options.writable)] : []),
         ...options.sites.map((s) => siteRoute(s, https)),
         NOT_FOUND,
     ];
@@ -222,16 +259,26 @@ export function renderOriginCaddyConfig(
     hostnames: { readonly app: string; readonly api: string },
     workload: Workload,
     placement: HostPlacement,
-    originPullCaPem: string = CLOUDFLARE_ORIGIN_PULL_CA_PEM,
+    options: {
+        /** Phase 4: the region's database nodes' role health endpoints, for the write pools' check. */
+        readonly writableFrom?: readonly string[];
+        readonly originPullCaPem?: string;
+    } = {},
 ): string {
+    const { writableFrom, originPullCaPem = CLOUDFLARE_ORIGIN_PULL_CA_PEM } = options;
+    const healthPath = workload.api.healthPath ?? "/";
     return renderCaddyConfig({
+        ...(writableFrom ? { writable: { host: hostnames.api, roleHealth: writableFrom } } : {}),
         listener: {
             scheme: "https",
             certFile: CONTAINER_PATHS.originCert,
             keyFile: CONTAINER_PATHS.originKey,
             originPull: {
                 caPem: originPullCaPem,
-                open: { host: hostnames.api, path: workload.api.healthPath ?? "/" },
+                open: {
+                    host: hostnames.api,
+                    paths: writableFrom ? [healthPath, WRITABLE_HEALTH_PATH] : [healthPath],
+                },
             },
         },
         sites: [
