@@ -11,7 +11,10 @@
 import type { PriceBasis } from "./hetzner";
 
 export interface UsdPrice {
+    /** Per month; for endpoints and check regions per unit beyond `included`. */
     readonly monthlyUsd: number;
+    /** Endpoints and check regions only: how many the subscription includes. */
+    readonly included?: number;
     readonly basis: PriceBasis;
     /** Where the figure comes from. */
     readonly source: string;
