@@ -321,8 +321,9 @@ export interface LoadBalancingCost {
 
 /**
  * The subscription's monthly cost for a plan, in EUR at `USD_PER_EUR`: the base subscription, the endpoints
- * and health-check regions beyond those it includes and, with geo steering, Traffic steering. Only the base has a published figure
- * (core/catalog/cloudflareLoadBalancing.ts); DNS-query usage depends on traffic and is never a line.
+ * and health-check regions beyond those it includes and, with geo steering, Traffic steering. Only the base
+ * has a published figure (core/catalog/cloudflareLoadBalancing.ts); DNS-query usage depends on traffic and is
+ * never a line.
  */
 export function priceLoadBalancing(
     plan: Pick<LoadBalancingPlan, "steering" | "endpoints" | "checkRegions">,
