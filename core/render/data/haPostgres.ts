@@ -8,6 +8,7 @@ import type { PatroniConfig } from "../../config/patroni";
 import type { RenderedFile } from "../base/artifact";
 import { PITR_PATHS } from "./walArchive";
 import { renderClusterTlsFiles, CLUSTER_TLS, type ClusterTlsMaterial } from "./clusterTls";
+import { REPLICATION_TLS, renderReplicationTlsFiles, type CrossRegionSpec } from "./crossRegion";
 import { DATA_PATHS, PG_BIN, PG_SOCKET_DIR, REPLICATION_USER } from "./dataLayout";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, ETCD_UNIT, renderEtcdMember, type EtcdMember } from "./etcd";
 import { PATRONI_REST_PORT } from "./patroni";
@@ -44,6 +45,8 @@ export interface HaPostgresSpec {
         readonly rewind: string;
         readonly restApi: string;
     };
+    /** Phase 4: replication with the other regions over the internet (crossRegion.ts); unset in phase 3. */
+    readonly crossRegion?: CrossRegionSpec;
 }
 
 const MB = 1024 * 1024;
@@ -78,6 +81,7 @@ export function renderHaPostgres(s: HaPostgresSpec): RenderedFile[] {
     const c = s.config;
     const pgData = `${s.mountPoint}/pgdata`;
     const peers = s.nodes.map((n) => `${n.ip}/32`);
+    const x = s.crossRegion;
     return [
         ...renderEtcdMemberOf(s.self, s.etcd),
         ...renderClusterTlsFiles(s.tls),
@@ -132,8 +136,10 @@ export function renderHaPostgres(s: HaPostgresSpec): RenderedFile[] {
                 postBootstrap: DATA_PATHS.primaryInit,
                 watchdog: "automatic",
                 passwords: s.passwords,
+                ...(x ? { crossRegion: { ...x, tls: REPLICATION_TLS.forUnit(PATRONI_UNIT) } } : {}),
             },
             { mountPoint: s.mountPoint },
         ),
+        ...(x ? renderReplicationTlsFiles(x.tls, PATRONI_UNIT) : []),
     ];
 }

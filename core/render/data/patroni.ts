@@ -6,6 +6,14 @@
  * synchronous standby, so no commit a client saw succeed is lost.
  */
 import { toYaml } from "../base/yaml";
+import {
+    assertCrossRegion,
+    crossRegionDcs,
+    crossRegionProblems,
+    libpqTls,
+    serverTlsParameters,
+    type CrossRegionPatroniSpec,
+} from "./crossRegion";
 import { memorySettings } from "./postgresConf";
 import { pgHbaRows, type PgHbaSpec } from "./pgHba";
 
@@ -52,7 +60,7 @@ export interface PatroniNodeSpec {
     /** Where Patroni writes the libpq password file it clones and rewinds with (a directory postgres owns). */
     readonly pgpassFile: string;
     /** Who may connect (replication and rewind from the peers only). */
-    readonly hba: Omit<PgHbaSpec, "replicationUser" | "rewindUser">;
+    readonly hba: Omit<PgHbaSpec, "replicationUser" | "rewindUser" | "sslPeerAddresses">;
     readonly replicationUser: string;
     /** The WAL archive (archive_command, %p %f) and its way back (restore_command, %f %p). */
     readonly archiveCommand: string;
@@ -68,17 +76,35 @@ export interface PatroniNodeSpec {
         readonly rewind: string;
         readonly restApi: string;
     };
+    /**
+     * Phase 4: this region's cluster exchanges WAL with the other regions over the internet, TLS verified both
+     * ways (crossRegion.ts). Unset, the file is phase 3's.
+     */
+    readonly crossRegion?: CrossRegionPatroniSpec;
 }
 
 export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
     const t = s.timings;
     if (t.loopWaitSeconds + 2 * t.retryTimeoutSeconds > t.ttlSeconds)
         throw new Error("patroni: ttl must be at least loop_wait + 2 x retry_timeout");
+    const x = s.crossRegion;
+    if (x)
+        assertCrossRegion(x, {
+            name: s.name,
+            address: s.address,
+            intraCidrs: s.hba.peerCidrs ?? s.hba.allowedCidrs,
+        });
     const rest = `${s.address}:${s.restPort}`;
     const pg = `${s.address}:${s.pgPort}`;
-    const hbaLines = pgHbaRows({ ...s.hba, replicationUser: s.replicationUser, rewindUser: REWIND_USER }).map(
-        (row) => row.filter((f) => f !== "").join(" "),
-    );
+    const hbaLines = pgHbaRows({
+        ...s.hba,
+        replicationUser: s.replicationUser,
+        rewindUser: REWIND_USER,
+        ...(x ? { sslPeerAddresses: x.peerAddresses } : {}),
+    }).map((row) => row.filter((f) => f !== "").join(" "));
+    // Every replication and rewind connection, in the region too, verifies the server's certificate and shows ours.
+    const replicationTls = x ? libpqTls(x.tls.caFile, x.tls.clientCertFile, x.tls.clientKeyFile) : {};
+    const rewindTls = x ? libpqTls(x.tls.caFile, x.tls.rewindCertFile, x.tls.rewindKeyFile) : {};
     return {
         scope: s.scope,
         name: s.name,
@@ -135,6 +161,7 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
                         archive_timeout: s.archiveTimeoutSeconds,
                     },
                 },
+                ...(x ? crossRegionDcs(x) : {}),
             },
             // Patroni replaces pg_hba.conf before the first start; these only close the window until then.
             initdb: [
@@ -148,7 +175,8 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
             pg_hba: hbaLines,
         },
         postgresql: {
-            listen: pg,
+            // The public address too, for the other regions; the region's own members keep using the private one.
+            listen: x ? `${s.address},${x.publicAddress}:${s.pgPort}` : pg,
             connect_address: pg,
             data_dir: s.dataDir,
             bin_dir: s.binDir,
@@ -156,8 +184,12 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
             use_unix_socket: true,
             authentication: {
                 superuser: { username: "postgres", password: s.passwords.superuser },
-                replication: { username: s.replicationUser, password: s.passwords.replication },
-                rewind: { username: REWIND_USER, password: s.passwords.rewind },
+                replication: {
+                    username: s.replicationUser,
+                    password: s.passwords.replication,
+                    ...replicationTls,
+                },
+                rewind: { username: REWIND_USER, password: s.passwords.rewind, ...rewindTls },
             },
             parameters: {
                 unix_socket_directories: s.socketDir,
@@ -166,6 +198,7 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
                 log_line_prefix: "%m [%p] %q%u@%d ",
                 log_connections: "on",
                 log_replication_commands: "on",
+                ...(x ? serverTlsParameters(x.tls) : {}),
             },
             recovery_conf: { restore_command: s.restoreCommand },
             // A new replica should not wait for the primary's next spread checkpoint (minutes) to start its clone.
@@ -179,4 +212,20 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
 
 export function renderPatroniYml(s: PatroniNodeSpec): string {
     return `# phase-stacks: Patroni member ${s.name} of ${s.scope}. Cluster-wide settings live in etcd after bootstrap.\n${toYaml(patroniConfig(s))}`;
+}
+
+/**
+ * What keeps a standby region's cluster from running on the primary region's WAL (empty when nothing does): the
+ * hot-standby parameters, the shared roles' passwords and distinct member names (crossRegion.ts).
+ */
+export function crossRegionCompatibility(primary: PatroniNodeSpec, standby: PatroniNodeSpec): string[] {
+    const view = (s: PatroniNodeSpec) => {
+        const dcs = (
+            patroniConfig(s)["bootstrap"] as {
+                dcs: { postgresql: { parameters: Record<string, string | number | boolean> } };
+            }
+        ).dcs;
+        return { name: s.name, parameters: dcs.postgresql.parameters, passwords: s.passwords };
+    };
+    return crossRegionProblems(view(primary), view(standby));
 }

@@ -2,7 +2,9 @@
  * pg_hba.conf of a data-tier node: local superuser by peer, the application from its hosts and replication from
  * the database nodes with scram-sha-256, everything else rejected (first match wins, so the reject line is last).
  */
+import { isIP } from "node:net";
 import { parseCidr } from "../../config/net";
+import { crossRegionHbaRows } from "./crossRegion";
 
 export interface PgHbaSpec {
     readonly database: string;
@@ -14,6 +16,11 @@ export interface PgHbaSpec {
     readonly peerCidrs?: readonly string[];
     /** Patroni's pg_rewind role, allowed from the peers. */
     readonly rewindUser?: string;
+    /**
+     * Phase 4: the other regions' database nodes (public IPv4s). Replication and pg_rewind from each over TLS only,
+     * with a password and a client certificate whose CN is the user.
+     */
+    readonly sslPeerAddresses?: readonly string[];
 }
 
 /** The rows, first match wins: the local superuser by peer, then the allowed sources, then a reject for the rest. */
@@ -29,6 +36,8 @@ export function pgHbaRows(spec: PgHbaSpec): string[][] {
     }))
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v))
             throw new Error(`pg_hba: ${field} '${v}' is not an identifier`);
+    for (const ip of spec.sslPeerAddresses ?? [])
+        if (isIP(ip) !== 4) throw new Error(`pg_hba: sslPeerAddresses '${ip}' is not an IPv4 address`);
     return [
         ["local", "all", "postgres", "", "peer"],
         // The base backup timer runs pg_basebackup as the local superuser.
@@ -40,6 +49,10 @@ export function pgHbaRows(spec: PgHbaSpec): string[][] {
             ["host", "postgres", spec.replicationUser, c, "scram-sha-256"],
             ...(spec.rewindUser ? [["host", "postgres", spec.rewindUser, c, "scram-sha-256"]] : []),
         ]),
+        ...crossRegionHbaRows(spec.sslPeerAddresses ?? [], {
+            replication: spec.replicationUser,
+            ...(spec.rewindUser ? { rewind: spec.rewindUser } : {}),
+        }),
         ["host", "all", "all", "0.0.0.0/0", "reject"],
         ["host", "all", "all", "::/0", "reject"],
     ];
