@@ -110,6 +110,12 @@ export const PHASE_SPECS: Readonly<Record<Phase, PhaseSpec>> = {
         seeds: { chrono: "Phase 4", clawhq: "Tier 4" },
         users: { min: 2000, max: 10000 },
         budgetEur: { min: 150, max: 200 },
+        // ClawHQ prices Tier 4 as a whole ("$2,000-8,000/mo"); its lower bound caps the agent hosts and the
+        // enterprise customers' dedicated nodes, which the Chrono budget above does not cover.
+        agentPoolBudgetEur: agentPoolBudget(
+            2000,
+            "ClawHQ Tier 4: Cost $2,000-8,000/mo (the lower bound, for agent hosts and dedicated enterprise nodes)",
+        ),
         revenueTargetEur: { min: 5000, max: 15000 },
         costPerUserEur: { min: 0.02, max: 0.1 },
         backups: { every: "hourly", retentionDays: 30 },

@@ -9,6 +9,7 @@ import { TopologyNotBuiltError } from "./notBuilt";
 import { phase1Stack } from "./phase1";
 import { phase2Stack } from "./phase2";
 import { phase3Stack } from "./phase3";
+import { phase4Stack } from "./phase4";
 
 export function main(): Record<string, unknown> {
     const config = readStackConfig();
@@ -22,6 +23,8 @@ export function main(): Record<string, unknown> {
             return phase2Stack(config, stack);
         case "phase3":
             return phase3Stack(config, stack);
+        case "phase4":
+            return phase4Stack(config, stack);
         default:
             throw new TopologyNotBuiltError(stack, config.phase);
     }

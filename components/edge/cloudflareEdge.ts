@@ -3,10 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 
 export interface CloudflareEdgeArgs {
     readonly zoneId: string;
-    /** Fully qualified hostnames to publish, proxied through Cloudflare. */
+    /** Fully qualified hostnames the zone serves, proxied through Cloudflare. */
     readonly hostnames: readonly string[];
-    readonly originIpv4: pulumi.Input<string>;
-    readonly originIpv6: pulumi.Input<string>;
+    /**
+     * The one origin the hostnames' proxied A/AAAA records point at. Phase 4 has none: its load balancers
+     * answer for the hostnames, so the zone gets no records for them.
+     */
+    readonly origin?: { readonly ipv4: pulumi.Input<string>; readonly ipv6: pulumi.Input<string> };
     readonly minTlsVersion: "1.2" | "1.3";
     readonly hstsMaxAgeSeconds: number;
 }
@@ -30,9 +33,9 @@ const STATIC_EXTENSIONS = [
 ];
 
 /**
- * The zone's edge: proxied A/AAAA records for each hostname, TLS settings that keep traffic encrypted to
- * the origin (SSL strict, TLS >= 1.2, always HTTPS, HSTS, Authenticated Origin Pulls) and a cache rule for
- * static assets.
+ * The zone's edge: proxied A/AAAA records for each hostname (with one origin), TLS settings that keep traffic
+ * encrypted to the origin (SSL strict, TLS >= 1.2, always HTTPS, HSTS, Authenticated Origin Pulls) and a cache
+ * rule for static assets.
  */
 export class CloudflareEdge extends pulumi.ComponentResource {
     public readonly hostnames: string[];
@@ -40,27 +43,7 @@ export class CloudflareEdge extends pulumi.ComponentResource {
     constructor(name: string, args: CloudflareEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:edge:CloudflareEdge", name, {}, opts);
         const zoneId = args.zoneId;
-        for (const host of args.hostnames) {
-            const label = host.split(".")[0];
-            for (const [type, content] of [
-                ["A", args.originIpv4],
-                ["AAAA", args.originIpv6],
-            ] as const) {
-                new cloudflare.DnsRecord(
-                    `${name}-${label}-${type.toLowerCase()}`,
-                    {
-                        zoneId,
-                        name: host,
-                        type,
-                        content,
-                        proxied: true,
-                        ttl: 1,
-                        comment: "managed by phase-stacks",
-                    },
-                    { parent: this },
-                );
-            }
-        }
+        if (args.origin) this.publishRecords(name, zoneId, args.hostnames, args.origin);
         const settings: Record<string, unknown> = {
             ssl: "strict",
             min_tls_version: args.minTlsVersion,
@@ -112,5 +95,34 @@ export class CloudflareEdge extends pulumi.ComponentResource {
         );
         this.hostnames = [...args.hostnames];
         this.registerOutputs({ hostnames: this.hostnames });
+    }
+
+    private publishRecords(
+        name: string,
+        zoneId: string,
+        hostnames: readonly string[],
+        origin: NonNullable<CloudflareEdgeArgs["origin"]>,
+    ): void {
+        for (const host of hostnames) {
+            const label = host.split(".")[0];
+            for (const [type, content] of [
+                ["A", origin.ipv4],
+                ["AAAA", origin.ipv6],
+            ] as const) {
+                new cloudflare.DnsRecord(
+                    `${name}-${label}-${type.toLowerCase()}`,
+                    {
+                        zoneId,
+                        name: host,
+                        type,
+                        content,
+                        proxied: true,
+                        ttl: 1,
+                        comment: "managed by phase-stacks",
+                    },
+                    { parent: this },
+                );
+            }
+        }
     }
 }

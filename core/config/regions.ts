@@ -4,6 +4,7 @@
  * fallbacks, private network and server sizes.
  */
 import { z } from "zod";
+import { Agents, agentsIssues } from "../capacity/config";
 import { LOCATIONS } from "../catalog/hetzner";
 import { placementIssues, type PlacementIssue } from "./placement";
 import { DnsLabel, FleetServerSpec, LocationEnum, Network, Replication, ServerSpec } from "./sections";
@@ -15,6 +16,8 @@ export const RegionServers = z
         frontend: ServerSpec,
         /** Every database node of the region (its primary or standby leader and each replica). */
         database: ServerSpec,
+        /** The HAProxy server, with `loadBalancer.kind: haproxy`. */
+        lb: ServerSpec.optional(),
     })
     .strict();
 
@@ -27,6 +30,8 @@ export const Region = z
         network: Network,
         servers: RegionServers,
         replication: Replication.default(Replication.parse({})),
+        /** The region's agent-host pools (ClawHQ Tier 4: EU, US-East, US-West), enterprise hosts included. */
+        agents: Agents.optional(),
     })
     .strict();
 export type RegionConfig = z.output<typeof Region>;
@@ -36,7 +41,11 @@ const PRIMARY_ZONE = "eu-central";
 
 export const Regions = z.array(Region).min(2, "needs a primary region and at least one other");
 
-export function regionsIssues(regions: readonly RegionConfig[]): PlacementIssue[] {
+export function regionsIssues(
+    regions: readonly RegionConfig[],
+    loadBalancerKind: "hetzner" | "haproxy",
+    systemReserveMb: number,
+): PlacementIssue[] {
     const issues: PlacementIssue[] = [];
     const primary = regions[0];
     if (primary && LOCATIONS[primary.location].networkZone !== PRIMARY_ZONE)
@@ -51,11 +60,27 @@ export function regionsIssues(regions: readonly RegionConfig[]): PlacementIssue[
             type: s.type,
         }));
         issues.push(...placementIssues(at, r.location, r.fallbackLocations, types));
+        if (loadBalancerKind === "haproxy" && !r.servers.lb)
+            issues.push({
+                path: [...at, "servers", "lb"],
+                message: "is required in every region with loadBalancer.kind haproxy",
+            });
+        if (r.agents)
+            issues.push(
+                ...agentsIssues(r.agents, [r.location, ...r.fallbackLocations], systemReserveMb).map(
+                    (issue) => ({ ...issue, path: [...at, ...issue.path] }),
+                ),
+            );
         const earlier = regions.slice(0, i);
         if (earlier.some((o) => o.name === r.name))
             issues.push({
                 path: [...at, "name"],
                 message: `names another region too: region names must differ`,
+            });
+        if (earlier.some((o) => LOCATIONS[o.location].networkZone === LOCATIONS[r.location].networkZone))
+            issues.push({
+                path: [...at, "location"],
+                message: `is in ${LOCATIONS[r.location].networkZone}, as another region is: each region is its own network zone`,
             });
         if (earlier.some((o) => o.network.ipRange === r.network.ipRange))
             issues.push({

@@ -11,6 +11,7 @@ import { Agents, agentsIssues } from "../capacity/config";
 import { PHASE_SPECS, type Phase } from "../phases";
 import { SERVICE_NAMES, Workload } from "../workload/services";
 import { Kubernetes, kubernetesTypes } from "./kubernetes";
+import { LoadBalancing, loadBalancingIssues } from "./loadBalancing";
 import { placementIssues, type PlacedType, type PlacementIssue } from "./placement";
 import { withDefaultPorts, type ResolvedWorkload } from "./ports";
 import { Regions, regionsIssues } from "./regions";
@@ -117,6 +118,8 @@ const Phase4 = z
         phase: z.literal("phase4"),
         ...cloud,
         loadBalancer: LoadBalancerConfig.default(LoadBalancerConfig.parse({})),
+        /** Cloudflare Load Balancing over the regions' entries. */
+        loadBalancing: LoadBalancing,
         regions: Regions,
     })
     .strict();
@@ -173,9 +176,22 @@ function placements(c: Exclude<Parsed, { phase: "dev" | "phase4" }>): PlacementI
 
 export const StackConfigSchema = z.discriminatedUnion("phase", PHASE_SCHEMAS).superRefine((c, ctx) => {
     if (c.phase === "dev") return;
-    const issues = c.phase === "phase4" ? regionsIssues(c.regions) : placements(c);
-    const where = c.phase === "phase4" ? [c.regions[0]!.location] : [c.location, ...c.fallbackLocations];
-    if (c.agents) issues.push(...agentsIssues(c.agents, where, c.memory.systemReserveMb));
+    const issues =
+        c.phase === "phase4"
+            ? regionsIssues(c.regions, c.loadBalancer.kind, c.memory.systemReserveMb)
+            : placements(c);
+    if (c.phase === "phase4") {
+        issues.push(...loadBalancingIssues(c.loadBalancing, c.edge));
+        if (c.agents)
+            issues.push({
+                path: ["agents"],
+                message:
+                    "is per region in phase4: move it under regions[i].agents (each region runs its own pools)",
+            });
+    } else if (c.agents)
+        issues.push(
+            ...agentsIssues(c.agents, [c.location, ...c.fallbackLocations], c.memory.systemReserveMb),
+        );
     for (const issue of issues) ctx.addIssue({ code: "custom", ...issue });
 });
 

@@ -18,6 +18,8 @@ export interface AgentPoolsOutput {
         readonly limits: Readonly<Record<string, string | number>>;
         readonly nodes: number;
         readonly endpoints: readonly string[];
+        /** Phase 4: the region whose hosts these are. */
+        readonly region?: string;
     }[];
 }
 
@@ -83,11 +85,35 @@ export interface Phase3Outputs extends AgentOutputs {
     readonly externalCosts: readonly ExternalCost[];
 }
 
+/** One region of phase 4: phase 3's fleet outputs, its database nodes' public addresses, and its role. */
+export interface RegionOutputs extends Pick<
+    Phase3Outputs,
+    "entryIpv4" | "privateAddresses" | "roleEndpoints" | "sentinels"
+> {
+    /** `primary` holds the writable database; a `standby` region streams from it (promoted by hand). */
+    readonly role: "primary" | "standby";
+    readonly location: string;
+    /** Database node name -> its reserved public IPv4, the only address other regions replicate with. */
+    readonly databasePublicIpv4: Readonly<Record<string, string>>;
+}
+
+export interface Phase4Outputs extends AgentOutputs {
+    /** The region the first in config names: where the writable database is deployed (the EU, for GDPR). */
+    readonly primaryRegion: string;
+    readonly regions: Readonly<Record<string, RegionOutputs>>;
+    readonly loadBalancer: "hetzner" | "haproxy";
+    /** The app and API behind Cloudflare Load Balancing, and the write hostname that follows the primary. */
+    readonly urls: readonly string[];
+    readonly writeUrl: string;
+    readonly externalCosts: readonly ExternalCost[];
+}
+
 export interface StackOutputs {
     readonly dev: DevOutputs;
     readonly phase1: Phase1Outputs;
     readonly phase2: Phase2Outputs;
     readonly phase3: Phase3Outputs;
+    readonly phase4: Phase4Outputs;
 }
 export type BuiltPhase = keyof StackOutputs;
 
@@ -124,6 +150,16 @@ export const OUTPUT_KEYS = {
         roleEndpoints: true,
         sentinels: true,
         urls: true,
+        externalCosts: true,
+        agentPools: false,
+        agentClientKeyPem: false,
+    },
+    phase4: {
+        primaryRegion: true,
+        regions: true,
+        loadBalancer: true,
+        urls: true,
+        writeUrl: true,
         externalCosts: true,
         agentPools: false,
         agentClientKeyPem: false,

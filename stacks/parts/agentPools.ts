@@ -26,6 +26,13 @@ export interface AgentPoolsArgs {
     readonly apiServerAddresses: pulumi.Input<pulumi.Input<string>[]>;
     /** The phase's private network: nodes join it from .150 of the subnet, in pool order. */
     readonly network?: { readonly subnetId: pulumi.Input<string>; readonly subnetCidr: string };
+    /** Phase 4: the region the pools serve (their names' prefix and `region` label), and the stack's one authority. */
+    readonly region?: { readonly name: string; readonly tls: DockerTlsAuthority };
+}
+
+/** The stack's Docker TLS authority: every pool of every region trusts it, the pool manager holds its client. */
+export function agentsTlsAuthority(stack: string): DockerTlsAuthority {
+    return new DockerTlsAuthority("agents-tls", { organization: `phase-stacks ${stack}` });
 }
 
 /** The pool contract the application's pool manager reads from the stack outputs (no secret inside). */
@@ -39,6 +46,8 @@ export interface AgentPoolsContract {
         readonly limits: AgentPoolLimits;
         readonly nodes: number;
         readonly endpoints: pulumi.Output<string[]>;
+        /** Phase 4: the region whose hosts these are. */
+        readonly region?: string;
     }[];
 }
 
@@ -57,7 +66,8 @@ const asCidr = (ip: string) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`);
 export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
     const plans = planAgentPools(args.agents, args.systemReserveMb);
     if (plans.length === 0) return undefined;
-    const tls = new DockerTlsAuthority("agents-tls", { organization: `phase-stacks ${args.stack}` });
+    const tls = args.region?.tls ?? agentsTlsAuthority(args.stack);
+    const region = args.region?.name;
     const sources = pulumi
         .output(args.apiServerAddresses)
         .apply((ips) => [...ips.map(asCidr), ...args.agents.dockerApiAllowedCidrs]);
@@ -71,7 +81,7 @@ export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
     const pools = plans.map((p) => {
         const ips = allIps.slice(nextIp, nextIp + p.plan.totalNodes);
         nextIp += p.plan.totalNodes;
-        const pool = new AgentHostPool(p.name, {
+        const pool = new AgentHostPool(region ? `${region}-${p.name}` : p.name, {
             tier: p.tier,
             customer: p.customer,
             nodes: p.plan.totalNodes,
@@ -87,10 +97,11 @@ export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
             dockerApiSources: sources,
             tls,
             ...(args.network ? { network: { subnetId: args.network.subnetId, ips } } : {}),
-            labels: hetznerLabels(args.stack, "agent"),
+            labels: hetznerLabels(args.stack, "agent", false, region),
         });
         return {
-            name: p.name,
+            name: region ? `${region}-${p.name}` : p.name,
+            ...(region ? { region } : {}),
             activeUsers: p.activeUsers,
             limits: pool.limits,
             nodes: p.plan.totalNodes,

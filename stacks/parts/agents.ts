@@ -2,8 +2,10 @@
  * The ClawHQ agent-host pools of a cloud phase, built from the stack's config, and the stack outputs that are
  * the pool manager's contract. Phases say only what differs: who runs the API, and the private network.
  */
-import type * as pulumi from "@pulumi/pulumi";
-import { agentPools, type AgentPoolsArgs } from "./agentPools";
+import * as pulumi from "@pulumi/pulumi";
+import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
+import type { RegionConfig } from "../../core/config/regions";
+import { agentPools, agentsTlsAuthority, type AgentPoolsArgs } from "./agentPools";
 import type { ConfigOf } from "../../core/config/schema";
 import type { AgentOutputs } from "../../core/contracts/outputs";
 import type { Exported } from "../outputs";
@@ -28,4 +30,43 @@ export function agentPoolOutputs(
         });
     // The client key is an output of its own, so only it is secret.
     return pools ? { agentPools: pools.contract, agentClientKeyPem: pools.clientKeyPem } : {};
+}
+
+/** Phase 4's pools: each region's own hosts beside its API servers, one authority and one contract for all. */
+export function regionalAgentPoolOutputs(
+    c: ConfigOf<"phase4">,
+    stack: string,
+    sshKeyIds: pulumi.Input<string[]>,
+    regions: readonly (Pick<AgentPoolsArgs, "apiServerAddresses" | "network"> & {
+        readonly config: RegionConfig;
+    })[],
+): Exported<AgentOutputs> {
+    const withAgents = regions.filter((r) => r.config.agents);
+    if (withAgents.length === 0) return {};
+    const tls = agentsTlsAuthority(stack);
+    const pools = withAgents.flatMap((r) => {
+        const agents = r.config.agents as NonNullable<RegionConfig["agents"]>;
+        const built = agentPools({
+            stack,
+            agents,
+            systemReserveMb: c.memory.systemReserveMb,
+            osImage: r.config.servers.backend.image,
+            locations: [r.config.location, ...r.config.fallbackLocations],
+            sshKeyIds,
+            sshAllowedCidrs: c.admin.sshAllowedCidrs,
+            apiServerAddresses: r.apiServerAddresses,
+            ...(r.network ? { network: r.network } : {}),
+            region: { name: r.config.name, tls },
+        });
+        return built ? built.contract.pools : [];
+    });
+    return {
+        agentPools: {
+            dockerTlsPort: DOCKER_TLS_PORT,
+            caCertPem: tls.caCertPem,
+            clientCertPem: tls.clientCertPem,
+            pools,
+        },
+        agentClientKeyPem: pulumi.secret(tls.clientKeyPem),
+    };
 }

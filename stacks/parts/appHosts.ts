@@ -21,6 +21,8 @@ export interface AppHostSpec {
     readonly placement: HostPlacement;
     /** Runs one of the three Redis Sentinels, watching this primary. */
     readonly sentinelOf?: string;
+    /** Phase 4 backends: the region's database nodes' role health endpoints (`host:port`), for writes' health. */
+    readonly writableFrom?: readonly string[];
     /** Runs the data tier's third etcd member (beside two database nodes): its files. */
     readonly etcdWitness?: pulumi.Output<RenderedFile[]>;
 }
@@ -64,6 +66,7 @@ export function appHostUserData(
                 hostnames,
                 postgres: { database: c.postgres.database, user: c.postgres.user },
                 secrets: s,
+                ...(h.writableFrom ? { writableFrom: h.writableFrom } : {}),
                 ...(units.length > 0
                     ? {
                           extra: {

@@ -18,6 +18,7 @@ import { renderDatabaseHost } from "../../core/render/machines/databaseHost";
 import type { HostMemoryPlan } from "../../core/workload/memoryPlan";
 import type { HostPlacement } from "../../core/topology/placement";
 import type { CloudStackConfig, ConfigOf } from "../../core/config/schema";
+import type { CrossRegionSpec } from "../../core/render/data/crossRegion";
 import type { RegionalConfig } from "./region";
 import { Replication } from "../../core/config/sections";
 import { readerMaxLagBytes } from "../../core/config/patroni";
@@ -67,6 +68,14 @@ export interface DataTierArgs {
     };
     /** Patroni and etcd on the nodes: automatic failover (phase 3); without it each node runs PostgreSQL alone. */
     readonly ha?: HaCluster;
+    /** Phase 4: node `i`'s reserved public IPv4, the firewalls it adds, and its cross-region replication. */
+    readonly crossRegion?: (i: number) => DataNodeCrossRegion;
+}
+
+export interface DataNodeCrossRegion {
+    readonly primaryIpv4Id: pulumi.Input<number>;
+    readonly firewallIds: pulumi.Input<number>[];
+    readonly replication: pulumi.Output<CrossRegionSpec>;
 }
 
 /** The firewall of hosts without a public service: SSH from the admins, nothing else. */
@@ -103,6 +112,7 @@ export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, 
         hostMemory(c, n.host, database.type, n.placement.local, ["postgres", "redis"]),
     );
     const nodes = a.nodes.map((n, i) => {
+        const cross = a.crossRegion?.(i);
         return new DatabaseNode(
             n.resourceName,
             {
@@ -110,7 +120,10 @@ export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, 
                 image: database.image,
                 location: a.location,
                 sshKeyIds: a.sshKeyIds,
-                firewallIds: a.firewallIds,
+                firewallIds: cross
+                    ? pulumi.output(a.firewallIds).apply((ids) => [...ids, ...cross.firewallIds])
+                    : a.firewallIds,
+                ...(cross ? { primaryIpv4Id: cross.primaryIpv4Id } : {}),
                 subnetId: a.network.network.subnetId,
                 privateIp: n.ip,
                 ...(group ? { placementGroupId: group.placementGroupId } : {}),
@@ -125,9 +138,10 @@ export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, 
                                 i,
                                 a.secrets.apply((s) => s.replicationPassword),
                             ),
+                            cross?.replication,
                         ])
                         .apply(
-                            ([device, s, ha]) =>
+                            ([device, s, ha, crossRegion]) =>
                                 renderDatabaseHost({
                                     stack,
                                     workload: c.workload,
@@ -147,7 +161,7 @@ export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, 
                                     backup: { ...c.backup, every: backupEvery(a.phase) },
                                     ...(n.sentinel ? { sentinelQuorum: SENTINEL_QUORUM } : {}),
                                     secrets: s,
-                                    ...(ha ? { ha } : {}),
+                                    ...(ha ? { ha: crossRegion ? { ...ha, crossRegion } : ha } : {}),
                                     host: {
                                         phase: c.phase,
                                         reservationsMb: (memory[i] as HostMemoryPlan).reservationsMb,

@@ -12,13 +12,20 @@ import type { CloudStackConfig } from "../../core/config/schema";
 export interface Hostnames {
     readonly app: string;
     readonly api: string;
+    /** Phase 4: the API on the hostname whose load balancer follows the writable database. */
+    readonly write?: string;
 }
 
 export function edgeHostnames(c: CloudStackConfig): Hostnames {
-    return { app: `${c.edge.appHost}.${c.edge.zone}`, api: `${c.edge.apiHost}.${c.edge.zone}` };
+    const at = (label: string) => `${label}.${c.edge.zone}`;
+    return {
+        app: at(c.edge.appHost),
+        api: at(c.edge.apiHost),
+        ...(c.phase === "phase4" ? { write: at(c.loadBalancing.writeHost) } : {}),
+    };
 }
 
-export const hostnameList = (h: Hostnames): string[] => [h.app, h.api];
+export const hostnameList = (h: Hostnames): string[] => [h.app, h.api, ...(h.write ? [h.write] : [])];
 
 export function originCertificate(c: CloudStackConfig, hostnames: Hostnames): OriginCertificate {
     return new OriginCertificate("origin", {
@@ -36,8 +43,7 @@ export function publishEdge(
     return new CloudflareEdge("edge", {
         zoneId: c.edge.zoneId,
         hostnames: hostnameList(hostnames),
-        originIpv4: entry.ipv4,
-        originIpv6: entry.ipv6,
+        origin: entry,
         minTlsVersion: c.edge.minTlsVersion,
         hstsMaxAgeSeconds: c.edge.hstsMaxAgeSeconds,
     });

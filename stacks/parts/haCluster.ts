@@ -24,6 +24,8 @@ export interface HaClusterArgs {
     readonly config: PatroniConfig;
     /** Names the authority and the credentials: phase 4 prefixes its region's name. */
     readonly name?: (resource: string) => string;
+    /** Phase 4: the stack's Patroni roles, which every region's cluster shares (a standby is a physical copy). */
+    readonly passwords?: Readonly<Record<keyof typeof PATRONI_PASSWORDS, pulumi.Output<string>>>;
 }
 
 export interface HaCluster {
@@ -49,7 +51,8 @@ export function haCluster(a: HaClusterArgs): HaCluster {
         organization: a.organization,
         members: etcd,
     });
-    const passwords = new ServiceCredentials(name("patroni"), { lengths: PATRONI_PASSWORDS }).values;
+    const passwords =
+        a.passwords ?? new ServiceCredentials(name("patroni"), { lengths: PATRONI_PASSWORDS }).values;
     const materialOf = (name: string) => {
         const m = authority.material[name];
         if (!m) throw new pulumi.RunError(`no TLS material for etcd member ${name}`);

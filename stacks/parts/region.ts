@@ -25,11 +25,11 @@ import { RegionFleet, type FleetEntry } from "../../components/fleet/regionFleet
 import type { ConfigOf } from "../../core/config/schema";
 import { readerMaxLagBytes } from "../../core/config/patroni";
 import type { Phase3Outputs } from "../../core/contracts/outputs";
-import { appHostUserData } from "./appHosts";
+import { appHostUserData, type AppHostSpec } from "./appHosts";
 import type { Baseline } from "./baseline";
 import type { REPLICATED_SERVICE_PASSWORDS } from "./credentials";
-import { adminFirewall, dataTier } from "./dataTier";
-import { haCluster, type HaCluster } from "./haCluster";
+import { adminFirewall, dataTier, type DataNodeCrossRegion } from "./dataTier";
+import { haCluster, type HaClusterArgs } from "./haCluster";
 import { privateNetwork, type Network } from "./network";
 
 const HTTPS = 443;
@@ -48,6 +48,13 @@ export interface RegionArgs {
     readonly stack: string;
     readonly names?: RegionNames;
     readonly baseline: Baseline<keyof typeof REPLICATED_SERVICE_PASSWORDS>;
+    /** Phase 4: the backends answer Cloudflare's write pools whether this region holds the primary. */
+    readonly writableCheck?: boolean;
+    /** Phase 4: the database nodes' reserved addresses, replication firewalls and cross-region streaming. */
+    readonly crossRegion?: {
+        readonly node: (node: number) => DataNodeCrossRegion;
+        readonly patroniPasswords: NonNullable<HaClusterArgs["passwords"]>;
+    };
 }
 
 export interface Region {
@@ -97,6 +104,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
         witness: { name: "frontend", ip: frontendIp },
         config: c.replication.patroni,
         name,
+        ...(a.crossRegion ? { passwords: a.crossRegion.patroniPasswords } : {}),
     });
 
     // The database tier: the first node bootstraps, the others clone it; any of them may become the primary.
@@ -129,6 +137,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
                   },
               }),
         ha,
+        ...(a.crossRegion ? { crossRegion: a.crossRegion.node } : {}),
     });
 
     // The region's stateless fleet; Cloudflare's origin is its entry, never a backend.
@@ -138,7 +147,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
         image: string,
         hostIp: string,
         placement: Parameters<typeof appHostUserData>[4]["placement"],
-        etcdWitness?: HaCluster["witnessFiles"],
+        extra: Pick<AppHostSpec, "etcdWitness" | "writableFrom"> = {},
     ) => ({
         serverType: type,
         image,
@@ -149,7 +158,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
             ip: hostIp,
             placement,
             ...(sentinels.includes(hostIp) ? { sentinelOf: primaryIp } : {}),
-            ...(etcdWitness ? { etcdWitness } : {}),
+            ...extra,
         }).userData,
     });
     const health = { path: c.workload.api.healthPath ?? "/", domain: hostnames.api };
@@ -167,7 +176,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
             frontend.image,
             frontendIp,
             frontendPlacement(c.workload, frontendIp, backendIps[0] as string, endpoints),
-            ha.witnessFiles,
+            ha.witnessFiles ? { etcdWitness: ha.witnessFiles } : {},
         ),
         backends: backendIps.map((b, i) =>
             appHost(
@@ -176,6 +185,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
                 backend.image,
                 b,
                 backendPlacement(c.workload, b, frontendIp, endpoints),
+                a.writableCheck ? { writableFrom: dbIps.map((d) => `${d}:${ROLE_HEALTH_PORT}`) } : {},
             ),
         ),
         entry: fleetEntry(c, ip("lb"), backendIps, health, ha.caCertPem, {

@@ -28,8 +28,8 @@ export interface CaddySite {
  */
 export interface OriginPull {
     readonly caPem: string;
-    /** Health checks served without a client certificate: the host and its paths. */
-    readonly open: { readonly host: string; readonly paths: readonly string[] };
+    /** Health checks served without a client certificate: the API's hostnames and the paths. */
+    readonly open: { readonly hosts: readonly string[]; readonly paths: readonly string[] };
 }
 
 /** The path Cloudflare's write pools check: 200 only in the region whose Postgres is the primary. */
@@ -40,7 +40,7 @@ export const WRITABLE_HEALTH_PATH = "/healthz/writable";
  * Caddy forwards to the one that passes, so the answer is 200 only while this region holds the primary.
  */
 export interface WritableCheck {
-    readonly host: string;
+    readonly hosts: readonly string[];
     readonly roleHealth: readonly string[];
 }
 
@@ -124,7 +124,7 @@ const NOT_FOUND = { handle: [{ handler: "static_response", status_code: 404 }] }
  */
 function writableRoute(w: WritableCheck): object {
     return {
-        match: [{ host: [w.host], path: [WRITABLE_HEALTH_PATH] }],
+        match: [{ host: [...w.hosts], path: [WRITABLE_HEALTH_PATH] }],
         handle: [
             { handler: "rewrite", uri: "/primary" },
             {
@@ -156,7 +156,7 @@ function originPullGate(pull: OriginPull): object {
         match: [
             {
                 expression: "{http.request.tls.client.fingerprint} == null",
-                not: [{ host: [pull.open.host], path: [...pull.open.paths] }],
+                not: [{ host: [...pull.open.hosts], path: [...pull.open.paths] }],
             },
         ],
         handle: [{ handler: "static_response", status_code: 403, close: true }],
@@ -256,7 +256,8 @@ const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
  * the load balancers check without a client certificate.
  */
 export function renderOriginCaddyConfig(
-    hostnames: { readonly app: string; readonly api: string },
+    /** `write`: phase 4's hostname for the API in the region holding the primary. */
+    hostnames: { readonly app: string; readonly api: string; readonly write?: string },
     workload: Workload,
     placement: HostPlacement,
     options: {
@@ -267,8 +268,9 @@ export function renderOriginCaddyConfig(
 ): string {
     const { writableFrom, originPullCaPem = CLOUDFLARE_ORIGIN_PULL_CA_PEM } = options;
     const healthPath = workload.api.healthPath ?? "/";
+    const apiHosts = [hostnames.api, ...(hostnames.write ? [hostnames.write] : [])];
     return renderCaddyConfig({
-        ...(writableFrom ? { writable: { host: hostnames.api, roleHealth: writableFrom } } : {}),
+        ...(writableFrom ? { writable: { hosts: apiHosts, roleHealth: writableFrom } } : {}),
         listener: {
             scheme: "https",
             certFile: CONTAINER_PATHS.originCert,
@@ -276,7 +278,7 @@ export function renderOriginCaddyConfig(
             originPull: {
                 caPem: originPullCaPem,
                 open: {
-                    host: hostnames.api,
+                    hosts: apiHosts,
                     paths: writableFrom ? [healthPath, WRITABLE_HEALTH_PATH] : [healthPath],
                 },
             },
@@ -289,7 +291,7 @@ export function renderOriginCaddyConfig(
                 immutablePaths: IMMUTABLE_ASSET_PATHS,
             },
             {
-                hosts: [hostnames.api],
+                hosts: apiHosts,
                 upstreams: endpointsOf(placement, workload, "api").map(hostPort),
                 healthPath: workload.api.healthPath,
             },

@@ -30,7 +30,7 @@ export interface AppHostSpec {
     readonly workload: ResolvedWorkload;
     /** docker `mem_reservation` per service, MiB. */
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
-    readonly hostnames: { readonly app: string; readonly api: string };
+    readonly hostnames: { readonly app: string; readonly api: string; readonly write?: string };
     readonly postgres: {
         readonly database: string;
         readonly user: string;

@@ -29,9 +29,11 @@ export interface ServiceHostSpec {
     readonly workload: ResolvedWorkload;
     readonly reservationsMb: Readonly<Record<ServiceName, number>>;
     readonly placement: HostPlacement;
-    readonly hostnames: { readonly app: string; readonly api: string };
+    readonly hostnames: { readonly app: string; readonly api: string; readonly write?: string };
     readonly postgres: { readonly database: string; readonly user: string };
     readonly secrets: ServiceSecrets;
+    /** Phase 4 backends: the region's database nodes' role health endpoints, for the write pools' check. */
+    readonly writableFrom?: readonly string[];
     /** Files, packages and first-boot commands of what runs beside Docker (the data tier's daemons). */
     readonly extra?: {
         readonly files: readonly RenderedFile[];
@@ -65,7 +67,12 @@ function configFiles(spec: ServiceHostSpec): RenderedFile[] {
     const { workload, placement } = spec;
     const files: RenderedFile[] = [];
     if (isLocal(placement, "proxy")) {
-        const caddy = renderOriginCaddyConfig(spec.hostnames, workload, placement);
+        const caddy = renderOriginCaddyConfig(
+            spec.hostnames,
+            workload,
+            placement,
+            spec.writableFrom ? { writableFrom: spec.writableFrom } : {},
+        );
         files.push({ path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" });
     }
     if (isLocal(placement, "prometheus"))
