@@ -43,7 +43,7 @@ describe("GitHub workflows", () => {
     });
 
     it("plans and policy-checks every built stack on a pull request, and previews every cloud stack", () => {
-        expect(built).toEqual(["dev", "phase1", "phase2", "phase3"]);
+        expect(built).toEqual(["dev", "phase1", "phase2", "phase3", "phase4"]);
         const { jobs } = workflow("pull-request.yml");
         expect(jobs["offline-plan"]?.strategy?.matrix?.stack).toEqual(built);
         expect(jobs["preview"]?.strategy?.matrix?.stack).toEqual(cloud);
