@@ -17,6 +17,7 @@ import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "./edg
 import type { Concern, PackPolicy } from "./lib/policy";
 import { consensusPortsPrivate } from "./network/consensus";
 import { serversFirewalled } from "./network/coverage";
+import { dataPortsExactPeers } from "./network/dataPorts";
 import { loadBalancerNoCloudflareBypass } from "./network/loadBalancer";
 import { noPlainDockerApi, noWorldSensitivePorts } from "./network/ingress";
 import { webOnlyFromCloudflare } from "./network/origin";
@@ -45,6 +46,7 @@ export const policies: readonly PackPolicy[] = [
     noWorldSensitivePorts,
     noPlainDockerApi,
     consensusPortsPrivate,
+    dataPortsExactPeers,
     webOnlyFromCloudflare,
     loadBalancerNoCloudflareBypass,
     serversFirewalled,

@@ -3,6 +3,7 @@ import type { PolicyTable } from "../table";
 import { CAPS_TABLES } from "./caps";
 import { CONSENSUS_TABLES } from "./consensus";
 import { DATA_TABLES } from "./data";
+import { DATA_PORT_TABLES } from "./dataPorts";
 import { DOCKER_TABLES } from "./docker";
 import { EDGE_TABLES } from "./edge";
 import { NETWORK_TABLES } from "./network";
@@ -17,6 +18,7 @@ export const ALL_TABLES: readonly PolicyTable[] = [
     ...CAPS_TABLES,
     ...NETWORK_TABLES,
     ...CONSENSUS_TABLES,
+    ...DATA_PORT_TABLES,
     ...DATA_TABLES,
     ...EDGE_TABLES,
     ...SECRETS_TABLES,
