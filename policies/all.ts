@@ -12,6 +12,7 @@ import {
     statefulIgnoreChanges,
     statefulProtected,
 } from "./data/protection";
+import { publicListenTls, publicReplicationHostsslCert, standbyVerifyFull } from "./data/replication";
 import { noPrivateAddresses, recordsProxied } from "./edge/dns";
 import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "./edge/zoneSettings";
 import type { Concern, PackPolicy } from "./lib/policy";
@@ -54,6 +55,9 @@ export const policies: readonly PackPolicy[] = [
     hcloudDeleteProtection,
     hcloudBackups,
     statefulIgnoreChanges,
+    standbyVerifyFull,
+    publicReplicationHostsslCert,
+    publicListenTls,
     sslStrict,
     minTls,
     alwaysHttps,

@@ -2,6 +2,7 @@
 import type { PolicyTable } from "../table";
 import { CAPS_TABLES } from "./caps";
 import { CONSENSUS_TABLES } from "./consensus";
+import { CROSS_REGION_TABLES } from "./crossRegion";
 import { DATA_TABLES } from "./data";
 import { DATA_PORT_TABLES } from "./dataPorts";
 import { DOCKER_TABLES } from "./docker";
@@ -19,6 +20,7 @@ export const ALL_TABLES: readonly PolicyTable[] = [
     ...NETWORK_TABLES,
     ...CONSENSUS_TABLES,
     ...DATA_PORT_TABLES,
+    ...CROSS_REGION_TABLES,
     ...DATA_TABLES,
     ...EDGE_TABLES,
     ...SECRETS_TABLES,
