@@ -12,11 +12,13 @@ import {
     statefulIgnoreChanges,
     statefulProtected,
 } from "./data/protection";
+import { publicListenTls, publicReplicationHostsslCert, standbyVerifyFull } from "./data/replication";
 import { noPrivateAddresses, recordsProxied } from "./edge/dns";
 import { alwaysHttps, hsts, minTls, sslStrict, zoneSettingsPresent } from "./edge/zoneSettings";
 import type { Concern, PackPolicy } from "./lib/policy";
 import { consensusPortsPrivate } from "./network/consensus";
 import { serversFirewalled } from "./network/coverage";
+import { dataPortsExactPeers } from "./network/dataPorts";
 import { loadBalancerNoCloudflareBypass } from "./network/loadBalancer";
 import { noPlainDockerApi, noWorldSensitivePorts } from "./network/ingress";
 import { webOnlyFromCloudflare } from "./network/origin";
@@ -45,6 +47,7 @@ export const policies: readonly PackPolicy[] = [
     noWorldSensitivePorts,
     noPlainDockerApi,
     consensusPortsPrivate,
+    dataPortsExactPeers,
     webOnlyFromCloudflare,
     loadBalancerNoCloudflareBypass,
     serversFirewalled,
@@ -52,6 +55,9 @@ export const policies: readonly PackPolicy[] = [
     hcloudDeleteProtection,
     hcloudBackups,
     statefulIgnoreChanges,
+    standbyVerifyFull,
+    publicReplicationHostsslCert,
+    publicListenTls,
     sslStrict,
     minTls,
     alwaysHttps,

@@ -2,7 +2,9 @@
 import type { PolicyTable } from "../table";
 import { CAPS_TABLES } from "./caps";
 import { CONSENSUS_TABLES } from "./consensus";
+import { CROSS_REGION_TABLES } from "./crossRegion";
 import { DATA_TABLES } from "./data";
+import { DATA_PORT_TABLES } from "./dataPorts";
 import { DOCKER_TABLES } from "./docker";
 import { EDGE_TABLES } from "./edge";
 import { NETWORK_TABLES } from "./network";
@@ -17,6 +19,8 @@ export const ALL_TABLES: readonly PolicyTable[] = [
     ...CAPS_TABLES,
     ...NETWORK_TABLES,
     ...CONSENSUS_TABLES,
+    ...DATA_PORT_TABLES,
+    ...CROSS_REGION_TABLES,
     ...DATA_TABLES,
     ...EDGE_TABLES,
     ...SECRETS_TABLES,
