@@ -1,4 +1,5 @@
+import { CONSENSUS_TABLES } from "./tables/consensus";
 import { NETWORK_TABLES } from "./tables/network";
 import { runTable } from "./table";
 
-for (const t of NETWORK_TABLES) runTable(t);
+for (const t of [...NETWORK_TABLES, ...CONSENSUS_TABLES]) runTable(t);
