@@ -89,8 +89,14 @@ export class CloudflareLoadBalancing extends pulumi.ComponentResource {
                     accountId,
                     name: p.name,
                     description: p.description,
+                    enabled: p.enabled,
                     origins: [
-                        { name: p.originName, address: entries.get(p.region)!, enabled: true, weight: 1 },
+                        {
+                            name: p.originName,
+                            address: entries.get(p.region)!,
+                            enabled: p.enabled,
+                            weight: 1,
+                        },
                     ],
                     monitor: monitorIds[p.monitor],
                     checkRegions: [...p.checkRegions],

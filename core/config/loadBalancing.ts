@@ -107,6 +107,12 @@ export const LoadBalancing = z
          * (`understand-basics/regional-health.mdx`): turn it on once Cloudflare has enabled it for the account.
          */
         regionalHealth: z.boolean().default(false),
+        /**
+         * Regions no visitor may reach: their pools are disabled. The first step of a region failover fences the
+         * lost primary region here, so that when it comes back its database takes no writes before it is rebuilt
+         * as a standby (npm run advise prints the steps).
+         */
+        fencedRegions: z.array(DnsLabel).default([]),
         monitor: LoadBalancingMonitor.default(LoadBalancingMonitor.parse({})),
     })
     .strict();
@@ -119,17 +125,40 @@ export type LoadBalancingMonitorConfig = z.output<typeof LoadBalancingMonitor>;
  * the edge already publishes. Paths are relative to the stack config's root.
  */
 export function loadBalancingIssues(
-    lb: Pick<LoadBalancingConfig, "writeHost">,
+    lb: Pick<LoadBalancingConfig, "writeHost" | "fencedRegions">,
     edge: { readonly appHost: string; readonly apiHost: string },
+    regionNames: readonly string[],
 ): { path: (string | number)[]; message: string }[] {
     const taken = [
         ["appHost", edge.appHost],
         ["apiHost", edge.apiHost],
     ] as const;
-    return taken
-        .filter(([, host]) => host === lb.writeHost)
-        .map(([key]) => ({
-            path: ["loadBalancing", "writeHost"],
-            message: `must differ from edge.${key} (${lb.writeHost}): choose another label such as write`,
-        }));
+    const fenced = lb.fencedRegions;
+    return [
+        ...taken
+            .filter(([, host]) => host === lb.writeHost)
+            .map(([key]) => ({
+                path: ["loadBalancing", "writeHost"],
+                message: `must differ from edge.${key} (${lb.writeHost}): choose another label such as write`,
+            })),
+        ...fenced.flatMap((name, i) =>
+            regionNames.includes(name)
+                ? []
+                : [
+                      {
+                          path: ["loadBalancing", "fencedRegions", i],
+                          message: `names no region (${regionNames.join(", ")}): list a region's name`,
+                      },
+                  ],
+        ),
+        ...(regionNames.length > 0 && regionNames.every((n) => fenced.includes(n))
+            ? [
+                  {
+                      path: ["loadBalancing", "fencedRegions"],
+                      message:
+                          "fences every region, which leaves visitors nowhere to go: fence only the lost region",
+                  },
+              ]
+            : []),
+    ];
 }

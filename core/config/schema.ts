@@ -181,7 +181,13 @@ export const StackConfigSchema = z.discriminatedUnion("phase", PHASE_SCHEMAS).su
             ? regionsIssues(c.regions, c.loadBalancer.kind, c.memory.systemReserveMb)
             : placements(c);
     if (c.phase === "phase4") {
-        issues.push(...loadBalancingIssues(c.loadBalancing, c.edge));
+        issues.push(
+            ...loadBalancingIssues(
+                c.loadBalancing,
+                c.edge,
+                c.regions.map((r) => r.name),
+            ),
+        );
         if (c.agents)
             issues.push({
                 path: ["agents"],

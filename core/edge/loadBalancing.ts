@@ -116,6 +116,8 @@ export interface PoolPlan {
     readonly minimumOrigins: 1;
     /** The origin's name inside the pool; its address is the region's entry IPv4. */
     readonly originName: string;
+    /** False for a fenced region: Cloudflare sends it nothing, healthy or not. */
+    readonly enabled: boolean;
     readonly description: string;
 }
 
@@ -266,6 +268,7 @@ export function planLoadBalancing(input: LoadBalancingPlanInput): LoadBalancingP
             ...(config.regionalHealth ? { healthSources: ["regional", "global"] as const } : {}),
             minimumOrigins: 1 as const,
             originName: `${r.name}-entry`,
+            enabled: !config.fencedRegions.includes(r.name),
             description: `${input.namePrefix}: region ${r.name} (${r.networkZone}), ${kind === "app" ? "app and API" : "writes"}`,
         })),
     );

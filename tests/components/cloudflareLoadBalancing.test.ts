@@ -122,6 +122,7 @@ describe("CloudflareLoadBalancing", () => {
             accountId: "0123456789abcdef0123456789abcdef",
             name: "phase4-eu-app",
             description: "phase4: region eu (eu-central), app and API",
+            enabled: true,
             origins: [{ name: "eu-entry", address: "198.51.100.10", enabled: true, weight: 1 }],
             monitor: idOf("geo-monitor-app"),
             checkRegions: ["WEU", "EEU"],

@@ -218,6 +218,7 @@ describe("LoadBalancing config", () => {
             steering: "off",
             writeHost: "write",
             regionalHealth: false,
+            fencedRegions: [],
             monitor: {
                 writablePath: "/healthz/writable",
                 intervalSeconds: 60,
@@ -269,14 +270,41 @@ describe("LoadBalancing config", () => {
         ]);
     });
 
+    const EDGE = { appHost: "app", apiHost: "api" };
+    const REGIONS = ["eu", "us-east"];
+
     it("refuses a write host the edge already publishes", () => {
-        expect(loadBalancingIssues({ writeHost: "api" }, { appHost: "app", apiHost: "api" })).toEqual([
+        expect(loadBalancingIssues({ writeHost: "api", fencedRegions: [] }, EDGE, REGIONS)).toEqual([
             {
                 path: ["loadBalancing", "writeHost"],
                 message: "must differ from edge.apiHost (api): choose another label such as write",
             },
         ]);
-        expect(loadBalancingIssues({ writeHost: "write" }, { appHost: "app", apiHost: "api" })).toEqual([]);
+        expect(loadBalancingIssues({ writeHost: "write", fencedRegions: ["eu"] }, EDGE, REGIONS)).toEqual([]);
+    });
+
+    it("refuses a fenced region that does not exist, and fencing every region", () => {
+        expect(loadBalancingIssues({ writeHost: "write", fencedRegions: ["us"] }, EDGE, REGIONS)).toEqual([
+            {
+                path: ["loadBalancing", "fencedRegions", 0],
+                message: "names no region (eu, us-east): list a region's name",
+            },
+        ]);
+        expect(
+            loadBalancingIssues({ writeHost: "write", fencedRegions: ["us-east", "eu"] }, EDGE, REGIONS),
+        ).toEqual([expect.objectContaining({ path: ["loadBalancing", "fencedRegions"] })]);
+    });
+
+    it("disables a fenced region's pools and keeps the others", () => {
+        const plan = planLoadBalancing(input(config({ fencedRegions: ["eu"] })));
+        expect(plan.pools.map((p) => [p.region, p.monitor, p.enabled])).toEqual(
+            expect.arrayContaining([
+                ["eu", "app", false],
+                ["eu", "write", false],
+                ["us-east", "app", true],
+                ["us-east", "write", true],
+            ]),
+        );
     });
 });
 
