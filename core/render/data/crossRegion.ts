@@ -162,8 +162,6 @@ export function assertCrossRegion(
     if (c.peerAddresses.length === 0) throw new Error("crossRegion: peerAddresses is empty");
     c.peerAddresses.forEach((p, i) => {
         assertIpv4(`peerAddresses[${i}]`, p);
-        if (p === c.publicAddress)
-            throw new Error(`crossRegion: peerAddresses[${i}] '${p}' is this node's own public address`);
         const inside = self.intraCidrs.find((cidr) => insideCidr(p, cidr));
         if (inside)
             throw new Error(
