@@ -1,5 +1,5 @@
 /**
- * The data tier's day-2 operations under Patroni (phase 3): switchover, maintenance pause, re-adding a node and
+ * The data tier's day-2 operations under Patroni (phase 3, and each region of phase 4): switchover, maintenance pause, re-adding a node and
  * the emergency failover, each as the exact commands, when to use it and what it costs. The advisor prints them
  * beside the migration runbook; README.md explains the mechanisms.
  */
@@ -17,7 +17,14 @@ export interface OperationStep {
 }
 
 /** The phases whose database nodes run Patroni. */
-const PATRONI_PHASES: readonly ProductionPhase[] = ["phase3"];
+const PATRONI_PHASES: readonly ProductionPhase[] = ["phase3", "phase4"];
+
+/** A database node's address: phase 3's by its server name, phase 4's the primary region's first node. */
+function databaseNode(phase: ProductionPhase): string {
+    if (phase === "phase4")
+        return `$(pulumi stack output regions --stack phase4 --json | jq -r '[.[] | select(.role == "primary")][0].databasePublicIpv4.primary')`;
+    return stateServerAddress(phase, PHASE3_DATABASE_SERVER);
+}
 
 const PATRONICTL = `sudo -u postgres patronictl -c ${PATRONI_CREDENTIAL("patroni.yml")}`;
 /** patronictl on a database node, as root over SSH; `$DB_NODE` is any node's public address. */
@@ -30,7 +37,7 @@ export function haOperations(phase: ProductionPhase): OperationStep[] {
             title: "Find the cluster: members, roles, lag, timeline",
             when: "before every operation below, and after it to confirm",
             impact: "none",
-            commands: [`export DB_NODE=${stateServerAddress(phase, PHASE3_DATABASE_SERVER)}`, pctl("list")],
+            commands: [`export DB_NODE=${databaseNode(phase)}`, pctl("list")],
         },
         {
             title: "Switchover: move the primary to a replica (planned: host maintenance, a resize)",

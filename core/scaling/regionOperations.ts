@@ -54,8 +54,11 @@ export function regionOperations(phase: ProductionPhase): RegionOperationStep[] 
             commands: [
                 `curl -s -o /dev/null -w '%{http_code}\\n' "https://$(pulumi stack output writeUrl --stack phase4 | sed 's|https://||')${WRITABLE_HEALTH_PATH}"`,
                 pctl("PRIMARY_DB", "list"),
-                "# If any node of the primary region still answers SSH, stop Patroni there (it stops PostgreSQL):",
-                on("PRIMARY_DB", "systemctl stop phase-stacks-patroni.service"),
+                "# Fence it at the edge: its pools take no visitors, even once it comes back (preview: only its pools change).",
+                `pulumi config set --path 'loadBalancing.fencedRegions[0]' "$PRIMARY" --stack phase4`,
+                "pulumi preview --stack phase4 --diff && pulumi up --stack phase4 --yes",
+                "# If a node of the primary region still answers SSH, stop Patroni there for good (it stops PostgreSQL):",
+                on("PRIMARY_DB", "systemctl disable --now phase-stacks-patroni.service"),
             ],
         },
         {
@@ -88,12 +91,13 @@ export function regionOperations(phase: ProductionPhase): RegionOperationStep[] 
             commands: [
                 "# A permanent slot for the old primary region on the promoted cluster:",
                 pctl("STANDBY_DB", `edit-config --force -s slots.${slot("$PRIMARY")}.type=physical`),
-                "# The old primary region follows the promoted one; Patroni rewinds (or, failing that, re-clones) its leader:",
-                on("PRIMARY_DB", "systemctl start phase-stacks-patroni.service"),
+                "# The old primary region follows the promoted one (its etcd takes the edit with Patroni still stopped),",
+                "# then Patroni starts and rewinds (or, failing that, re-clones) its leader; do this on each of its nodes:",
                 pctl(
                     "PRIMARY_DB",
                     `edit-config --force -s standby_cluster.host=${ALL_IPS("$REGION")} -s standby_cluster.port=5432 -s standby_cluster.primary_slot_name=${slot("$PRIMARY")} -s slots=null`,
                 ),
+                on("PRIMARY_DB", "systemctl enable --now phase-stacks-patroni.service"),
                 pctl("PRIMARY_DB", "list"),
             ],
         },
@@ -103,6 +107,8 @@ export function regionOperations(phase: ProductionPhase): RegionOperationStep[] 
             impact: "writes pause from the demotion until the EU's write pool turns healthy (2-3 min at the default monitor); the demoted primary shuts down cleanly, so compare the two replay positions before promoting",
             minutes: [5, 15],
             commands: [
+                "# Unfence the EU at the edge first: its write pool turns healthy only once it is promoted below.",
+                "pulumi config rm loadBalancing.fencedRegions --stack phase4 && pulumi up --stack phase4 --yes",
                 "# Demote the promoted region: it becomes a standby cluster of the EU again, its last WAL streamed out first.",
                 pctl(
                     "STANDBY_DB",

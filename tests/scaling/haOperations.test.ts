@@ -27,7 +27,7 @@ const remoteCommands = (commands: readonly string[]): string[] => {
 
 describe("the data tier's operations", () => {
     it("are listed for the Patroni phase only", () => {
-        expect(PRODUCTION_PHASES.filter((p) => haOperations(p).length > 0)).toEqual(["phase3"]);
+        expect(PRODUCTION_PHASES.filter((p) => haOperations(p).length > 0)).toEqual(["phase3", "phase4"]);
         const titles = haOperations("phase3").map((o) => o.title.split(":")[0]);
         expect(titles).toEqual([
             "Find the cluster",

@@ -3,6 +3,12 @@ import type { Decision, TriggerMet } from "../../core/scaling/evaluate";
 import type { ProductionPhase } from "../../core/scaling/matrix";
 import type { Measurements } from "../../core/scaling/metrics";
 import { buildRunbook, type RunbookStep } from "../../core/scaling/runbook";
+import {
+    regionFailoverMinutes,
+    regionOperations,
+    type RegionOperationStep,
+} from "../../core/scaling/regionOperations";
+import { PHASE_SPECS } from "../../core/phases";
 import { haOperations, type OperationStep } from "../../core/scaling/haOperations";
 import type { MonthlyCost } from "../costs/planCost";
 
@@ -44,9 +50,11 @@ export function buildAdvice(
         runbook: hops.flatMap((h) =>
             buildRunbook(h.from, h.to).map((s) => ({ from: h.from, to: h.to, ...s })),
         ),
-        operations: haOperations(decision.currentPhase),
+        operations: [...haOperations(decision.currentPhase), ...regionOperations(decision.currentPhase)],
     };
 }
+
+const minutes = (o: RegionOperationStep): string => `${o.minutes[0]}-${o.minutes[1]} min`;
 
 const money = (c: MonthlyCost): string =>
     `EUR ${c.eur.toFixed(2)}${c.openEnded ? "+" : c.maxEur !== undefined ? `-${c.maxEur.toFixed(2)}` : ""} (${c.source === "plan" ? "offline plan" : `seed figure: ${c.note ?? "no plan"}`})`;
@@ -90,8 +98,18 @@ export function renderAdvice(a: Advice): string {
                 `* ${o.title}`,
                 `  when: ${o.when}`,
                 `  impact: ${o.impact}`,
+                ...("minutes" in o ? [`  expected: ${minutes(o as RegionOperationStep)}`] : []),
                 ...o.commands.map((c) => `    ${c}`),
             );
+        const region = a.operations.filter((o): o is RegionOperationStep => "minutes" in o);
+        const rto = PHASE_SPECS[a.currentPhase].rtoMinutes;
+        if (region.length > 0 && rto !== undefined) {
+            const [typical, worst] = regionFailoverMinutes(region);
+            lines.push(
+                "",
+                `Region failover (check, fence, promote, confirm): ${typical}-${worst} min against the seed's ${rto} min RTO.`,
+            );
+        }
     }
     return lines.join("\n");
 }
