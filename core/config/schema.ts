@@ -180,6 +180,11 @@ export const StackConfigSchema = z.discriminatedUnion("phase", PHASE_SCHEMAS).su
         c.phase === "phase4"
             ? regionsIssues(c.regions, c.loadBalancer.kind, c.memory.systemReserveMb)
             : placements(c);
+    if (c.backup.copy && c.phase !== "phase3" && c.phase !== "phase4")
+        issues.push({
+            path: ["backup", "copy"],
+            message: "copies the point-in-time backups of phases 3-4; remove it from this stack",
+        });
     if (c.phase === "phase4") {
         issues.push(
             ...loadBalancingIssues(

@@ -172,8 +172,32 @@ export const Backup = z
         onCalendar: z.string().superRefine(checkedBy(calendarProblem)).default("*-*-* 03:15:00"),
         /** What the bucket costs a month, for the cost table (Hetzner Object Storage base price by default). */
         storageMonthlyEur: z.number().min(0).default(4.99),
+        /**
+         * Phases 3-4: a second copy of every base backup, WAL segment and Redis snapshot in another location's
+         * object storage (the same access key), mirrored after each backup by the primary.
+         */
+        copy: z
+            .object({
+                endpoint: z.url({
+                    protocol: /^https$/,
+                    message: "must be an https:// URL of S3-compatible storage",
+                }),
+                bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
+                region: z.string().min(1).default("eu-central"),
+            })
+            .strict()
+            .optional(),
     })
-    .strict();
+    .strict()
+    .superRefine((b, ctx) => {
+        if (b.copy && b.copy.endpoint === b.endpoint && b.copy.bucket === b.bucket)
+            ctx.addIssue({
+                code: "custom",
+                path: ["copy"],
+                message:
+                    "is the backup bucket itself: point copy.endpoint at another location (e.g. hel1) or another bucket",
+            });
+    });
 
 export const Memory = z
     .object({

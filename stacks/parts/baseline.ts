@@ -40,5 +40,14 @@ export function externalCosts(c: CloudStackConfig): ExternalCost[] {
             monthlyEur: c.backup.storageMonthlyEur,
             basis: "unverified",
         },
+        ...(c.backup.copy
+            ? [
+                  {
+                      item: `object storage for the backup copy at ${new URL(c.backup.copy.endpoint).hostname} (outside Pulumi)`,
+                      monthlyEur: c.backup.storageMonthlyEur,
+                      basis: "unverified" as const,
+                  },
+              ]
+            : []),
     ];
 }

@@ -20,16 +20,20 @@ export interface BackupSpec {
     readonly onCalendar: string;
     readonly postgres: { readonly database: string; readonly user: string };
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+    /** A second bucket in another location, reached with the same credentials (the point-in-time backups only). */
+    readonly copy?: { readonly endpoint: string; readonly bucket: string; readonly region: string };
 }
 
 /** Where and how often backups go: the part of BackupSpec a stack's config decides. */
 export type BackupTarget = Pick<
     BackupSpec,
-    "endpoint" | "bucket" | "region" | "prefix" | "retentionDays" | "onCalendar"
+    "endpoint" | "bucket" | "region" | "prefix" | "retentionDays" | "onCalendar" | "copy"
 >;
 
 /** rclone reads a remote named `backup` from RCLONE_CONFIG_BACKUP_* variables, so no rclone.conf exists. */
 export const RCLONE_REMOTE = "backup";
+/** The copy's remote, `copy`, from RCLONE_CONFIG_COPY_* the same way. */
+export const RCLONE_COPY_REMOTE = "copy";
 
 /** Where the dumps go: `backup:<bucket>/<prefix>/<stack>/postgres`. */
 export function backupRemoteDir(spec: BackupSpec): string {
@@ -47,23 +51,27 @@ export function backupRemoteDir(spec: BackupSpec): string {
 
 /** Sourced by the scripts; every value is shell-quoted and exported for rclone. */
 export function renderBackupEnv(spec: BackupSpec): string {
-    const v = `RCLONE_CONFIG_${RCLONE_REMOTE.toUpperCase()}`;
-    const entries: Record<string, string> = {
-        TYPE: "s3",
-        // Hetzner Object Storage and other S3-compatible stores.
-        PROVIDER: "Other",
-        ENDPOINT: spec.endpoint,
-        REGION: spec.region,
-        ACCESS_KEY_ID: spec.credentials.accessKeyId,
-        SECRET_ACCESS_KEY: spec.credentials.secretAccessKey,
-        ACL: "private",
-        // The bucket exists already; checking would need permission to create buckets.
-        NO_CHECK_BUCKET: "true",
+    const remote = (name: string, at: { readonly endpoint: string; readonly region: string }) => {
+        const entries: Record<string, string> = {
+            TYPE: "s3",
+            // Hetzner Object Storage and other S3-compatible stores.
+            PROVIDER: "Other",
+            ENDPOINT: at.endpoint,
+            REGION: at.region,
+            ACCESS_KEY_ID: spec.credentials.accessKeyId,
+            SECRET_ACCESS_KEY: spec.credentials.secretAccessKey,
+            ACL: "private",
+            // The bucket exists already; checking would need permission to create buckets.
+            NO_CHECK_BUCKET: "true",
+        };
+        return Object.entries(entries).map(
+            ([k, val]) => `export RCLONE_CONFIG_${name.toUpperCase()}_${k}=${shellQuote(val)}`,
+        );
     };
     return (
-        Object.entries(entries)
-            .map(([k, val]) => `export ${v}_${k}=${shellQuote(val)}`)
-            .join("\n") + "\n"
+        [...remote(RCLONE_REMOTE, spec), ...(spec.copy ? remote(RCLONE_COPY_REMOTE, spec.copy) : [])].join(
+            "\n",
+        ) + "\n"
     );
 }
 
