@@ -12,16 +12,15 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
-import { toYaml } from "../../core/render/base/yaml";
 import type { ClusterTlsPaths } from "../../core/render/data/clusterTls";
 import { replicationTlsPathsIn, type ReplicationTlsPaths } from "../../core/render/data/crossRegion";
-import { etcdConfig, type EtcdMember } from "../../core/render/data/etcd";
+import type { EtcdMember } from "../../core/render/data/etcd";
 import type { PatroniNodeSpec } from "../../core/render/data/patroni";
 import { renderPrimaryInit } from "../../core/render/data/pgBootstrap";
 import { requireTool } from "../helpers/tools";
-import { APP, REST_PASSWORD } from "./patroniCluster";
+import { APP, REST_PASSWORD, startEtcd } from "./patroniCluster";
 import { TIMINGS } from "./patroniNodes";
-import { asPostgres, PG_BIN, run, runOk, script, start, writeOwned } from "./support";
+import { asPostgres, PG_BIN, run, runOk, script, writeOwned } from "./support";
 
 export const PUBLIC = "127.0.0.1";
 export const PRIVATE = "127.0.0.2";
@@ -147,25 +146,9 @@ export function makeReplicationCerts(dir: string): ReplicationCerts {
     return { nodes, foreign };
 }
 
-export function startRegionEtcd(
-    dir: string,
-    tls: ClusterTlsPaths,
-    member: EtcdMember,
-): ReturnType<typeof start> {
-    const config = etcdConfig(
-        {
-            self: member,
-            members: [member],
-            dataDir: join(dir, member.name),
-            tls,
-            heartbeatMs: 100,
-            electionMs: 1000,
-        },
-        "new",
-    );
-    const file = writeOwned(join(dir, `${member.name}.yml`), toYaml(config), 0o644);
-    return start(asPostgres([requireTool("etcd"), "--config-file", file]));
-}
+/** A region's own one-member etcd: one etcd never spans regions. */
+export const startRegionEtcd = (dir: string, tls: ClusterTlsPaths, member: EtcdMember) =>
+    startEtcd(dir, tls, member, [member]);
 
 /** A region's one node as phase 4 renders it, on loopback. */
 export function regionSpec(

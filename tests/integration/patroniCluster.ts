@@ -69,11 +69,17 @@ export const ETCD_MEMBERS: readonly EtcdMember[] = [1, 2, 3].map((i) => ({
     peerPort: 25540 + i,
 }));
 
-export function startEtcd(dir: string, tls: ClusterTlsPaths, member: EtcdMember): ReturnType<typeof start> {
+/** One etcd member of `members` (this suite's three, or a region's own) on the rendered config. */
+export function startEtcd(
+    dir: string,
+    tls: ClusterTlsPaths,
+    member: EtcdMember,
+    members: readonly EtcdMember[] = ETCD_MEMBERS,
+): ReturnType<typeof start> {
     const config = etcdConfig(
         {
             self: member,
-            members: ETCD_MEMBERS,
+            members,
             dataDir: join(dir, member.name),
             tls,
             heartbeatMs: 100,

@@ -36,6 +36,7 @@ import {
     waitForHttp,
     waitForPostgres,
     writeOwned,
+    startPrometheus,
 } from "./support";
 
 const PRIMARY_PORT = 25750;
@@ -193,16 +194,7 @@ beforeAll(async () => {
         ],
         [rulesFile],
     ) as { global: Record<string, unknown> };
-    Object.assign(config.global, { scrape_interval: "1s", evaluation_interval: "1s" });
-    const configFile = writeOwned(join(root, "prometheus.yml"), toYaml(config), 0o644);
-    runOk(["promtool", "check", "config", configFile]);
-    const prometheus = start([
-        "prometheus",
-        `--config.file=${configFile}`,
-        `--storage.tsdb.path=${join(root, "tsdb")}`,
-        `--web.listen-address=127.0.0.1:${PROMETHEUS_PORT}`,
-    ]);
-    await waitForHttp(`http://127.0.0.1:${PROMETHEUS_PORT}/-/ready`, prometheus);
+    await startPrometheus(root, PROMETHEUS_PORT, config);
 });
 
 afterAll(async () => {

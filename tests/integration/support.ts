@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { toYaml } from "../../core/render/base/yaml";
 import { requireTool } from "../helpers/tools";
 
 export const PG_BIN = "/usr/lib/postgresql/15/bin";
@@ -228,4 +229,29 @@ export function superSql(socketDir: string, port: number, sql: string, db = "pos
 /** Writes a rendered script where the postgres user can run it. */
 export function script(dir: string, name: string, content: string): string {
     return writeOwned(join(dir, name), content, 0o755);
+}
+
+/**
+ * A real Prometheus on loopback on a rendered config, scraping and evaluating every second instead of the shipped
+ * 15 s so that a test waits seconds; promtool checks the config first.
+ */
+export async function startPrometheus(
+    root: string,
+    port: number,
+    config: { readonly global: Record<string, unknown> },
+): Promise<ReturnType<typeof start>> {
+    const configFile = writeOwned(
+        join(root, "prometheus.yml"),
+        toYaml({ ...config, global: { ...config.global, scrape_interval: "1s", evaluation_interval: "1s" } }),
+        0o644,
+    );
+    runOk(["promtool", "check", "config", configFile]);
+    const prometheus = start([
+        "prometheus",
+        `--config.file=${configFile}`,
+        `--storage.tsdb.path=${join(root, "tsdb")}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+    ]);
+    await waitForHttp(`http://127.0.0.1:${port}/-/ready`, prometheus);
+    return prometheus;
 }
