@@ -12,7 +12,11 @@ import { HOST_PATHS } from "../base/paths";
 import { hostPort, serviceEndpoint, type HostPlacement } from "../../topology/placement";
 import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
 import type { DatabaseNodeTarget } from "./postgresExporter";
-import { REPLICATION_RULES_FILE, renderReplicationRules, type ReplicationRulesSpec } from "./replicationRules";
+import {
+    REPLICATION_RULES_FILE,
+    renderReplicationRules,
+    type ReplicationRulesSpec,
+} from "./replicationRules";
 
 /** What a region's Prometheus watches beyond its own host's placement. */
 export interface PrometheusInputs {

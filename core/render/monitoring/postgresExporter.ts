@@ -39,7 +39,8 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 /** libpq key/value connection string: the local socket as the peer-authenticated superuser, no password. */
 export function postgresExporterDsn(socketDir: string, pgPort: number): string {
-    if (!/^\/[A-Za-z0-9_./-]*$/.test(socketDir)) throw new Error(`postgresExporter: socketDir '${socketDir}'`);
+    if (!/^\/[A-Za-z0-9_./-]*$/.test(socketDir))
+        throw new Error(`postgresExporter: socketDir '${socketDir}'`);
     if (!Number.isInteger(pgPort) || pgPort < 1 || pgPort > 65535)
         throw new Error(`postgresExporter: pgPort ${pgPort}`);
     return `host=${socketDir} port=${pgPort} user=postgres dbname=postgres sslmode=disable`;

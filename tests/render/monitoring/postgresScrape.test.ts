@@ -94,7 +94,11 @@ describe("the postgres scrape job", () => {
         expect(ok.output).toContain("SUCCESS");
         expect(ok.status).toBe(0);
         const broken = renderPrometheusConfig("phase3", [
-            { job: "postgres", targets: ["10.0.1.10:9187"], targetLabels: { "10.0.1.10:9187": { "0node": "pg1" } } },
+            {
+                job: "postgres",
+                targets: ["10.0.1.10:9187"],
+                targetLabels: { "10.0.1.10:9187": { "0node": "pg1" } },
+            },
         ]);
         expect(promtool(broken).status).not.toBe(0);
     });
