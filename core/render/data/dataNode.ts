@@ -1,7 +1,7 @@
 /**
  * The data tier's daemons on one database node, outside Docker: PostgreSQL (primary, or a streaming replica
  * cloned from it) on the node's Volume, PgBouncer, Redis (primary or replica), a Sentinel, the role health
- * responder and the point-in-time backups. They run from Ubuntu's packages under systemd units of our own:
+ * responder, the point-in-time backups and, on Patroni nodes, postgres_exporter for the region's Prometheus. They run from Ubuntu's packages under systemd units of our own:
  * replication, promotion and Sentinel announce the host's private address, which Docker's NAT would hide, and
  * the integration tests run these very configs and scripts with Debian's binaries. Phase 2's data server is
  * this node alone (a primary with no replica); phase 3 adds replicas.
@@ -22,6 +22,7 @@ import { renderRedisNodeConf } from "./sentinel";
 import { PITR_PATHS, PITR_UNITS, renderPitr } from "./walArchive";
 import { HA_PACKAGES, HA_UNITS, renderHaPostgres, type HaPostgresSpec as HaSpec } from "./haPostgres";
 import { PATRONI_UNIT } from "./patroniNode";
+import { POSTGRES_EXPORTER, renderPostgresExporter } from "../monitoring/postgresExporter";
 
 import {
     DATA_PACKAGES,
@@ -194,9 +195,18 @@ export function renderDataNode(spec: DataNodeSpec): {
             spec.privateIp,
         ),
         ...renderPitr(pitr),
+        // Patroni nodes: the region's Prometheus scrapes PostgreSQL's metrics on the private address.
+        ...(spec.ha
+            ? renderPostgresExporter({
+                  listenIp: spec.privateIp,
+                  socketDir: PG_SOCKET_DIR,
+                  pgPort,
+                  after: PATRONI_UNIT,
+              })
+            : []),
     ];
     const units = [
-        ...(spec.ha ? HA_UNITS : [DATA_UNITS.postgres]),
+        ...(spec.ha ? [...HA_UNITS, POSTGRES_EXPORTER.unit] : [DATA_UNITS.postgres]),
         DATA_UNITS.pgbouncer,
         DATA_UNITS.redis,
         ...(spec.sentinelQuorum !== undefined ? [DATA_UNITS.sentinel] : []),
@@ -205,7 +215,7 @@ export function renderDataNode(spec: DataNodeSpec): {
     ];
     return {
         files,
-        packages: [...DATA_PACKAGES, ...(spec.ha ? HA_PACKAGES : [])],
+        packages: [...DATA_PACKAGES, ...(spec.ha ? [...HA_PACKAGES, POSTGRES_EXPORTER.package] : [])],
         runcmd: [
             // The packages' own units would compete for the same ports with default configs.
             [

@@ -9,7 +9,7 @@ import type { ServiceName } from "../../workload/services";
 import type { ResolvedWorkload } from "../../config/ports";
 import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderOriginCaddyConfig } from "../app/caddy";
-import { grafanaDatasourceFile, prometheusFiles } from "../monitoring/monitoring";
+import { grafanaDatasourceFile, prometheusFiles, type PrometheusInputs } from "../monitoring/monitoring";
 import { renderCloudConfig } from "../base/cloudInit";
 import { renderCompose, type ComposeSpec } from "../app/compose";
 import { renderComposeUnit } from "../app/composeUnit";
@@ -34,6 +34,8 @@ export interface ServiceHostSpec {
     readonly secrets: ServiceSecrets;
     /** Phase 4 backends: the region's database nodes' role health endpoints, for the write pools' check. */
     readonly writableFrom?: readonly string[];
+    /** The host that runs the region's Prometheus: its database nodes and (primary region) replication alerts. */
+    readonly prometheus?: PrometheusInputs;
     /** Files, packages and first-boot commands of what runs beside Docker (the data tier's daemons). */
     readonly extra?: {
         readonly files: readonly RenderedFile[];
@@ -76,7 +78,9 @@ function configFiles(spec: ServiceHostSpec): RenderedFile[] {
         files.push({ path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" });
     }
     if (isLocal(placement, "prometheus"))
-        files.push(...prometheusFiles(spec.stack, spec.phase, workload, placement));
+        files.push(...prometheusFiles(spec.stack, spec.phase, workload, placement, spec.prometheus ?? {}));
+    else if (spec.prometheus)
+        throw new Error("prometheus inputs were given to a host whose placement runs no Prometheus");
     if (isLocal(placement, "grafana")) files.push(grafanaDatasourceFile(workload, placement));
     return files;
 }

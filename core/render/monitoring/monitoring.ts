@@ -1,6 +1,7 @@
 /**
  * The monitoring files of the host that runs Prometheus or Grafana: prometheus.yml loading the phase's scaling
- * alerts, the alerts themselves, and Grafana's datasource pointing at Prometheus.
+ * alerts, the alerts themselves, and Grafana's datasource pointing at Prometheus. A region's Prometheus also
+ * scrapes the region's database nodes and, in phase 4's primary region, evaluates the replication alerts.
  */
 import type { Phase } from "../../phases";
 import type { ResolvedWorkload } from "../../config/ports";
@@ -10,17 +11,40 @@ import { renderGrafanaDatasources } from "./grafana";
 import { HOST_PATHS } from "../base/paths";
 import { hostPort, serviceEndpoint, type HostPlacement } from "../../topology/placement";
 import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
+import type { DatabaseNodeTarget } from "./postgresExporter";
+import {
+    REPLICATION_RULES_FILE,
+    renderReplicationRules,
+    type ReplicationRulesSpec,
+} from "./replicationRules";
+
+/** What a region's Prometheus watches beyond its own host's placement. */
+export interface PrometheusInputs {
+    /** The region's database nodes (Patroni member name, private address): the `postgres` scrape job. */
+    readonly databaseNodes?: readonly DatabaseNodeTarget[];
+    /**
+     * Phase 4's primary region only: the regions that stream from its primary. Ships the replication rules, which
+     * read the primary's exporter, so it needs `databaseNodes`.
+     */
+    readonly replication?: ReplicationRulesSpec;
+}
 
 export function prometheusFiles(
     stack: string,
     phase: Phase,
     workload: ResolvedWorkload,
     placement: HostPlacement,
+    inputs: PrometheusInputs = {},
 ): RenderedFile[] {
+    const databaseNodes = inputs.databaseNodes ?? [];
+    if (inputs.replication && databaseNodes.length === 0)
+        throw new Error(
+            "prometheus: the replication rules read the primary region's postgres_exporter: pass databaseNodes",
+        );
     return [
         {
             path: HOST_PATHS.prometheusConfig,
-            content: renderPrometheusConfig(stack, workloadScrapeJobs(workload, placement), [
+            content: renderPrometheusConfig(stack, workloadScrapeJobs(workload, placement, databaseNodes), [
                 RULE_FILES_GLOB,
             ]),
             kind: "prometheus-config",
@@ -32,6 +56,16 @@ export function prometheusFiles(
             kind: "prometheus-rules",
             permissions: "0644",
         },
+        ...(inputs.replication
+            ? [
+                  {
+                      path: `${RULES_DIRS.host}/${REPLICATION_RULES_FILE}`,
+                      content: renderReplicationRules(inputs.replication),
+                      kind: "prometheus-rules",
+                      permissions: "0644",
+                  } satisfies RenderedFile,
+              ]
+            : []),
     ];
 }
 

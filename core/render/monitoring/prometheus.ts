@@ -1,11 +1,17 @@
-/** prometheus.yml for the app host and the dev stack: Prometheus itself, the node exporter and the api's metrics. */
+/**
+ * prometheus.yml for the app host and the dev stack: Prometheus itself, the node exporter and the api's metrics,
+ * and where the caller names them, the region's database nodes' postgres_exporter.
+ */
 import { toYaml } from "../base/yaml";
 import type { ResolvedWorkload } from "../../config/ports";
 import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topology/placement";
+import { POSTGRES_SCRAPE_JOB, postgresScrapeTargets, type DatabaseNodeTarget } from "./postgresExporter";
 
 export interface ScrapeJob {
     readonly job: string;
     readonly targets: readonly string[];
+    /** Labels of single targets (a database node's `node`): each such target gets a static_config of its own. */
+    readonly targetLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     readonly metricsPath?: string;
     /** Targets are URLs that this blackbox_exporter (host:port) probes with `module`, once a minute. */
     readonly probe?: { readonly module: string; readonly exporter: string };
@@ -27,9 +33,16 @@ function probeConfig(probe: NonNullable<ScrapeJob["probe"]>): object {
 /**
  * The jobs a host's Prometheus scrapes. The api is expected to serve Prometheus metrics on `/metrics` at its
  * port (the contract with the application image); a missing endpoint shows as a down target, not an error.
+ * `databaseNodes`: the region's database nodes, whose postgres_exporter the `postgres` job reads over the
+ * private network (none: no such job).
  */
-export function workloadScrapeJobs(workload: ResolvedWorkload, placement: HostPlacement): ScrapeJob[] {
+export function workloadScrapeJobs(
+    workload: ResolvedWorkload,
+    placement: HostPlacement,
+    databaseNodes: readonly DatabaseNodeTarget[] = [],
+): ScrapeJob[] {
     if (!isLocal(placement, "prometheus")) return [];
+    const postgres = databaseNodes.length > 0 ? postgresScrapeTargets(databaseNodes) : undefined;
     return [
         { job: "prometheus", targets: [`localhost:${workload.prometheus.port}`] },
         { job: "node", targets: endpointsOf(placement, workload, "nodeExporter").map(hostPort) },
@@ -38,6 +51,20 @@ export function workloadScrapeJobs(workload: ResolvedWorkload, placement: HostPl
             targets: endpointsOf(placement, workload, "api").map(hostPort),
             metricsPath: "/metrics",
         },
+        ...(postgres
+            ? [{ job: POSTGRES_SCRAPE_JOB, targets: postgres.targets, targetLabels: postgres.labels }]
+            : []),
+    ];
+}
+
+function staticConfigs(j: ScrapeJob): object[] {
+    const labelled = j.targetLabels ?? {};
+    const plain = j.targets.filter((t) => labelled[t] === undefined);
+    return [
+        ...(plain.length > 0 || j.targets.length === 0 ? [{ targets: plain }] : []),
+        ...j.targets
+            .filter((t) => labelled[t] !== undefined)
+            .map((t) => ({ targets: [t], labels: { ...labelled[t] } })),
     ];
 }
 
@@ -61,7 +88,7 @@ export function buildPrometheusConfig(
             job_name: j.job,
             ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
             ...(j.probe ? probeConfig(j.probe) : {}),
-            static_configs: [{ targets: [...j.targets] }],
+            static_configs: staticConfigs(j),
         })),
     };
 }
