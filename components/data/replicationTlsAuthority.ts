@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { ReplicationTlsMaterial } from "../../core/render/data/crossRegion";
 import { REPLICATION_USER } from "../../core/render/data/dataLayout";
-import { REWIND_USER } from "../../core/render/data/patroni";
 
 export interface ReplicationTlsNode {
     /** The database node's name (unique across regions). */
@@ -23,8 +22,8 @@ export interface ReplicationTlsAuthorityArgs {
 const CA_VALIDITY_HOURS = 10 * 365 * 24;
 /** Five years: a node gets new certificates only when its host is rebuilt (stateful user data is ignored). */
 const LEAF_VALIDITY_HOURS = 5 * 365 * 24;
-const SERVER_USES = ["digital_signature", "key_agreement", "server_auth"];
-const CLIENT_USES = ["digital_signature", "key_agreement", "client_auth"];
+/** PostgreSQL serves it and libpq shows it: server and client use in one certificate. */
+const NODE_USES = ["digital_signature", "key_agreement", "server_auth", "client_auth"];
 
 /**
  * The replication CA of a multi-region stack and, per database node, the certificates PostgreSQL and libpq
@@ -96,41 +95,17 @@ export class ReplicationTlsAuthority extends pulumi.ComponentResource {
         };
         this.material = Object.fromEntries(
             args.nodes.map((node) => {
-                const server = leaf(`${node.name}-server`, node.name, SERVER_USES, [
+                const cert = leaf(`${node.name}-node`, REPLICATION_USER, NODE_USES, [
                     node.privateIp,
                     node.publicIp,
                 ]);
-                const client = leaf(`${node.name}-client`, REPLICATION_USER, CLIENT_USES);
-                const rewind = leaf(`${node.name}-rewind`, REWIND_USER, CLIENT_USES);
                 const material = pulumi
-                    .all([
-                        ca.certPem,
-                        server.certPem,
-                        server.keyPem,
-                        client.certPem,
-                        client.keyPem,
-                        rewind.certPem,
-                        rewind.keyPem,
-                    ])
-                    .apply(
-                        ([
-                            caCertPem,
-                            serverCertPem,
-                            serverKeyPem,
-                            clientCertPem,
-                            clientKeyPem,
-                            rewindCertPem,
-                            rewindKeyPem,
-                        ]): ReplicationTlsMaterial => ({
-                            caCertPem,
-                            serverCertPem,
-                            serverKeyPem,
-                            clientCertPem,
-                            clientKeyPem,
-                            rewindCertPem,
-                            rewindKeyPem,
-                        }),
-                    );
+                    .all([ca.certPem, cert.certPem, cert.keyPem])
+                    .apply(([caCertPem, certPem, keyPem]): ReplicationTlsMaterial => ({
+                        caCertPem,
+                        certPem,
+                        keyPem,
+                    }));
                 return [node.name, pulumi.secret(material)];
             }),
         );

@@ -21,7 +21,8 @@ export const PROMQL: Readonly<Record<MetricInputKey, string>> = {
     memoryUsedPct: "max(100 * (1 - node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes))",
     activeUsers: "max(chrono_active_users)",
     concurrentScrapes: "sum(chrono_concurrent_scrapes)",
-    databaseSizeGb: `sum(pg_database_size_bytes) / ${GIB}`,
+    // Every node of a replicated tier reports the same databases: count each once, at its largest.
+    databaseSizeGb: `sum(max by (datname) (pg_database_size_bytes)) / ${GIB}`,
     apiRequestsPerMin: "60 * sum(rate(http_requests_total[5m]))",
     revenueEurPerMonth: "max(chrono_revenue_eur_per_month)",
     p95ResponseMs:

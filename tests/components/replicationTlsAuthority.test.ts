@@ -155,11 +155,7 @@ describe("ReplicationTlsAuthority", () => {
             expect(secret[n.name], n.name).toBe(true);
             const m = material[n.name] as ReplicationTlsMaterial;
             expect(m.caCertPem).toBe(caCertPem);
-            for (const [certPem, keyPem] of [
-                [m.serverCertPem, m.serverKeyPem],
-                [m.clientCertPem, m.clientKeyPem],
-                [m.rewindCertPem, m.rewindKeyPem],
-            ] as const) {
+            for (const [certPem, keyPem] of [[m.certPem, m.keyPem]] as const) {
                 const cert = new X509Certificate(certPem);
                 expect(cert.verify(ca.publicKey), n.name).toBe(true);
                 expect(cert.checkIssued(ca)).toBe(true);
@@ -173,7 +169,7 @@ describe("ReplicationTlsAuthority", () => {
         }
         const keys = NODES.flatMap((n) => {
             const m = material[n.name] as ReplicationTlsMaterial;
-            return [m.serverKeyPem, m.clientKeyPem, m.rewindKeyPem];
+            return [m.keyPem];
         });
         expect(new Set(keys).size).toBe(keys.length);
         // Another CA's certificate does not chain to this one.
@@ -187,24 +183,17 @@ describe("ReplicationTlsAuthority", () => {
         expect(foreign.verify(ca.publicKey)).toBe(false);
     });
 
-    it("a server certificate names the node's private and public IPs and serves TLS; client certificates name the role", () => {
+    it("a node's one certificate names its private and public IPs, serves TLS and logs in as the replication role", () => {
         for (const n of NODES) {
             const m = material[n.name] as ReplicationTlsMaterial;
-            const server = new X509Certificate(m.serverCertPem);
-            expect(server.subjectAltName).toBe(`IP Address:${n.privateIp}, IP Address:${n.publicIp}`);
-            expect(server.checkIP(n.publicIp)).toBe(n.publicIp);
-            expect(server.checkIP(n.privateIp)).toBe(n.privateIp);
-            expect(server.checkIP("192.0.2.1")).toBeUndefined();
-            expect(server.subject).toMatch(new RegExp(`CN=${n.name}`));
-            expect(server.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1"]);
-            const client = new X509Certificate(m.clientCertPem);
-            const rewind = new X509Certificate(m.rewindCertPem);
-            expect(client.subject).toMatch(/^CN=replicator$/m);
-            expect(rewind.subject).toMatch(/^CN=rewind_user$/m);
-            for (const c of [client, rewind]) {
-                expect(c.keyUsage).toEqual(["1.3.6.1.5.5.7.3.2"]);
-                expect(c.subjectAltName).toBeUndefined();
-            }
+            const cert = new X509Certificate(m.certPem);
+            expect(cert.subjectAltName).toBe(`IP Address:${n.privateIp}, IP Address:${n.publicIp}`);
+            expect(cert.checkIP(n.publicIp)).toBe(n.publicIp);
+            expect(cert.checkIP(n.privateIp)).toBe(n.privateIp);
+            expect(cert.checkIP("192.0.2.1")).toBeUndefined();
+            // clientcert=verify-full compares the CN with the user it logs in as.
+            expect(cert.subject).toMatch(/^CN=replicator$/m);
+            expect(cert.keyUsage).toEqual(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
             const ca = join(dir, "ca.pem");
             writeFileSync(ca, caCertPem);
             const check = (pem: string, purpose: string) => {
@@ -212,9 +201,8 @@ describe("ReplicationTlsAuthority", () => {
                 writeFileSync(f, pem);
                 return runTool("openssl", ["verify", "-CAfile", ca, "-purpose", purpose, f]);
             };
-            expect(check(m.serverCertPem, "sslserver").status).toBe(0);
-            expect(check(m.clientCertPem, "sslclient").status).toBe(0);
-            expect(check(m.clientCertPem, "sslserver").status).not.toBe(0);
+            expect(check(m.certPem, "sslserver").status).toBe(0);
+            expect(check(m.certPem, "sslclient").status).toBe(0);
         }
     });
 
@@ -222,9 +210,9 @@ describe("ReplicationTlsAuthority", () => {
         const component = recorded.find((r) => r.type === "phase-stacks:data:ReplicationTlsAuthority");
         expect(component?.name).toBe("repl");
         const children = recorded.filter((r) => r.parent === component?.urn);
-        expect(children.length).toBe(2 + NODES.length * 9);
+        expect(children.length).toBe(2 + NODES.length * 3);
         expect(children.every((c) => c.name.startsWith("repl-"))).toBe(true);
-        const csr = recorded.find((r) => r.name === "repl-pg-us-1-server-csr");
+        const csr = recorded.find((r) => r.name === "repl-pg-us-1-node-csr");
         expect(csr?.props["ipAddresses"]).toEqual(["10.1.1.11", "198.51.100.21"]);
     });
 });

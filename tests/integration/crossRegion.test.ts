@@ -175,7 +175,7 @@ describe("cross-region replication from the rendered patroni.yml", () => {
         expect(sender).toBe(PUBLIC);
         expect(conninfo).toContain(`host=${PUBLIC},${PRIVATE}`);
         expect(conninfo).toContain("sslmode=verify-full");
-        expect(conninfo).toContain(`sslcert=${certs.nodes.standby.clientCertFile}`);
+        expect(conninfo).toContain(`sslcert=${certs.nodes.standby.certFile}`);
         expect(conninfo).toContain("target_session_attrs=read-write");
         expect(sql(standby, "SHOW primary_slot_name")).toBe(SLOT);
     });

@@ -109,7 +109,7 @@ export interface ReplicationCerts {
     readonly foreign: { readonly cert: string; readonly key: string };
 }
 
-/** The replication CA and each node's server, replication-client and rewind-client certificates. */
+/** The replication CA and each node's one certificate: its addresses as SANs, the replication role as CN. */
 export function makeReplicationCerts(dir: string): ReplicationCerts {
     const c = ca(dir, "repl-ca", "itest replication CA");
     const nodes = Object.fromEntries(
@@ -120,20 +120,14 @@ export function makeReplicationCerts(dir: string): ReplicationCerts {
             // Plus localhost, an artefact of loopback: Patroni 3.0.2 makes its own replication connection (the
             // replica's timeline) to "localhost" when listen_addresses holds 127.0.0.1, and to the first listen
             // address (the private IP, in the certificate) otherwise.
-            const server = leaf(d, "server", c, REGIONS[region].name, {
+            const node = leaf(d, "node", c, "replicator", {
                 sans: [`IP:${PRIVATE}`, `IP:${PUBLIC}`, "DNS:localhost"],
-                use: "serverAuth",
+                use: "serverAuth,clientAuth",
             });
-            const client = leaf(d, "client", c, "replicator", { use: "clientAuth" });
-            const rewind = leaf(d, "rewind", c, "rewind_user", { use: "clientAuth" });
             const copies: [string, string][] = [
                 [c.cert, p.caFile],
-                [server.cert, p.serverCertFile],
-                [server.key, p.serverKeyFile],
-                [client.cert, p.clientCertFile],
-                [client.key, p.clientKeyFile],
-                [rewind.cert, p.rewindCertFile],
-                [rewind.key, p.rewindKeyFile],
+                [node.cert, p.certFile],
+                [node.key, p.keyFile],
             ];
             for (const [from, to] of copies) writeOwned(to, readFileSync(from, "utf8"), 0o600);
             runOk(["chown", "-R", "--reference", dir, d]);
@@ -246,8 +240,8 @@ export function replicationProbe(
         replication: "true",
         sslmode: "verify-full",
         sslrootcert: tls.caFile,
-        sslcert: tls.clientCertFile,
-        sslkey: tls.clientKeyFile,
+        sslcert: tls.certFile,
+        sslkey: tls.keyFile,
         connect_timeout: "3",
         ...conn,
     };

@@ -122,8 +122,8 @@ describe("patroni.yml with crossRegion", () => {
         expect(y.postgresql.connect_address).toBe("10.0.1.11:5432");
         expect(y.postgresql.parameters).toMatchObject({
             ssl: "on",
-            ssl_cert_file: TLS.serverCertFile,
-            ssl_key_file: TLS.serverKeyFile,
+            ssl_cert_file: TLS.certFile,
+            ssl_key_file: TLS.keyFile,
             ssl_ca_file: TLS.caFile,
             ssl_min_protocol_version: "TLSv1.3",
         });
@@ -134,14 +134,14 @@ describe("patroni.yml with crossRegion", () => {
             password: "r",
             sslmode: "verify-full",
             sslrootcert: TLS.caFile,
-            sslcert: TLS.clientCertFile,
-            sslkey: TLS.clientKeyFile,
+            sslcert: TLS.certFile,
+            sslkey: TLS.keyFile,
         });
         expect(y.postgresql.authentication["rewind"]).toMatchObject({
             username: "rewind_user",
             sslmode: "verify-full",
-            sslcert: TLS.rewindCertFile,
-            sslkey: TLS.rewindKeyFile,
+            sslcert: TLS.certFile,
+            sslkey: TLS.keyFile,
         });
         // A standby cluster is asynchronous by construction (it is no member of this etcd): no nosync tag.
         expect(y.tags["nosync"]).toBe(false);
@@ -167,7 +167,7 @@ describe("patroni.yml with crossRegion", () => {
             expect(cross).toEqual(
                 EU_PUBLIC.flatMap((ip) => [
                     `hostssl replication replicator ${ip}/32 scram-sha-256 clientcert=verify-full`,
-                    `hostssl postgres rewind_user ${ip}/32 scram-sha-256 clientcert=verify-full`,
+                    `hostssl postgres rewind_user ${ip}/32 scram-sha-256 clientcert=verify-ca`,
                 ]),
             );
             const firstReject = lines?.findIndex((l) => l.endsWith("reject")) ?? -1;
@@ -278,12 +278,8 @@ describe("patroni.yml with crossRegion", () => {
 const PEM = (label: string) => `-----BEGIN ${label}-----\nAAAA\n-----END ${label}-----\n`;
 const material: ReplicationTlsMaterial = {
     caCertPem: PEM("CERTIFICATE"),
-    serverCertPem: PEM("CERTIFICATE"),
-    serverKeyPem: PEM("EC PRIVATE KEY"),
-    clientCertPem: PEM("CERTIFICATE"),
-    clientKeyPem: PEM("EC PRIVATE KEY"),
-    rewindCertPem: PEM("CERTIFICATE"),
-    rewindKeyPem: PEM("EC PRIVATE KEY"),
+    certPem: PEM("CERTIFICATE"),
+    keyPem: PEM("EC PRIVATE KEY"),
 };
 const ha: HaPostgresSpec = {
     scope: "app-pg-us",
@@ -309,15 +305,11 @@ describe("the data node's files with crossRegion", () => {
         const files = renderHaPostgres({ ...ha, crossRegion: haX });
         const tlsFiles = files.filter((f) => /\/replication-[a-z]+\.(crt|key)$/.test(f.path));
         expect(tlsFiles.map((f) => [f.path, f.permissions, f.secret])).toEqual(
-            [
-                "ca.crt",
-                "server.crt",
-                "server.key",
-                "client.crt",
-                "client.key",
-                "rewind.crt",
-                "rewind.key",
-            ].map((n) => [`/etc/phase-stacks/secrets/replication-${n}`, "0600", true]),
+            ["ca.crt", "node.crt", "node.key"].map((n) => [
+                `/etc/phase-stacks/secrets/replication-${n}`,
+                "0600",
+                true,
+            ]),
         );
         const dropIn = files.find((f) => f.path.endsWith(".service.d/20-phase-stacks-replication-tls.conf"));
         expect(dropIn?.path).toBe(
@@ -327,7 +319,7 @@ describe("the data node's files with crossRegion", () => {
             expect(dropIn?.content).toContain(`LoadCredential=${c}\n`);
         const patroniYml = files.find((f) => f.path.endsWith("/patroni.yml"))?.content ?? "";
         const unitTls = REPLICATION_TLS.forUnit(PATRONI_UNIT);
-        expect(unitTls.serverKeyFile).toBe(`/run/credentials/${PATRONI_UNIT}/repl-server.key`);
+        expect(unitTls.keyFile).toBe(`/run/credentials/${PATRONI_UNIT}/repl-node.key`);
         for (const path of Object.values(unitTls)) expect(patroniYml).toContain(path);
         // The material travels only in the secret files, never in patroni.yml or the unit.
         expect(dropIn?.content).not.toContain("BEGIN");
@@ -338,12 +330,10 @@ describe("the data node's files with crossRegion", () => {
         const { crossRegion: _, ...phase3 } = { ...ha, crossRegion: haX };
         expect(renderHaPostgres({ ...ha, crossRegion: undefined })).toEqual(renderHaPostgres(phase3));
         expect(
-            renderHaPostgres(ha).some((f) =>
-                /replication-(ca|server|client|rewind)|hostssl/.test(f.path + f.content),
-            ),
+            renderHaPostgres(ha).some((f) => /replication-(ca|node)|hostssl/.test(f.path + f.content)),
         ).toBe(false);
         expect(() =>
-            renderHaPostgres({ ...ha, crossRegion: { ...haX, tls: { ...material, clientKeyPem: "key" } } }),
-        ).toThrow(/tls.clientKeyPem is not PEM/);
+            renderHaPostgres({ ...ha, crossRegion: { ...haX, tls: { ...material, keyPem: "key" } } }),
+        ).toThrow(/tls.keyPem is not PEM/);
     });
 });

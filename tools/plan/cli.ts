@@ -132,4 +132,7 @@ async function main(): Promise<void> {
     process.exitCode = plan.policy.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 
+// A failure inside an output's apply (a host's user data over the 32 KiB cap) surfaces as a rejection the
+// runtime does not await: still exit 3 with its message, never a stack trace and exit 1 (a policy verdict).
+process.on("unhandledRejection", (e: unknown) => fail(3, `the stack program failed: ${firstLine(e)}`));
 main().catch((e: unknown) => fail(3, `offline plan failed: ${firstLine(e)}`));

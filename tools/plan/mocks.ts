@@ -26,8 +26,38 @@ function free(start: number, size: number, taken: Set<number>): number {
     return n;
 }
 
-function pem(label: string, name: string): string {
-    return `-----BEGIN ${label}-----\n${secretPlaceholder(name)}\n-----END ${label}-----\n`;
+/**
+ * Base64 characters in a real PEM body of each kind (PKCS#8 keys; certificates signed by an ECDSA P-256 CA with a
+ * few SANs; Cloudflare's RSA-2048 Origin CA certificates): a PEM of the real size, so that the plan's checks on
+ * sizes (the 32 KiB userData cap) judge what `pulumi up` will send.
+ */
+const PEM_BODY_CHARS = {
+    "private key RSA": 1624,
+    "private key ECDSA": 184,
+    "private key ED25519": 64,
+    certificate: 600,
+    "origin certificate": 1500,
+    "certificate request": 600,
+    "public key": 120,
+} as const;
+
+/** `chars` base64 characters from sha256 of `name`: as incompressible as a real key or certificate, and no secret. */
+function filler(name: string, chars: number): string {
+    let out = "";
+    for (let i = 0; out.length < chars; i++)
+        out += createHash("sha256").update(`${name}:${i}`).digest("base64").replace(/=+$/, "");
+    return (out.slice(0, chars).match(/.{1,64}/g) ?? []).join("\n");
+}
+
+/** A PEM of the real size whose first line names the resource (and marks a secret as a placeholder). */
+function pem(label: string, name: string, size: keyof typeof PEM_BODY_CHARS, secret = false): string {
+    const first = secret ? secretPlaceholder(name) : name;
+    return `-----BEGIN ${label}-----\n${first}\n${filler(name, PEM_BODY_CHARS[size])}\n-----END ${label}-----\n`;
+}
+
+function keyAlgorithm(inputs: State): "RSA" | "ECDSA" | "ED25519" {
+    const a = inputs["algorithm"];
+    return a === "ECDSA" || a === "ED25519" ? a : "RSA";
 }
 
 export class PlanMocks implements pulumi.runtime.Mocks {
@@ -48,7 +78,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         return free(hashed(`${type}::${name}::address`, 250), 250, taken) + 1;
     }
 
-    private outputs(type: string, name: string, id: string): State {
+    private outputs(type: string, name: string, id: string, inputs: State): State {
         const n = this.host(type, name);
         switch (type) {
             case "hcloud:index/server:Server":
@@ -63,19 +93,17 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 return { result: secretPlaceholder(name) };
             case "tls:index/privateKey:PrivateKey":
                 return {
-                    privateKeyPem: pem("PRIVATE KEY", name),
-                    publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${name}\n-----END PUBLIC KEY-----\n`,
+                    privateKeyPem: pem("PRIVATE KEY", name, `private key ${keyAlgorithm(inputs)}`, true),
+                    publicKeyPem: pem("PUBLIC KEY", name, "public key"),
                 };
             case "tls:index/certRequest:CertRequest":
-                return {
-                    certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${name}\n-----END CERTIFICATE REQUEST-----\n`,
-                };
+                return { certRequestPem: pem("CERTIFICATE REQUEST", name, "certificate request") };
             case "tls:index/selfSignedCert:SelfSignedCert":
             case "tls:index/locallySignedCert:LocallySignedCert":
-                return { certPem: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n` };
+                return { certPem: pem("CERTIFICATE", name, "certificate") };
             case "cloudflare:index/originCaCertificate:OriginCaCertificate":
                 return {
-                    certificate: `-----BEGIN CERTIFICATE-----\n${name}\n-----END CERTIFICATE-----\n`,
+                    certificate: pem("CERTIFICATE", name, "origin certificate"),
                     expiresOn: "2041-11-23T00:00:00Z",
                 };
             case "docker:index/remoteImage:RemoteImage":
@@ -91,7 +119,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         const id = args.type.startsWith("hcloud:") ? this.hcloudId(args.type, args.name) : `${args.name}-id`;
         const inputs = args.inputs as State;
-        return { id, state: { ...inputs, ...this.outputs(args.type, args.name, id) } };
+        return { id, state: { ...inputs, ...this.outputs(args.type, args.name, id, inputs) } };
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {

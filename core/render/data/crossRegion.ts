@@ -29,29 +29,23 @@ import { UNIT_DIR } from "../base/systemd";
 import { renderIni } from "../base/ini";
 import { secretFile } from "../app/secrets";
 
-/** The contents of one node's replication TLS files (PEM). */
+/**
+ * The contents of one node's replication TLS files (PEM): the CA and the node's one certificate, which PostgreSQL
+ * serves and libpq shows. Its SANs are the node's private and public IPv4 (what verify-full checks), its CN the
+ * replication role (what `clientcert=verify-full` checks). One certificate for both uses keeps the database
+ * node's user data under Hetzner's 32 KiB.
+ */
 export interface ReplicationTlsMaterial {
     readonly caCertPem: string;
-    /** SANs: the node's private and public IPv4. */
-    readonly serverCertPem: string;
-    readonly serverKeyPem: string;
-    /** CN = the replication role. */
-    readonly clientCertPem: string;
-    readonly clientKeyPem: string;
-    /** CN = pg_rewind's role. */
-    readonly rewindCertPem: string;
-    readonly rewindKeyPem: string;
+    readonly certPem: string;
+    readonly keyPem: string;
 }
 
 /** Where PostgreSQL and libpq find those files on the node. */
 export interface ReplicationTlsPaths {
     readonly caFile: string;
-    readonly serverCertFile: string;
-    readonly serverKeyFile: string;
-    readonly clientCertFile: string;
-    readonly clientKeyFile: string;
-    readonly rewindCertFile: string;
-    readonly rewindKeyFile: string;
+    readonly certFile: string;
+    readonly keyFile: string;
 }
 
 export interface CrossRegionUpstream {
@@ -85,22 +79,14 @@ export interface CrossRegionPatroniSpec extends CrossRegionCommon {
 
 const FILES = {
     caFile: ["repl-ca.crt", "replication-ca.crt"],
-    serverCertFile: ["repl-server.crt", "replication-server.crt"],
-    serverKeyFile: ["repl-server.key", "replication-server.key"],
-    clientCertFile: ["repl-client.crt", "replication-client.crt"],
-    clientKeyFile: ["repl-client.key", "replication-client.key"],
-    rewindCertFile: ["repl-rewind.crt", "replication-rewind.crt"],
-    rewindKeyFile: ["repl-rewind.key", "replication-rewind.key"],
+    certFile: ["repl-node.crt", "replication-node.crt"],
+    keyFile: ["repl-node.key", "replication-node.key"],
 } as const satisfies Record<keyof ReplicationTlsPaths, readonly [string, string]>;
 
 const MATERIAL: Record<keyof ReplicationTlsPaths, keyof ReplicationTlsMaterial> = {
     caFile: "caCertPem",
-    serverCertFile: "serverCertPem",
-    serverKeyFile: "serverKeyPem",
-    clientCertFile: "clientCertPem",
-    clientKeyFile: "clientKeyPem",
-    rewindCertFile: "rewindCertPem",
-    rewindKeyFile: "rewindKeyPem",
+    certFile: "certPem",
+    keyFile: "keyPem",
 };
 
 const entries = Object.entries(FILES) as [keyof ReplicationTlsPaths, readonly [string, string]][];
@@ -199,19 +185,21 @@ export function crossRegionHbaRows(
     peers: readonly string[],
     users: { readonly replication: string; readonly rewind?: string },
 ): string[][] {
-    const row = (db: string, user: string, ip: string) => [
+    const row = (db: string, user: string, ip: string, clientcert: "verify-full" | "verify-ca") => [
         "hostssl",
         db,
         user,
         `${ip}/32`,
         "scram-sha-256",
-        "clientcert=verify-full",
+        `clientcert=${clientcert}`,
     ];
     return peers.flatMap((ip) => [
         // Streaming and base backups of the standby leader (and, after a promotion, the other way round).
-        row("replication", users.replication, ip),
-        // The standby leader's timeline check and pg_rewind against the remote leader.
-        ...(users.rewind ? [row("postgres", users.rewind, ip)] : []),
+        row("replication", users.replication, ip, "verify-full"),
+        // The standby leader's timeline check and pg_rewind against the remote leader. They show the node's one
+        // certificate, whose CN is the replication role, so the rewind role asks for the replication CA's
+        // signature (verify-ca) beside its password rather than a CN of its own.
+        ...(users.rewind ? [row("postgres", users.rewind, ip, "verify-ca")] : []),
     ]);
 }
 
@@ -224,8 +212,8 @@ export function libpqTls(caFile: string, certFile: string, keyFile: string): Rec
 export function serverTlsParameters(t: ReplicationTlsPaths): Record<string, string> {
     return {
         ssl: "on",
-        ssl_cert_file: t.serverCertFile,
-        ssl_key_file: t.serverKeyFile,
+        ssl_cert_file: t.certFile,
+        ssl_key_file: t.keyFile,
         ssl_ca_file: t.caFile,
         ssl_min_protocol_version: "TLSv1.3",
     };

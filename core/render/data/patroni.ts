@@ -103,8 +103,8 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
         ...(x ? { sslPeerAddresses: x.peerAddresses } : {}),
     }).map((row) => row.filter((f) => f !== "").join(" "));
     // Every replication and rewind connection, in the region too, verifies the server's certificate and shows ours.
-    const replicationTls = x ? libpqTls(x.tls.caFile, x.tls.clientCertFile, x.tls.clientKeyFile) : {};
-    const rewindTls = x ? libpqTls(x.tls.caFile, x.tls.rewindCertFile, x.tls.rewindKeyFile) : {};
+    const replicationTls = x ? libpqTls(x.tls.caFile, x.tls.certFile, x.tls.keyFile) : {};
+    const rewindTls = replicationTls;
     return {
         scope: s.scope,
         name: s.name,

@@ -18,7 +18,6 @@ export const PITR_PATHS = {
     baseBackup: `${SCRIPTS_DIR}/base-backup.sh`,
     redisSnapshot: `${SCRIPTS_DIR}/redis-snapshot.sh`,
     restore: `${SCRIPTS_DIR}/restore-pitr.sh`,
-    copy: `${SCRIPTS_DIR}/copy-backups.sh`,
 } as const;
 
 export const PITR_UNITS = {
@@ -107,6 +106,11 @@ export function renderBaseBackup(spec: PitrSpec): string {
     return bashScript(
         [
             `Takes a compressed base backup of the primary and deletes base backups and WAL older than ${days} days.`,
+            ...(spec.backup.copy
+                ? [
+                      `Then copies every backup to ${spec.backup.copy.endpoint}, bucket ${spec.backup.copy.bucket}.`,
+                  ]
+                : []),
             "Does nothing on a replica, so the same timer can run on every node and follows a failover.",
         ],
         [
@@ -125,43 +129,35 @@ export function renderBaseBackup(spec: PitrSpec): string {
             "# WAL a day older than the retention cannot be needed by any kept base backup.",
             'rclone delete --min-age "$((retention_days + 1))d" "$wal_dir" || fail "pruning WAL failed"',
             'log "OK: base backup $base_dir/$stamp"',
+            ...backupCopyLines(spec),
         ],
     );
 }
 
 /**
- * The copy in another location: what the backups wrote (base backups, WAL, Redis snapshots) copied over, never
- * synced, so a source emptied by mistake or by an attacker cannot empty the copy; the copy prunes by the same
- * retention on its own. Only the primary runs it, after each backup.
+ * The copy in another location, the base backup's last step: what the backups wrote (base backups, WAL, Redis
+ * snapshots) copied over, never synced, so a source emptied by mistake or by an attacker cannot empty the copy;
+ * the copy prunes by the same retention on its own. A step of the base backup rather than a script of its own,
+ * since a database node's user data is near Hetzner's 32 KiB.
  */
-export function renderBackupCopy(spec: PitrSpec): string {
+function backupCopyLines(spec: PitrSpec): string[] {
     const copy = spec.backup.copy;
-    if (!copy) throw new Error("renderBackupCopy needs backup.copy");
-    const days = spec.backup.retentionDays;
+    if (!copy) return [];
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(copy.bucket))
+        throw new Error(`backup copy bucket '${copy.bucket}' is not a valid S3 bucket name`);
     const source = dirs(spec).base.replace(/\/postgres\/base$/, "");
     const target = source.replace(
         new RegExp(`^${RCLONE_REMOTE}:[^/]+`),
         `${RCLONE_COPY_REMOTE}:${copy.bucket}`,
     );
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(copy.bucket))
-        throw new Error(`backup copy bucket '${copy.bucket}' is not a valid S3 bucket name`);
-    return bashScript(
-        [
-            `Copies the stack's backups to ${copy.endpoint} (bucket ${copy.bucket}) and prunes the copy after ${days} days.`,
-            "Does nothing on a replica: the primary copies after each backup, so a failover moves it along.",
-        ],
-        [
-            ...envPreamble(spec, ["pg"]),
-            ...envSetting("PHASE_STACKS_BACKUP_ROOT", source, "source_root"),
-            ...envSetting("PHASE_STACKS_COPY_ROOT", target, "copy_root"),
-            `readonly retention_days=${days}`,
-            'in_recovery="$("$pg_bin/psql" -XAtq -h "$pg_socket_dir" -p "$pg_port" -U postgres -d postgres -c "SELECT pg_is_in_recovery()")" || fail "postgres is not answering"',
-            'if [[ "$in_recovery" == t ]]; then log "a replica: the primary copies the backups"; exit 0; fi',
-            'rclone copy "$source_root" "$copy_root" || fail "copy to $copy_root exited with status $?"',
-            'rclone delete --min-age "$((retention_days + 1))d" "$copy_root" || fail "pruning the copy exited with status $?"',
-            'log "OK: $source_root copied to $copy_root"',
-        ],
-    );
+    return [
+        `# The copy at ${copy.endpoint}: copied, never synced, so what the source loses the copy keeps.`,
+        ...envSetting("PHASE_STACKS_BACKUP_ROOT", source, "source_root"),
+        ...envSetting("PHASE_STACKS_COPY_ROOT", target, "copy_root"),
+        'rclone copy "$source_root" "$copy_root" || fail "copy to $copy_root exited with status $?"',
+        'rclone delete --min-age "$((retention_days + 1))d" "$copy_root" || fail "pruning the copy exited with status $?"',
+        'log "OK: $source_root copied to $copy_root"',
+    ];
 }
 
 export function renderRedisSnapshot(spec: PitrSpec): string {
@@ -230,12 +226,9 @@ export function renderPitr(spec: PitrSpec): RenderedFile[] {
         script(PITR_PATHS.baseBackup, renderBaseBackup(spec)),
         script(PITR_PATHS.redisSnapshot, renderRedisSnapshot(spec)),
         script(PITR_PATHS.restore, renderRestore(spec)),
-        ...(spec.backup.copy ? [script(PITR_PATHS.copy, renderBackupCopy(spec))] : []),
         unitFile(PITR_UNITS.backup, {
             Unit: {
-                Description: spec.backup.copy
-                    ? "Postgres base backup and Redis snapshot to object storage, then their copy in another location"
-                    : "Postgres base backup and Redis snapshot to object storage",
+                Description: "Postgres base backup and Redis snapshot to object storage",
                 Wants: "network-online.target",
                 After: "network-online.target",
             },
@@ -251,11 +244,7 @@ export function renderPitr(spec: PitrSpec): RenderedFile[] {
                     "PHASE_STACKS_BACKUP_ENV=%d/backup.env",
                     "REDIS_PASSWORD_FILE=%d/redis-password",
                 ],
-                ExecStart: [
-                    PITR_PATHS.baseBackup,
-                    PITR_PATHS.redisSnapshot,
-                    ...(spec.backup.copy ? [PITR_PATHS.copy] : []),
-                ],
+                ExecStart: [PITR_PATHS.baseBackup, PITR_PATHS.redisSnapshot],
                 PrivateTmp: true,
                 Nice: 10,
                 IOSchedulingClass: "idle",

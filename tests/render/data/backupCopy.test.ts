@@ -1,7 +1,8 @@
 /**
- * The copy of the point-in-time backups in another location, run for real: the rendered script under bash with
- * the real rclone (both remotes on its local backend) and a stand-in psql that says whether this node is the
- * primary. It copies on the primary only, never deletes what the source lost, and prunes by the retention.
+ * The copy of the point-in-time backups in another location, the base backup's last step, run for real: the
+ * rendered base-backup script under bash with the real rclone (both remotes on its local backend), a stand-in psql
+ * that says whether this node is the primary and a stand-in pg_basebackup. It copies on the primary only, never
+ * deletes what the source lost, and prunes by the retention.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { existsSync, mkdirSync, utimesSync, writeFileSync, rmSync } from "node:fs";
@@ -9,7 +10,7 @@ import { join } from "node:path";
 import { renderBackupEnv, type BackupSpec } from "../../../core/render/data/backup";
 import {
     PITR_PATHS,
-    renderBackupCopy,
+    renderBaseBackup,
     renderPitr,
     type PitrSpec,
 } from "../../../core/render/data/walArchive";
@@ -46,12 +47,18 @@ function world(recovery: "t" | "f") {
     dirs.push(dir);
     mkdirSync(join(dir, "bin"));
     writeFileSync(join(dir, "bin", "psql"), `#!/usr/bin/env bash\necho ${recovery}\n`, { mode: 0o755 });
+    // pg_basebackup -D <dir> ...: a tar in that directory, as -Ft -z writes one.
+    writeFileSync(
+        join(dir, "bin", "pg_basebackup"),
+        '#!/usr/bin/env bash\nwhile [[ "$1" != -D ]]; do shift; done\nmkdir -p "$2" && echo base >"$2/base.tar.gz"\n',
+        { mode: 0o755 },
+    );
     writeFileSync(
         join(dir, "backup.env"),
         "export RCLONE_CONFIG_BACKUP_TYPE=local\nexport RCLONE_CONFIG_COPY_TYPE=local\n",
     );
-    const script = join(dir, "copy-backups.sh");
-    writeFileSync(script, renderBackupCopy(spec), { mode: 0o755 });
+    const script = join(dir, "base-backup.sh");
+    writeFileSync(script, renderBaseBackup(spec), { mode: 0o755 });
     const source = join(dir, "acme-backups/chrono/phase4");
     const copy = join(dir, "acme-backups-copy/chrono/phase4");
     const put = (root: string, rel: string, ageDays = 0) => {
@@ -73,29 +80,23 @@ function world(recovery: "t" | "f") {
 }
 
 describe("the backup copy in another location", () => {
-    it("is rendered only with backup.copy: its rclone remote, its script, last in the backup unit", () => {
+    it("is rendered only with backup.copy: its rclone remote and the base backup's last step", () => {
         requireTool("shellcheck");
         const env = renderBackupEnv({
             ...backup,
             postgres: { database: "chrono", user: "chrono_app" },
             credentials: { accessKeyId: "KEY", secretAccessKey: "SECRET" },
         });
-        expect(env).toMatch(/^export RCLONE_CONFIG_COPY_ENDPOINT='?https:\/\/hel1\.your-objectstorage\.com'?$/m);
-        expect(env).toMatch(/^export RCLONE_CONFIG_COPY_SECRET_ACCESS_KEY='?SECRET'?$/m);
-        const files = renderPitr(spec);
-        const unit = files.find((f) => f.path.endsWith("phase-stacks-data-backup.service"))?.content ?? "";
-        expect(
-            unit
-                .trim()
-                .split("\n")
-                .filter((l) => l.startsWith("ExecStart="))
-                .at(-1),
-        ).toBe(`ExecStart=${PITR_PATHS.copy}`);
-        const { copy: _copy, ...withoutCopy } = backup;
-        expect(renderPitr({ ...spec, backup: withoutCopy }).map((f) => f.path)).not.toContain(
-            PITR_PATHS.copy,
+        expect(env).toMatch(
+            /^export RCLONE_CONFIG_COPY_ENDPOINT='?https:\/\/hel1\.your-objectstorage\.com'?$/m,
         );
-        const check = runTool("shellcheck", ["-s", "bash", "-"], { input: renderBackupCopy(spec) });
+        expect(env).toMatch(/^export RCLONE_CONFIG_COPY_SECRET_ACCESS_KEY='?SECRET'?$/m);
+        const script = (x: PitrSpec) =>
+            renderPitr(x).find((f) => f.path === PITR_PATHS.baseBackup)?.content ?? "";
+        expect(script(spec)).toContain("copy:acme-backups-copy/chrono/phase4");
+        const { copy: _copy, ...withoutCopy } = backup;
+        expect(script({ ...spec, backup: withoutCopy })).not.toMatch(/copy_root|copy:/);
+        const check = runTool("shellcheck", ["-s", "bash", "-"], { input: script(spec) });
         expect(check.status, check.output).toBe(0);
     });
 
@@ -136,7 +137,7 @@ describe("the backup copy in another location", () => {
         w.put(w.source, "postgres/wal/000000010000000000000006");
         const r = w.run();
         expect(r.status, r.output).toBe(0);
-        expect(r.output).toContain("a replica: the primary copies the backups");
+        expect(r.output).toContain("a replica: the primary takes the base backups");
         expect(existsSync(w.copy)).toBe(false);
     });
 });
