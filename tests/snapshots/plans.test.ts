@@ -23,7 +23,7 @@ import { sharedPlan } from "../helpers/sharedPlans";
 const DIR = join(ROOT, "tests/snapshots/plans");
 const allowed = JSON.parse(readFileSync(join(DIR, "allowed.json"), "utf8")) as AllowedDifference[];
 
-describe.each(["dev", "phase1", "phase2", "phase3"] as const)("the %s plan against its snapshot", (stack) => {
+describe.each(["dev", "phase1", "phase2", "phase3", "phase4"] as const)("the %s plan against its snapshot", (stack) => {
     it("has the same resources (URNs or aliases), inputs, options, dependencies and shipped files", () => {
         const snapshot = JSON.parse(readFileSync(join(DIR, `${stack}.json`), "utf8")) as PlanSnapshot;
         const r = sharedPlan(stack);
