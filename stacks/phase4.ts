@@ -18,7 +18,7 @@ import type { Phase4Outputs, RegionOutputs } from "../core/contracts/outputs";
 import { regionalAgentPoolOutputs } from "./parts/agents";
 import { baseline, externalCosts } from "./parts/baseline";
 import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
-import { crossRegionReplication } from "./parts/crossRegion";
+import { crossRegionReplication, standbySlotName } from "./parts/crossRegion";
 import { globalEdge } from "./parts/globalEdge";
 import { region, type RegionalConfig } from "./parts/region";
 import type { Exported } from "./outputs";
@@ -48,6 +48,13 @@ export function phase4Stack(c: ConfigOf<"phase4">, stack: string): Exported<Phas
             names: { name: (resource) => `${r.name}-${resource}`, region: r.name },
             baseline: shared,
             writableCheck: true,
+            ...(i === 0
+                ? {
+                      standbyRegions: c.regions
+                          .slice(1)
+                          .map((s) => ({ region: s.name, slotName: standbySlotName(s.name) })),
+                  }
+                : {}),
             crossRegion: { node: replication.node(i), patroniPasswords: replication.patroniPasswords },
         }),
     }));

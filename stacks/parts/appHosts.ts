@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_UNITS, renderSentinelFiles } from "../../core/render/data/dataNode";
 import { renderServiceHost } from "../../core/render/machines/serviceHost";
+import type { PrometheusInputs } from "../../core/render/monitoring/monitoring";
 import type { RenderedFile } from "../../core/render/base/artifact";
 import { ETCD_UNIT } from "../../core/render/data/etcd";
 import type { HostPlacement } from "../../core/topology/placement";
@@ -21,6 +22,8 @@ export interface AppHostSpec {
     readonly placement: HostPlacement;
     /** Runs one of the three Redis Sentinels, watching this primary. */
     readonly sentinelOf?: string;
+    /** The host running Prometheus: the region's database nodes to scrape, and phase 4's replication rules. */
+    readonly prometheus?: PrometheusInputs;
     /** Phase 4 backends: the region's database nodes' role health endpoints (`host:port`), for writes' health. */
     readonly writableFrom?: readonly string[];
     /** Runs the data tier's third etcd member (beside two database nodes): its files. */
@@ -67,6 +70,7 @@ export function appHostUserData(
                 postgres: { database: c.postgres.database, user: c.postgres.user },
                 secrets: s,
                 ...(h.writableFrom ? { writableFrom: h.writableFrom } : {}),
+                ...(h.prometheus ? { prometheus: h.prometheus } : {}),
                 ...(units.length > 0
                     ? {
                           extra: {

@@ -48,6 +48,8 @@ export interface RegionArgs {
     readonly stack: string;
     readonly names?: RegionNames;
     readonly baseline: Baseline<keyof typeof REPLICATED_SERVICE_PASSWORDS>;
+    /** Phase 4's primary region: the regions streaming from it, whose replication its Prometheus alerts on. */
+    readonly standbyRegions?: readonly { readonly region: string; readonly slotName: string }[];
     /** Phase 4: the backends answer Cloudflare's write pools whether this region holds the primary. */
     readonly writableCheck?: boolean;
     /** Phase 4: the database nodes' reserved addresses, replication firewalls and cross-region streaming. */
@@ -147,7 +149,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
         image: string,
         hostIp: string,
         placement: Parameters<typeof appHostUserData>[4]["placement"],
-        extra: Pick<AppHostSpec, "etcdWitness" | "writableFrom"> = {},
+        extra: Pick<AppHostSpec, "etcdWitness" | "writableFrom" | "prometheus"> = {},
     ) => ({
         serverType: type,
         image,
@@ -176,7 +178,16 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
             frontend.image,
             frontendIp,
             frontendPlacement(c.workload, frontendIp, backendIps[0] as string, endpoints),
-            ha.witnessFiles ? { etcdWitness: ha.witnessFiles } : {},
+            {
+                ...(ha.witnessFiles ? { etcdWitness: ha.witnessFiles } : {}),
+                // The frontend's Prometheus scrapes the region's database nodes' postgres_exporter.
+                prometheus: {
+                    databaseNodes: ha.members,
+                    ...(a.standbyRegions?.length
+                        ? { replication: { standbyRegions: a.standbyRegions } }
+                        : {}),
+                },
+            },
         ),
         backends: backendIps.map((b, i) =>
             appHost(

@@ -23,18 +23,24 @@ import { sharedPlan } from "../helpers/sharedPlans";
 const DIR = join(ROOT, "tests/snapshots/plans");
 const allowed = JSON.parse(readFileSync(join(DIR, "allowed.json"), "utf8")) as AllowedDifference[];
 
-describe.each(["dev", "phase1", "phase2", "phase3", "phase4"] as const)("the %s plan against its snapshot", (stack) => {
-    it("has the same resources (URNs or aliases), inputs, options, dependencies and shipped files", () => {
-        const snapshot = JSON.parse(readFileSync(join(DIR, `${stack}.json`), "utf8")) as PlanSnapshot;
-        const r = sharedPlan(stack);
-        expect([0, 1], r.stderr).toContain(r.status);
-        const plan = JSON.parse(r.stdout) as { resources: PlanJsonResource[]; artifacts: { path: string }[] };
-        const differences = comparePlans(snapshot, plan, filesOf(plan.artifacts, r.out));
-        const { unexpected, stale } = judge(stack, differences, allowed);
-        expect(unexpected, "differences not in tests/snapshots/plans/allowed.json").toEqual([]);
-        expect(stale, "allow-list entries no longer needed: remove them").toEqual([]);
-    });
-});
+describe.each(["dev", "phase1", "phase2", "phase3", "phase4"] as const)(
+    "the %s plan against its snapshot",
+    (stack) => {
+        it("has the same resources (URNs or aliases), inputs, options, dependencies and shipped files", () => {
+            const snapshot = JSON.parse(readFileSync(join(DIR, `${stack}.json`), "utf8")) as PlanSnapshot;
+            const r = sharedPlan(stack);
+            expect([0, 1], r.stderr).toContain(r.status);
+            const plan = JSON.parse(r.stdout) as {
+                resources: PlanJsonResource[];
+                artifacts: { path: string }[];
+            };
+            const differences = comparePlans(snapshot, plan, filesOf(plan.artifacts, r.out));
+            const { unexpected, stale } = judge(stack, differences, allowed);
+            expect(unexpected, "differences not in tests/snapshots/plans/allowed.json").toEqual([]);
+            expect(stale, "allow-list entries no longer needed: remove them").toEqual([]);
+        });
+    },
+);
 
 /** A small plan: a component with a volume inside, the volume used by a server. */
 const P = "proj";
