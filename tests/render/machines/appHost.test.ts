@@ -58,14 +58,15 @@ describe("phase-1 app host user data", () => {
         expect(Buffer.byteLength(cloudConfig)).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
     });
 
-    it("writes every rendered file, byte for byte, with its permissions, as root", () => {
+    it("writes every rendered file, byte for byte, with its permissions, as root (cloud-init's defaults left unsaid)", () => {
         const entries = writeFilesOf(cloudConfig);
         expect(entries.map((e) => e.entry.path).sort()).toEqual(files.map((f) => f.path).sort());
         for (const { entry, decoded } of entries) {
             const f = fileAt(files, entry.path);
             expect(decoded, f.path).toBe(f.content);
-            expect(entry.permissions, f.path).toBe(f.permissions);
-            expect(entry.owner, f.path).toBe("root:root");
+            // cloud-init writes root:root and 0644 when they are unset.
+            expect(entry.permissions ?? "0644", f.path).toBe(f.permissions);
+            expect(entry.owner, f.path).toBeUndefined();
             expect(entry.append === true, f.path).toBe(f.append === true);
         }
     });
