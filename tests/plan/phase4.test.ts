@@ -246,6 +246,24 @@ describe("phase4 plan", () => {
         ]);
     });
 
+    it("backs up one cluster history hourly for 30 days, copies it to another location, and each region's Redis apart", () => {
+        const script = (server: string, name: string) =>
+            plan.artifacts.find((a) => a.machine === server && a.target.endsWith(`/bin/${name}`))?.content ??
+            "";
+        for (const [server, region] of [
+            ["eu-db-primary-host-server", "eu"],
+            ["us-east-db-primary-host-server", "us-east"],
+        ] as const) {
+            const base = script(server, "base-backup.sh");
+            expect(base, server).toContain("backup:example-com-backups/backups/phase4/postgres/base");
+            expect(base, server).toContain("copy:example-com-backups-copy/backups/phase4");
+            expect(base, server).toContain("readonly retention_days=30");
+            expect(script(server, "redis-snapshot.sh"), server).toContain(
+                `backup:example-com-backups/backups/phase4/redis/${region}'`,
+            );
+        }
+    });
+
     it("protects every database node, volume and reserved database address", () => {
         const stateful = plan.resources.filter(isStateful).filter((r) => r.name.includes("-db-"));
         expect(stateful.map((r) => r.name).sort()).toEqual(

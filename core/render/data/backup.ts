@@ -22,12 +22,14 @@ export interface BackupSpec {
     readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
     /** A second bucket in another location, reached with the same credentials (the point-in-time backups only). */
     readonly copy?: { readonly endpoint: string; readonly bucket: string; readonly region: string };
+    /** Phase 4: each region's Redis is its own, so its snapshots go under `redis/<fleetRegion>`. */
+    readonly fleetRegion?: string;
 }
 
 /** Where and how often backups go: the part of BackupSpec a stack's config decides. */
 export type BackupTarget = Pick<
     BackupSpec,
-    "endpoint" | "bucket" | "region" | "prefix" | "retentionDays" | "onCalendar" | "copy"
+    "endpoint" | "bucket" | "region" | "prefix" | "retentionDays" | "onCalendar" | "copy" | "fleetRegion"
 >;
 
 /** rclone reads a remote named `backup` from RCLONE_CONFIG_BACKUP_* variables, so no rclone.conf exists. */

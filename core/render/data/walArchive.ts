@@ -37,14 +37,21 @@ export interface PitrSpec {
     readonly credentials: { readonly backupEnv: string; readonly redisPassword: string };
 }
 
-/** `backup:<bucket>/<prefix>/<stack>/postgres/{wal,base}` and `.../redis`. */
+/**
+ * `backup:<bucket>/<prefix>/<stack>/postgres/{wal,base}` and `.../redis` (`.../redis/<region>` in phase 4: the
+ * cluster's WAL and base backups are one history across regions, each region's Redis is its own).
+ */
 function dirs(spec: PitrSpec): { wal: string; base: string; redis: string } {
     const pg = backupRemoteDir({
         ...spec.backup,
         postgres: { database: "x", user: "x" },
         credentials: { accessKeyId: "", secretAccessKey: "" },
     });
-    return { wal: `${pg}/wal`, base: `${pg}/base`, redis: `${pg.replace(/\/postgres$/, "")}/redis` };
+    const region = spec.backup.fleetRegion;
+    if (region !== undefined && !/^[a-z0-9-]+$/.test(region))
+        throw new Error(`backup fleetRegion '${region}' must be a region name such as us-east`);
+    const redis = `${pg.replace(/\/postgres$/, "")}/redis${region ? `/${region}` : ""}`;
+    return { wal: `${pg}/wal`, base: `${pg}/base`, redis };
 }
 
 type Setting = "wal" | "base" | "redis" | "pg";
