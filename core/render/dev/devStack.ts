@@ -8,7 +8,7 @@ import type { ResolvedWorkload } from "../../config/ports";
 import { RULE_FILES_GLOB, RULES_DIRS, SCALING_RULES_FILE, renderAlertRules } from "../monitoring/alertRules";
 import type { RenderedFile } from "../base/artifact";
 import { renderCaddyConfig } from "../app/caddy";
-import { renderGrafanaDatasources } from "../monitoring/grafana";
+import { grafanaDashboardFiles, renderGrafanaDatasources } from "../monitoring/grafana";
 import { CONTAINER_PATHS } from "../base/paths";
 import { ALL_LOCAL, endpointsOf, hostPort, serviceEndpoint } from "../../topology/placement";
 import { renderPrometheusConfig, workloadScrapeJobs } from "../monitoring/prometheus";
@@ -73,6 +73,8 @@ export function renderDevStack(spec: DevStackSpec): DevStackFiles {
                 kind: "grafana",
                 permissions: "0644",
             },
+            // The dashboards the seeds ask for, the trigger board against phase 1's thresholds (what dev runs).
+            ...grafanaDashboardFiles("dev"),
         ],
     };
     return { files: Object.values(byService).flat(), byService };

