@@ -37,7 +37,7 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/\.env$/, "env"],
     [/\.(pem|crt|key)$/, "pem"],
     [/\/k8s\/|\/manifests\//, "k8s"],
-    [/grafana[^/]*\.ya?ml$|\/grafana\/provisioning\//, "grafana"],
+    [/grafana[^/]*\.ya?ml$|\/grafana\/(provisioning|dashboards)\//, "grafana"],
     [/\/etc\/fstab$/, "fstab"],
 ];
 
