@@ -9,7 +9,7 @@
  *
  * It connects over the local Unix socket as the `postgres` OS user, so peer authentication lets it in as the
  * `postgres` role with no password anywhere: pg_hba.conf (pgHba.ts) admits local connections for that role only.
- * A least-privileged role (pg_monitor) needs its own `local ... peer` row there; see the report of this change.
+ * A least-privileged role (pg_monitor) would need its own `local ... peer` row there and a role of its own: not yet.
  */
 import type { RenderedFile } from "../base/artifact";
 import { renderIni } from "../base/ini";
