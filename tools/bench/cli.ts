@@ -19,7 +19,7 @@ import { syntheticResources } from "./generate";
 
 const ROOT = findRoot(__dirname);
 const BIN = join(ROOT, "bin/tools");
-const BUILT = ["dev", "phase1", "phase2", "phase3"];
+const BUILT = ["dev", "phase1", "phase2", "phase3", "phase4"];
 /** Phase 1 free-tier users giving about 100, 1,000 and 5,000 resources (about 10 users per resource). */
 const GROWN = [600, 9_450, 48_700];
 const PACK_SIZES = [100, 1_000, 5_000, 10_000];
