@@ -8,8 +8,8 @@ import { z } from "zod";
 import { resourcePolicy } from "../lib/policy";
 import { T } from "../lib/typeTokens";
 import { isNonPublic, parseCidr } from "./cidr";
-import { inboundRules } from "./firewall";
-import { ConfigPortSpec, configPortRanges, formatPorts, overlaps, type PortRange } from "./ports";
+import { rulesOpening } from "./firewall";
+import { ConfigPortSpec, configPortRanges, formatPorts } from "./ports";
 
 /** Patroni's REST API, etcd's client and peer ports. */
 const CONSENSUS_PORTS: (number | string)[] = [8008, "2379-2380"];
@@ -38,20 +38,17 @@ export const consensusPortsPrivate = resourcePolicy({
     }),
     appliesTo: (type) => type === T.hcloudFirewall,
     judge: (r, config) => {
-        const guarded = configPortRanges(config.ports);
-        return inboundRules(r.props).flatMap((rule) => {
-            if (!rule.ports) return [];
-            const hit = guarded.filter((p) => overlaps(p, rule.ports as PortRange));
+        return rulesOpening(r.props, configPortRanges(config.ports)).flatMap(({ rule, ports, hit }) => {
             // An unreadable source counts as public: the pack fails closed.
             const publicSources = rule.sources.filter((s) => {
                 const c = parseCidr(s);
                 return c === undefined || !isNonPublic(c);
             });
-            if (!hit.length || !publicSources.length) return [];
+            if (!publicSources.length) return [];
             return [
                 {
                     field: `rules[${rule.index}]`,
-                    problem: `opens ${rule.protocol} ${formatPorts(rule.ports)} (covering ${hit.map(formatPorts).join(", ")}, Patroni's REST API or etcd) to ${publicSources.join(", ")}`,
+                    problem: `opens ${rule.protocol} ${formatPorts(ports)} (covering ${hit.map(formatPorts).join(", ")}, Patroni's REST API or etcd) to ${publicSources.join(", ")}`,
                     fix: "remove the rule; the members reach 8008 and 2379-2380 over the private network",
                 },
             ];

@@ -17,8 +17,8 @@ import { SENTINEL_PORT } from "../../core/render/data/sentinel";
 import { PACK_FRAMEWORK, resourcePolicy } from "../lib/policy";
 import { T } from "../lib/typeTokens";
 import { isNonPublic, parseCidr, unmapped } from "./cidr";
-import { inboundRules, isWorld, type WorldThresholds } from "./firewall";
-import { ConfigPortSpec, configPortRanges, formatPorts, overlaps, type PortRange } from "./ports";
+import { isWorld, rulesOpening, type WorldThresholds } from "./firewall";
+import { ConfigPortSpec, configPortRanges, formatPorts, type PortRange } from "./ports";
 
 const PORT_NAMES: ReadonlyMap<number, string> = new Map([
     [DEFAULT_PORTS.postgres, "Postgres"],
@@ -69,16 +69,13 @@ export const dataPortsExactPeers = resourcePolicy({
     }),
     appliesTo: (type) => type === T.hcloudFirewall,
     judge: (r, config) => {
-        const guarded = configPortRanges(config.ports);
-        return inboundRules(r.props).flatMap((rule) => {
-            if (!rule.ports) return [];
-            const hit = guarded.filter((p) => overlaps(p, rule.ports as PortRange));
+        return rulesOpening(r.props, configPortRanges(config.ports)).flatMap(({ rule, ports, hit }) => {
             const refused = rule.sources.map(refusal).filter((s): s is string => s !== undefined);
-            if (!hit.length || !refused.length) return [];
+            if (!refused.length) return [];
             return [
                 {
                     field: `rules[${rule.index}]`,
-                    problem: `opens ${rule.protocol} ${formatPorts(rule.ports)} (covering ${hit.map(portLabel).join(", ")}) to ${refused.join(", ")}; a data port takes public sources only as one peer address`,
+                    problem: `opens ${rule.protocol} ${formatPorts(ports)} (covering ${hit.map(portLabel).join(", ")}) to ${refused.join(", ")}; a data port takes public sources only as one peer address`,
                     fix: "replace the source with the peer regions' database addresses, each as a /32 or /128, or drop the rule and use the private network",
                 },
             ];

@@ -7,7 +7,7 @@
  */
 import { records, str, strings, type Json } from "../lib/read";
 import { parseCidr } from "./cidr";
-import { ALL_PORTS, parsePortSpec, type PortRange } from "./ports";
+import { ALL_PORTS, overlaps, parsePortSpec, type PortRange } from "./ports";
 
 export interface InboundRule {
     readonly index: number;
@@ -30,6 +30,19 @@ export function inboundRules(props: Json): InboundRule[] {
               ? (parsePortSpec(portText) ?? ALL_PORTS)
               : ALL_PORTS;
         return [{ index, protocol: protocol || "any protocol", ports, sources: strings(r["sourceIps"]) }];
+    });
+}
+
+/** The inbound rules that open one of the `guarded` ranges, each with its ports and the guarded ranges it covers. */
+export function rulesOpening(
+    props: Json,
+    guarded: readonly PortRange[],
+): { rule: InboundRule; ports: PortRange; hit: PortRange[] }[] {
+    return inboundRules(props).flatMap((rule) => {
+        const ports = rule.ports;
+        if (!ports) return [];
+        const hit = guarded.filter((p) => overlaps(p, ports));
+        return hit.length > 0 ? [{ rule, ports, hit }] : [];
     });
 }
 

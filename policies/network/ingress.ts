@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { resourcePolicy } from "../lib/policy";
 import { T } from "../lib/typeTokens";
-import { inboundRules, isWorld } from "./firewall";
+import { inboundRules, isWorld, rulesOpening } from "./firewall";
 import { ConfigPortSpec, configPortRanges, formatPorts, overlaps, type PortRange } from "./ports";
 
 const CHECKOV = {
@@ -47,16 +47,13 @@ export const noWorldSensitivePorts = resourcePolicy({
     }),
     appliesTo: (type) => type === T.hcloudFirewall,
     judge: (r, config) => {
-        const sensitive = configPortRanges(config.ports);
-        return inboundRules(r.props).flatMap((rule) => {
-            if (!rule.ports) return [];
+        return rulesOpening(r.props, configPortRanges(config.ports)).flatMap(({ rule, ports, hit }) => {
             const world = rule.sources.filter((s) => isWorld(s, config));
-            const hit = sensitive.filter((p) => overlaps(p, rule.ports as PortRange));
-            if (!world.length || !hit.length) return [];
+            if (!world.length) return [];
             return [
                 {
                     field: `rules[${rule.index}]`,
-                    problem: `opens ${rule.protocol} ${formatPorts(rule.ports)} (covering ${hit.map(formatPorts).join(", ")}) to ${world.join(", ")}`,
+                    problem: `opens ${rule.protocol} ${formatPorts(ports)} (covering ${hit.map(formatPorts).join(", ")}) to ${world.join(", ")}`,
                     fix: "limit sourceIps to admin CIDRs or reach the service over the private network",
                 },
             ];
