@@ -14,17 +14,16 @@ import { hetznerLabels } from "../../core/contracts/labels";
 import type { ConfigOf } from "../../core/config/schema";
 import type { RegionConfig } from "../../core/config/regions";
 import type { CrossRegionSpec } from "../../core/render/data/crossRegion";
-import { hostAddress, subnetPlan } from "../../core/topology/subnetPlan";
 import type { DataNodeCrossRegion } from "./dataTier";
 import { PATRONI_PASSWORDS } from "./haCluster";
-import { databaseNodeNames } from "./region";
+import { databaseNodes } from "./region";
 
 /** A standby region's permanent slot on the primary region's leader (Postgres: `[a-z0-9_]{1,63}`). */
 export const standbySlotName = (region: string): string => `standby_${region.replace(/-/g, "_")}`;
 
 interface RegionNodes {
     readonly region: RegionConfig;
-    readonly names: readonly string[];
+    readonly nodes: readonly { readonly name: string; readonly ip: string }[];
     readonly publicIps: readonly hcloud.PrimaryIp[];
     readonly firewall: HostFirewall;
 }
@@ -48,13 +47,13 @@ export function crossRegionReplication(c: ConfigOf<"phase4">, stack: string): Cr
 
     const addresses = c.regions.map((r) => {
         const location = availableLocation(r.servers.database.type, [r.location, ...r.fallbackLocations]);
-        const names = databaseNodeNames(r.replication.replicas);
+        const nodes = databaseNodes(r);
         // The address is named in certificates inside a stateful server's user data, which is never re-applied:
         // replacing it would cut replication, so it is protected like the node.
-        const publicIps = names.map(
+        const publicIps = nodes.map(
             (n) =>
                 new hcloud.PrimaryIp(
-                    `${nodeName(r, n)}-ipv4`,
+                    `${nodeName(r, n.name)}-ipv4`,
                     {
                         type: "ipv4",
                         assigneeType: "server",
@@ -65,15 +64,14 @@ export function crossRegionReplication(c: ConfigOf<"phase4">, stack: string): Cr
                     { protect: true, ignoreChanges: ["type", "location", "datacenter"] },
                 ),
         );
-        return { region: r, names, publicIps };
+        return { region: r, nodes, publicIps };
     });
-    const privateIp = (r: RegionConfig, n: number) => hostAddress(subnetPlan(r.network.subnet), "data", n);
     const authority = new ReplicationTlsAuthority("replication-tls", {
         organization: stack,
         nodes: addresses.flatMap((a) =>
-            a.names.map((n, i) => ({
-                name: nodeName(a.region, n),
-                privateIp: privateIp(a.region, i),
+            a.nodes.map((n, i) => ({
+                name: nodeName(a.region, n.name),
+                privateIp: n.ip,
                 publicIp: (a.publicIps[i] as hcloud.PrimaryIp).ipAddress,
             })),
         ),
@@ -104,7 +102,7 @@ export function crossRegionReplication(c: ConfigOf<"phase4">, stack: string): Cr
             const self = regions[r];
             const ip = self?.publicIps[n];
             if (!self || !ip) throw new pulumi.RunError(`no database node ${n} in region ${r}`);
-            const tls = authority.material[nodeName(self.region, self.names[n] as string)];
+            const tls = authority.material[nodeName(self.region, self.nodes[n]?.name ?? "")];
             if (!tls) throw new pulumi.RunError(`no replication certificates for node ${n} of region ${r}`);
             const replication: pulumi.Output<CrossRegionSpec> = pulumi
                 .all([
@@ -142,7 +140,7 @@ export function crossRegionReplication(c: ConfigOf<"phase4">, stack: string): Cr
             if (!self) throw new pulumi.RunError(`no region ${r}`);
             return pulumi
                 .all(self.publicIps.map((p) => p.ipAddress))
-                .apply((ips) => Object.fromEntries(self.names.map((n, i) => [n, ips[i] as string])));
+                .apply((ips) => Object.fromEntries(self.nodes.map((n, i) => [n.name, ips[i] as string])));
         },
         patroniPasswords,
     };

@@ -11,7 +11,7 @@ import { PGBOUNCER_PORT } from "../../core/render/data/pgbouncer";
 import { PATRONI_REST_PORT } from "../../core/render/data/patroni";
 import { ROLE_HEALTH_PORT } from "../../core/render/data/roleHealth";
 import { ROLE_PROXY_READER_PORT } from "../../core/render/data/roleProxy";
-import { hostAddress } from "../../core/topology/subnetPlan";
+import { hostAddress, subnetPlan } from "../../core/topology/subnetPlan";
 import { sshFromAdmins, webFromCloudflare } from "../../core/topology/firewallRules";
 import {
     backendPlacement,
@@ -67,9 +67,17 @@ export interface Region {
     readonly outputs: Pick<Phase3Outputs, "privateAddresses" | "roleEndpoints" | "sentinels">;
 }
 
-/** The database nodes' names inside the cluster: the first bootstraps, the others clone it. */
-export function databaseNodeNames(replicas: number): string[] {
-    return ["primary", ...Array.from({ length: replicas }, (_, i) => `replica${i + 1}`)];
+/**
+ * A region's database nodes: their names inside the cluster (the first bootstraps, the others clone it) and their
+ * private addresses. Phase 4's replication certificates name the same addresses, so both read them here.
+ */
+export function databaseNodes(
+    c: Pick<RegionalConfig, "replication" | "network">,
+): { readonly name: string; readonly ip: string }[] {
+    const plan = subnetPlan(c.network.subnet);
+    return ["primary", ...Array.from({ length: c.replication.replicas }, (_, i) => `replica${i + 1}`)].map(
+        (name, i) => ({ name, ip: hostAddress(plan, "data", i) }),
+    );
 }
 
 export function region(c: RegionalConfig, a: RegionArgs): Region {
@@ -81,8 +89,9 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
     const location = availableLocation(database.type, [c.location, ...c.fallbackLocations]);
     const net = privateNetwork(c, stack, names);
     const ip = (role: Parameters<typeof hostAddress>[1], i = 0) => hostAddress(net.plan, role, i);
-    const nodeNames = databaseNodeNames(c.replication.replicas);
-    const dbIps = nodeNames.map((_, i) => ip("data", i));
+    const dbNodes = databaseNodes(c);
+    const nodeNames = dbNodes.map((n) => n.name);
+    const dbIps = dbNodes.map((n) => n.ip);
     const primaryIp = dbIps[0] as string;
     const backendIps = Array.from({ length: backend.count }, (_, i) => ip("backend", i));
     const frontendIp = ip("frontend");
