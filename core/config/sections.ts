@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { LOCATION_NAMES, SERVER_TYPE_NAMES, type LocationName } from "../catalog/hetzner";
+import { S3_BUCKET_NAME } from "../render/data/backup";
 import { REPLICATION_USER } from "../render/data/dataLayout";
 import { SERVICE_NAMES, ServiceSpec } from "../workload/services";
 import { calendarProblem } from "./calendar";
@@ -158,11 +159,16 @@ export const Postgres = z
     })
     .strict();
 
+/** Where a bucket lives: the backup's, and its copy's in another location. */
+const S3Location = {
+    endpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL of S3-compatible storage" }),
+    bucket: z.string().regex(S3_BUCKET_NAME, "must be an S3 bucket name"),
+    region: z.string().min(1).default("eu-central"),
+};
+
 export const Backup = z
     .object({
-        endpoint: z.url({ protocol: /^https$/, message: "must be an https:// URL of S3-compatible storage" }),
-        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-        region: z.string().min(1).default("eu-central"),
+        ...S3Location,
         prefix: z
             .string()
             .regex(/^[a-zA-Z0-9._/-]*$/, "may hold letters, digits and . _ / - only")
@@ -176,17 +182,7 @@ export const Backup = z
          * Phases 3-4: a second copy of every base backup, WAL segment and Redis snapshot in another location's
          * object storage (the same access key), mirrored after each backup by the primary.
          */
-        copy: z
-            .object({
-                endpoint: z.url({
-                    protocol: /^https$/,
-                    message: "must be an https:// URL of S3-compatible storage",
-                }),
-                bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-                region: z.string().min(1).default("eu-central"),
-            })
-            .strict()
-            .optional(),
+        copy: z.object(S3Location).strict().optional(),
     })
     .strict()
     .superRefine((b, ctx) => {

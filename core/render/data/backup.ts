@@ -37,10 +37,16 @@ export const RCLONE_REMOTE = "backup";
 /** The copy's remote, `copy`, from RCLONE_CONFIG_COPY_* the same way. */
 export const RCLONE_COPY_REMOTE = "copy";
 
+/** An S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens, a letter or digit at each end. */
+export const S3_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+export function assertBucketName(bucket: string, what: string): void {
+    if (!S3_BUCKET_NAME.test(bucket)) throw new Error(`${what} '${bucket}' is not a valid S3 bucket name`);
+}
+
 /** Where the dumps go: `backup:<bucket>/<prefix>/<stack>/postgres`. */
 export function backupRemoteDir(spec: BackupSpec): string {
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(spec.bucket))
-        throw new Error(`backup bucket '${spec.bucket}' is not a valid S3 bucket name`);
+    assertBucketName(spec.bucket, "backup bucket");
     if (!/^[A-Za-z0-9._-]+$/.test(spec.stack))
         throw new Error(`stack name '${spec.stack}' may only contain letters, digits, '.', '_' and '-'`);
     const prefix = spec.prefix.replace(/^\/+|\/+$/g, "");

@@ -102,9 +102,9 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
         rewindUser: REWIND_USER,
         ...(x ? { sslPeerAddresses: x.peerAddresses } : {}),
     }).map((row) => row.filter((f) => f !== "").join(" "));
-    // Every replication and rewind connection, in the region too, verifies the server's certificate and shows ours.
+    // Every replication and rewind connection, in the region too, verifies the server's certificate and shows the
+    // node's one certificate.
     const replicationTls = x ? libpqTls(x.tls.caFile, x.tls.certFile, x.tls.keyFile) : {};
-    const rewindTls = replicationTls;
     return {
         scope: s.scope,
         name: s.name,
@@ -189,7 +189,7 @@ export function patroniConfig(s: PatroniNodeSpec): Record<string, unknown> {
                     password: s.passwords.replication,
                     ...replicationTls,
                 },
-                rewind: { username: REWIND_USER, password: s.passwords.rewind, ...rewindTls },
+                rewind: { username: REWIND_USER, password: s.passwords.rewind, ...replicationTls },
             },
             parameters: {
                 unix_socket_directories: s.socketDir,

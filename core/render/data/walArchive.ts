@@ -6,7 +6,13 @@
  * pgBackRest or WAL-G would add parallelism and delta backups; at this size one tool for all backups wins.
  */
 import type { RenderedFile } from "../base/artifact";
-import { backupRemoteDir, RCLONE_COPY_REMOTE, RCLONE_REMOTE, type BackupSpec } from "./backup";
+import {
+    assertBucketName,
+    backupRemoteDir,
+    RCLONE_COPY_REMOTE,
+    RCLONE_REMOTE,
+    type BackupSpec,
+} from "./backup";
 import { SCRIPTS_DIR, SECRET_PATHS } from "../base/paths";
 import { envSetting } from "../base/shell";
 import { bashScript } from "../base/shell";
@@ -150,8 +156,7 @@ export function renderBaseBackup(spec: PitrSpec): string {
 function backupCopyLines(spec: PitrSpec): string[] {
     const copy = spec.backup.copy;
     if (!copy) return [];
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(copy.bucket))
-        throw new Error(`backup copy bucket '${copy.bucket}' is not a valid S3 bucket name`);
+    assertBucketName(copy.bucket, "backup copy bucket");
     const source = dirs(spec).base.replace(/\/postgres\/base$/, "");
     const target = source.replace(
         new RegExp(`^${RCLONE_REMOTE}:[^/]+`),
