@@ -26,6 +26,15 @@ const slot = (region: string) => `standby_$(echo ${region} | tr - _)`;
 const ALL_IPS = (region: string) =>
     `$(pulumi stack output regions --stack phase4 --json | jq -r --arg r "${region}" '.[$r].databasePublicIpv4 | [.[]] | join(",")')`;
 
+/** The write hostname's health check through Cloudflare: 200 only while some region's Postgres is the primary. */
+const WRITABLE_PROBE = `curl -s -o /dev/null -w '%{http_code}\\n' "$(pulumi stack output writeUrl --stack phase4)${WRITABLE_HEALTH_PATH}"`;
+/** patronictl's edit: `host` streams as a standby cluster of `upstream`'s region, through `host`'s own slot there. */
+const followRegion = (host: string, upstream: string, slotOf: string) =>
+    pctl(
+        host,
+        `edit-config --force -s standby_cluster.host=${ALL_IPS(upstream)} -s standby_cluster.port=5432 -s standby_cluster.primary_slot_name=${slot(slotOf)} -s slots=null`,
+    );
+
 /** The steps, in the order a region failover and its failback run them. */
 export function regionOperations(phase: ProductionPhase): RegionOperationStep[] {
     if (phase !== "phase4") return [];
@@ -52,7 +61,7 @@ export function regionOperations(phase: ProductionPhase): RegionOperationStep[] 
             impact: "writes are already failing; fencing makes sure a half-alive old primary cannot take writes once the standby is promoted",
             minutes: [5, 15],
             commands: [
-                `curl -s -o /dev/null -w '%{http_code}\\n' "https://$(pulumi stack output writeUrl --stack phase4 | sed 's|https://||')${WRITABLE_HEALTH_PATH}"`,
+                WRITABLE_PROBE,
                 pctl("PRIMARY_DB", "list"),
                 "# Fence it at the edge: its pools take no visitors, even once it comes back (preview: only its pools change).",
                 `pulumi config set --path 'loadBalancing.fencedRegions[0]' "$PRIMARY" --stack phase4`,
@@ -78,7 +87,7 @@ export function regionOperations(phase: ProductionPhase): RegionOperationStep[] 
             impact: "none; until it turns, the write hostname answers 503 or from the fallback pool",
             minutes: [2, 5],
             commands: [
-                `curl -s -o /dev/null -w '%{http_code}\\n' "https://$(pulumi stack output writeUrl --stack phase4 | sed 's|https://||')${WRITABLE_HEALTH_PATH}"`,
+                WRITABLE_PROBE,
                 "# The application's writes go to the write hostname or the promoted region's writer endpoint:",
                 "pulumi stack output regions --stack phase4 --json | jq -r --arg r \"$REGION\" '.[$r].roleEndpoints.postgresWriter'",
             ],
@@ -93,10 +102,7 @@ export function regionOperations(phase: ProductionPhase): RegionOperationStep[] 
                 pctl("STANDBY_DB", `edit-config --force -s slots.${slot("$PRIMARY")}.type=physical`),
                 "# The old primary region follows the promoted one (its etcd takes the edit with Patroni still stopped),",
                 "# then Patroni starts and rewinds (or, failing that, re-clones) its leader; do this on each of its nodes:",
-                pctl(
-                    "PRIMARY_DB",
-                    `edit-config --force -s standby_cluster.host=${ALL_IPS("$REGION")} -s standby_cluster.port=5432 -s standby_cluster.primary_slot_name=${slot("$PRIMARY")} -s slots=null`,
-                ),
+                followRegion("PRIMARY_DB", "$REGION", "$PRIMARY"),
                 on("PRIMARY_DB", "systemctl enable --now phase-stacks-patroni.service"),
                 pctl("PRIMARY_DB", "list"),
             ],
@@ -110,10 +116,7 @@ export function regionOperations(phase: ProductionPhase): RegionOperationStep[] 
                 "# Unfence the EU at the edge first: its write pool turns healthy only once it is promoted below.",
                 "pulumi config rm loadBalancing.fencedRegions --stack phase4 && pulumi up --stack phase4 --yes",
                 "# Demote the promoted region: it becomes a standby cluster of the EU again, its last WAL streamed out first.",
-                pctl(
-                    "STANDBY_DB",
-                    `edit-config --force -s standby_cluster.host=${ALL_IPS("$PRIMARY")} -s standby_cluster.port=5432 -s standby_cluster.primary_slot_name=${slot("$REGION")} -s slots=null`,
-                ),
+                followRegion("STANDBY_DB", "$PRIMARY", "$REGION"),
                 "# Both must print the same position before the EU is promoted:",
                 on("STANDBY_DB", `sudo -u postgres psql -XAt -c "SELECT pg_last_wal_replay_lsn()"`),
                 on("PRIMARY_DB", `sudo -u postgres psql -XAt -c "SELECT pg_last_wal_replay_lsn()"`),
