@@ -108,6 +108,11 @@ export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
             endpoints: pool.endpoints,
         };
     });
+    return poolsOutput(tls, pools);
+}
+
+/** The pool manager's contract over `pools` (of one region or several) and the authority they trust. */
+export function poolsOutput(tls: DockerTlsAuthority, pools: AgentPoolsContract["pools"]): AgentPoolsOutput {
     return {
         contract: {
             dockerTlsPort: DOCKER_TLS_PORT,

@@ -2,10 +2,15 @@
  * The ClawHQ agent-host pools of a cloud phase, built from the stack's config, and the stack outputs that are
  * the pool manager's contract. Phases say only what differs: who runs the API, and the private network.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
+import type * as pulumi from "@pulumi/pulumi";
 import type { RegionConfig } from "../../core/config/regions";
-import { agentPools, agentsTlsAuthority, type AgentPoolsArgs } from "./agentPools";
+import {
+    agentPools,
+    agentsTlsAuthority,
+    poolsOutput,
+    type AgentPoolsArgs,
+    type AgentPoolsOutput,
+} from "./agentPools";
 import type { ConfigOf } from "../../core/config/schema";
 import type { AgentOutputs } from "../../core/contracts/outputs";
 import type { Exported } from "../outputs";
@@ -28,9 +33,14 @@ export function agentPoolOutputs(
             sshAllowedCidrs: c.admin.sshAllowedCidrs,
             ...placement,
         });
-    // The client key is an output of its own, so only it is secret.
-    return pools ? { agentPools: pools.contract, agentClientKeyPem: pools.clientKeyPem } : {};
+    return pools ? exported(pools) : {};
 }
+
+/** The client key is an output of its own, so only it is secret. */
+const exported = (pools: AgentPoolsOutput): Exported<AgentOutputs> => ({
+    agentPools: pools.contract,
+    agentClientKeyPem: pools.clientKeyPem,
+});
 
 /** Phase 4's pools: each region's own hosts beside its API servers, one authority and one contract for all. */
 export function regionalAgentPoolOutputs(
@@ -60,13 +70,5 @@ export function regionalAgentPoolOutputs(
         });
         return built ? built.contract.pools : [];
     });
-    return {
-        agentPools: {
-            dockerTlsPort: DOCKER_TLS_PORT,
-            caCertPem: tls.caCertPem,
-            clientCertPem: tls.clientCertPem,
-            pools,
-        },
-        agentClientKeyPem: pulumi.secret(tls.clientKeyPem),
-    };
+    return exported(poolsOutput(tls, pools));
 }
