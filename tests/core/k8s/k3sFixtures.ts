@@ -1,0 +1,287 @@
+/**
+ * A realistic phase-5 cluster for the k3s renderers: a real CA hierarchy made with openssl (ECDSA P-256 root and
+ * five intermediates, an RSA 2048 service key, as components/k8s/k3sPki.ts makes them), secure tokens computed from
+ * the root, and about 4 KB of auto-deploy manifests holding an hcloud token, the biggest server user data there is.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { secureJoinToken } from "../../../core/k8s/joinToken";
+import { K3S_CAS, type K3sCaRole, type K3sPkiMaterial } from "../../../core/k8s/pki";
+import type { K3sServerConfigInput, K3sAgentConfigInput } from "../../../core/k8s/k3sConfig";
+import type { K3sManifest } from "../../../core/render/machines/k3sNode";
+import { removeDir, tempDir } from "../../render/fixtures";
+import { runTool } from "../../helpers/tools";
+
+function openssl(args: string[], cwd: string): void {
+    const r = runTool("openssl", args, { cwd });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.output}`);
+}
+
+export interface TestPki {
+    readonly material: K3sPkiMaterial;
+    /** Signs a serving certificate for 127.0.0.1 with the server CA; returns [certFile, keyFile] in `dir`. */
+    readonly signServing: (dir: string) => [string, string];
+}
+
+let pki: TestPki | undefined;
+
+/** Made once per test file: a root and the five CAs k3s wants, each an intermediate of the root. */
+export function testPki(): TestPki {
+    if (pki) return pki;
+    const dir = tempDir("k3s-pki");
+    const ecKey = (name: string) =>
+        openssl(
+            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${name}.key`],
+            dir,
+        );
+    writeFileSync(
+        join(dir, "ca.ext"),
+        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\n",
+    );
+    ecKey("root");
+    openssl(
+        [
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "root.key",
+            "-subj",
+            "/CN=k3s-root-ca",
+            "-days",
+            "2",
+            "-out",
+            "root.crt",
+        ],
+        dir,
+    );
+    const cas = {} as Record<K3sCaRole, { certPem: string; keyPem: string }>;
+    for (const { role, commonName } of K3S_CAS) {
+        ecKey(role);
+        openssl(
+            ["req", "-new", "-key", `${role}.key`, "-subj", `/CN=${commonName}`, "-out", `${role}.csr`],
+            dir,
+        );
+        openssl(
+            [
+                "x509",
+                "-req",
+                "-in",
+                `${role}.csr`,
+                "-CA",
+                "root.crt",
+                "-CAkey",
+                "root.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                "ca.ext",
+                "-out",
+                `${role}.crt`,
+            ],
+            dir,
+        );
+        cas[role] = {
+            certPem: readFileSync(join(dir, `${role}.crt`), "utf8"),
+            keyPem: readFileSync(join(dir, `${role}.key`), "utf8"),
+        };
+    }
+    openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "service.key"], dir);
+    const material: K3sPkiMaterial = {
+        rootCertPem: readFileSync(join(dir, "root.crt"), "utf8"),
+        cas,
+        serviceKeyPem: readFileSync(join(dir, "service.key"), "utf8"),
+    };
+    const signServing = (out: string): [string, string] => {
+        const key = join(out, "serving.key");
+        const cert = join(out, "serving.crt");
+        writeFileSync(join(out, "serving.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key], out);
+        openssl(["req", "-new", "-key", key, "-subj", "/CN=k3s", "-out", join(out, "serving.csr")], out);
+        openssl(
+            [
+                "x509",
+                "-req",
+                "-in",
+                join(out, "serving.csr"),
+                "-CA",
+                join(dir, "server-ca.crt"),
+                "-CAkey",
+                join(dir, "server-ca.key"),
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                join(out, "serving.ext"),
+                "-out",
+                cert,
+            ],
+            out,
+        );
+        return [cert, key];
+    };
+    pki = { material, signServing };
+    process.on("exit", () => removeDir(dir));
+    return pki;
+}
+
+/** Distinct alphanumeric passwords, so a token found where it must not be is unambiguous. */
+export const SERVER_PASSWORD = "SrvPass7Kq2Lm9Xw4Rt8Yu3Zp6";
+export const AGENT_PASSWORD = "AgtPass3Hd8Jf5Ks2Lg7Mn4Qb9";
+
+export function tokens(): { serverToken: string; agentToken: string } {
+    const root = testPki().material.rootCertPem;
+    return {
+        serverToken: secureJoinToken(root, "server", SERVER_PASSWORD),
+        agentToken: secureJoinToken(root, "node", AGENT_PASSWORD),
+    };
+}
+
+export const API_LB = { publicIpv4: "116.203.10.20", privateIp: "10.0.0.2" } as const;
+export const SERVER_SUBNET = "10.0.0.0/24";
+export const POOL_SUBNET = "10.0.16.0/20";
+
+export function serverInput(clusterInit: boolean): K3sServerConfigInput {
+    return {
+        ...tokens(),
+        clusterInit,
+        apiLoadBalancer: API_LB,
+        network: { clusterCidr: "10.244.0.0/16", serviceCidr: "10.43.0.0/16", clusterDns: "10.43.0.10" },
+        etcdSnapshots: {
+            scheduleCron: "0 */6 * * *",
+            retention: 8,
+            endpoint: "fsn1.your-objectstorage.com",
+            bucket: "acme-etcd",
+            folder: "p5",
+            region: "fsn1",
+            accessKey: "ETCDKEYID7Q2WE9R4TY",
+            secretKey: "EtcdSecret8Ax7Bz9Cy3Dw5Ev1Fu6",
+            s3Retention: 14,
+        },
+        nodeLabels: ["node.phase-stacks.dev/role=control-plane"],
+        nodeTaints: ["node-role.kubernetes.io/control-plane=true:NoSchedule"],
+    };
+}
+
+export function agentInput(): K3sAgentConfigInput {
+    return {
+        apiPrivateIp: API_LB.privateIp,
+        agentToken: tokens().agentToken,
+        nodeLabels: ["pool=agents"],
+        nodeTaints: ["pool=agents:NoSchedule"],
+    };
+}
+
+export const HCLOUD_TOKEN = "HcloudTok9Zq81Xw4Rt7Yu2Kd93Lm27Vn45Hs62Jd84Kf19Lg37Tq58Wr13Ab6Cd0E";
+
+/** The hcloud Secret and the CCM/CSI HelmCharts, as the phase-5 manifests look: a little over 4 KB together. */
+export function manifests(): K3sManifest[] {
+    const helmChart = (name: string, chart: string, version: string, values: string) =>
+        [
+            "apiVersion: helm.cattle.io/v1",
+            "kind: HelmChart",
+            "metadata:",
+            `  name: ${name}`,
+            "  namespace: kube-system",
+            "spec:",
+            "  repo: https://charts.hetzner.cloud",
+            `  chart: ${chart}`,
+            `  version: ${version}`,
+            "  targetNamespace: kube-system",
+            "  bootstrap: true",
+            "  valuesContent: |-",
+            ...values.split("\n").map((l) => `    ${l}`),
+            "",
+        ].join("\n");
+    const ccmValues = [
+        "networking:",
+        "  enabled: true",
+        "  clusterCIDR: 10.244.0.0/16",
+        "env:",
+        '  HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP: {value: "true"}',
+        "  HCLOUD_LOAD_BALANCERS_LOCATION: {value: fsn1}",
+        '  HCLOUD_LOAD_BALANCERS_DISABLE_PRIVATE_INGRESS: {value: "true"}',
+        '  HCLOUD_NETWORK_ROUTES_ENABLED: {value: "false"}',
+        "monitoring:",
+        "  enabled: true",
+        "  podMonitor:",
+        "    enabled: false",
+        "resources:",
+        "  requests: {cpu: 100m, memory: 64Mi}",
+        "  limits: {memory: 128Mi}",
+        "tolerations:",
+        '  - {key: node.cloudprovider.kubernetes.io/uninitialized, value: "true", effect: NoSchedule}',
+        "  - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}",
+        "  - {key: CriticalAddonsOnly, operator: Exists}",
+    ].join("\n");
+    const csiValues = [
+        "controller:",
+        "  hcloudToken:",
+        "    existingSecret: {name: hcloud, key: token}",
+        "  replicaCount: 1",
+        "  resources:",
+        "    csiAttacher: {requests: {cpu: 10m, memory: 32Mi}}",
+        "    csiResizer: {requests: {cpu: 10m, memory: 32Mi}}",
+        "    csiProvisioner: {requests: {cpu: 10m, memory: 32Mi}}",
+        "    livenessProbe: {requests: {cpu: 10m, memory: 16Mi}}",
+        "    hcloudCSIDriver: {requests: {cpu: 50m, memory: 64Mi}}",
+        "  tolerations:",
+        "    - {key: node-role.kubernetes.io/control-plane, operator: Exists, effect: NoSchedule}",
+        "node:",
+        "  tolerations:",
+        "    - {operator: Exists}",
+        "storageClasses:",
+        "  - name: hcloud-volumes",
+        "    defaultStorageClass: true",
+        "    reclaimPolicy: Retain",
+        "metrics:",
+        "  enabled: true",
+    ].join("\n");
+    const secret = [
+        "apiVersion: v1",
+        "kind: Secret",
+        "metadata:",
+        "  name: hcloud",
+        "  namespace: kube-system",
+        "type: Opaque",
+        "stringData:",
+        `  token: ${HCLOUD_TOKEN}`,
+        "  network: p5-network",
+        "",
+    ].join("\n");
+    const sucPlan = (name: string, selector: string) =>
+        [
+            "apiVersion: upgrade.cattle.io/v1",
+            "kind: Plan",
+            "metadata:",
+            `  name: ${name}`,
+            "  namespace: system-upgrade",
+            "spec:",
+            "  concurrency: 1",
+            "  cordon: true",
+            "  nodeSelector:",
+            `    matchExpressions: [{key: node-role.kubernetes.io/control-plane, operator: ${selector}}]`,
+            "  serviceAccountName: system-upgrade",
+            "  upgrade: {image: rancher/k3s-upgrade}",
+            "  version: v1.33.13+k3s2",
+            "  window:",
+            "    days: [monday, tuesday, wednesday, thursday, friday]",
+            '    startTime: "19:00"',
+            '    endTime: "21:00"',
+            "    timeZone: UTC",
+            "",
+        ].join("\n");
+    return [
+        { name: "hcloud-secret", content: secret },
+        {
+            name: "hcloud-ccm",
+            content: helmChart("hcloud-ccm", "hcloud-cloud-controller-manager", "1.35.0", ccmValues),
+        },
+        { name: "hcloud-csi", content: helmChart("hcloud-csi", "hcloud-csi", "2.22.1", csiValues) },
+        {
+            name: "upgrade-plans",
+            content: `${sucPlan("server-plan", "Exists")}---\n${sucPlan("agent-plan", "DoesNotExist")}`,
+        },
+    ];
+}
