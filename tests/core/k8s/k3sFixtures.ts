@@ -175,7 +175,7 @@ export function agentInput(): K3sAgentConfigInput {
 
 export const HCLOUD_TOKEN = "HcloudTok9Zq81Xw4Rt7Yu2Kd93Lm27Vn45Hs62Jd84Kf19Lg37Tq58Wr13Ab6Cd0E";
 
-/** The hcloud Secret and the CCM/CSI HelmCharts, as the phase-5 manifests look: a little over 4 KB together. */
+/** The hcloud Secret and the CCM/CSI HelmCharts, as the phase-5 manifests look: a little over 4 KB together (4 KB is what the brief sizes for). */
 export function manifests(): K3sManifest[] {
     const helmChart = (name: string, chart: string, version: string, values: string) =>
         [
@@ -272,8 +272,62 @@ export function manifests(): K3sManifest[] {
             "    timeZone: UTC",
             "",
         ].join("\n");
+    const sucRbac = [
+        "apiVersion: v1",
+        "kind: Namespace",
+        "metadata:",
+        "  name: system-upgrade",
+        "  labels:",
+        "    pod-security.kubernetes.io/enforce: privileged",
+        "---",
+        "apiVersion: v1",
+        "kind: ServiceAccount",
+        "metadata:",
+        "  name: system-upgrade",
+        "  namespace: system-upgrade",
+        "---",
+        "apiVersion: rbac.authorization.k8s.io/v1",
+        "kind: ClusterRoleBinding",
+        "metadata:",
+        "  name: system-upgrade",
+        "roleRef:",
+        "  apiGroup: rbac.authorization.k8s.io",
+        "  kind: ClusterRole",
+        "  name: cluster-admin",
+        "subjects:",
+        "  - kind: ServiceAccount",
+        "    name: system-upgrade",
+        "    namespace: system-upgrade",
+        "",
+    ].join("\n");
+    const corednsConfig = [
+        "apiVersion: v1",
+        "kind: ConfigMap",
+        "metadata:",
+        "  name: coredns-custom",
+        "  namespace: kube-system",
+        "data:",
+        "  log.override: |",
+        "    log . {",
+        "        class error",
+        "    }",
+        "  cache.override: |",
+        "    cache 300 {",
+        "        success 9984 300",
+        "        denial 9984 60",
+        "        prefetch 10 1m 10%",
+        "    }",
+        "  forward.override: |",
+        "    forward . 185.12.64.1 185.12.64.2 {",
+        "        max_concurrent 1000",
+        "        health_check 5s",
+        "    }",
+        "",
+    ].join("\n");
     return [
         { name: "hcloud-secret", content: secret },
+        { name: "coredns-custom", content: corednsConfig },
+        { name: "system-upgrade", content: sucRbac },
         {
             name: "hcloud-ccm",
             content: helmChart("hcloud-ccm", "hcloud-cloud-controller-manager", "1.35.0", ccmValues),
