@@ -179,7 +179,7 @@ function kubeletRefuses(key: string): boolean {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 /** Characters that continue a label key or value: a match must not be part of a longer one. */
-const TOKEN_CHARS = "A-Za-z0-9._/=-";
+const TOKEN_CHARS = "\\-A-Za-z0-9._/=";
 
 /**
  * Whether `text` holds `token` as a whole k3s node-label/node-taint entry: not preceded by a key character
