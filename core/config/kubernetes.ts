@@ -4,8 +4,9 @@
  * survives.
  */
 import { z } from "zod";
+import { cidrProblem, ipv4Overlap } from "./net";
 import type { PlacedType } from "./placement";
-import { DnsLabel, ServerTypeEnum } from "./sections";
+import { checkedBy, DnsLabel, ServerTypeEnum } from "./sections";
 
 export const ControlPlane = z
     .object({
@@ -20,16 +21,49 @@ export const ControlPlane = z
     })
     .strict();
 
+/** A label or taint key as Kubernetes takes it: an optional DNS prefix, then a name. */
+const LabelKey = z
+    .string()
+    .regex(
+        /^([a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+        "must be a Kubernetes label key such as example.com/gpu",
+    );
+const LabelValue = z
+    .string()
+    .regex(/^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/, "must be a Kubernetes label value");
+
 export const NodePool = z
     .object({
         /** Names the pool's servers and its node label. */
         name: DnsLabel,
+        /**
+         * `system` runs the cluster's own add-ons (ingress, monitoring) and is tainted so workloads stay off it;
+         * `app` runs the application's workloads.
+         */
+        role: z.enum(["system", "app"]).default("app"),
         type: ServerTypeEnum,
+        /** Servers the program keeps; the cluster-autoscaler adds up to `max` and removes only what it added. */
         min: z.number().int().min(0).max(100),
         max: z.number().int().min(1).max(100),
+        labels: z.record(LabelKey, LabelValue).default({}),
     })
     .strict()
     .refine((p) => p.max >= p.min, { message: "must be at least min", path: ["max"] });
+
+/** etcd snapshots of the cluster's state to the stack's S3 bucket (`backup`), on a schedule. */
+export const EtcdSnapshots = z
+    .object({
+        /** Cron in the servers' time zone (UTC); k3s's default is every 12 hours. */
+        scheduleCron: z
+            .string()
+            .regex(/^(\S+\s+){4}\S+$/, "must be a five-field cron schedule such as '0 */6 * * *'")
+            .default("0 */6 * * *"),
+        /** Snapshots kept, per server and in the bucket: 28 every 6 hours is a week. */
+        retention: z.number().int().min(1).max(1000).default(28),
+    })
+    .strict();
+
+const Ipv4Cidr = z.string().superRefine(checkedBy(cidrProblem));
 
 export const Kubernetes = z
     .object({
@@ -37,9 +71,17 @@ export const Kubernetes = z
         version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release such as v1.31.4+k3s1"),
         controlPlane: ControlPlane,
         nodePools: z.array(NodePool).min(1, "needs at least one pool for workloads"),
+        etcdSnapshots: EtcdSnapshots.default(EtcdSnapshots.parse({})),
+        /** Agent pools autoscale from the formula's node count up to this multiple of it. */
+        agentMaxFactor: z.number().min(1).max(10).default(2),
+        /** Pod addresses (flannel): outside the private network, so no route is ambiguous. */
+        clusterCidr: Ipv4Cidr.default("10.244.0.0/16"),
+        serviceCidr: Ipv4Cidr.default("10.43.0.0/16"),
     })
     .strict()
     .superRefine((k, ctx) => {
+        if (ipv4Overlap(k.clusterCidr, k.serviceCidr))
+            ctx.addIssue({ code: "custom", path: ["serviceCidr"], message: "overlaps clusterCidr" });
         const names = k.nodePools.map((p) => p.name);
         names.forEach((n, i) => {
             if (names.indexOf(n) !== i)
@@ -51,6 +93,21 @@ export const Kubernetes = z
         });
     });
 export type KubernetesConfig = z.output<typeof Kubernetes>;
+
+type Issue = { path: (string | number)[]; message: string };
+
+/** Checks against the private network: the cluster's ranges must not collide with its subnets. */
+export function kubernetesNetworkIssues(k: KubernetesConfig, network: { readonly ipRange: string }): Issue[] {
+    const issues: Issue[] = [];
+    const at = (key: string, message: string) => issues.push({ path: ["kubernetes", key], message });
+    for (const key of ["clusterCidr", "serviceCidr"] as const)
+        if (ipv4Overlap(network.ipRange, k[key]))
+            at(
+                key,
+                `overlaps network.ipRange ${network.ipRange}: pod and service addresses must be apart from it`,
+            );
+    return issues;
+}
 
 /** The cluster's server types and the keys that set them. */
 export function kubernetesTypes(k: KubernetesConfig): PlacedType[] {

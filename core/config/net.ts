@@ -57,3 +57,17 @@ export function parseCidr(s: string): ParsedCidr | undefined {
 export function isWorldWide(c: ParsedCidr): boolean {
     return c.family === 4 ? c.prefix < 8 : c.prefix < 16;
 }
+
+/** The first and last address of an IPv4 CIDR, as numbers. */
+function ipv4Bounds(cidr: string): readonly [bigint, bigint] {
+    const [address = "", prefix = "32"] = cidr.split("/");
+    const start = addressBits(address, 4);
+    return [start, start + (1n << BigInt(32 - Number(prefix))) - 1n];
+}
+
+/** True when two IPv4 CIDRs share an address. */
+export function ipv4Overlap(a: string, b: string): boolean {
+    const [aStart, aEnd] = ipv4Bounds(a);
+    const [bStart, bEnd] = ipv4Bounds(b);
+    return aStart <= bEnd && bStart <= aEnd;
+}
