@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { caBundle } from "../../core/k8s/pki";
 import { renderKubeconfig } from "../../core/k8s/kubeconfig";
+import { DEFAULT_READINESS, waitForApiReady, type ReadinessOptions } from "./apiReadiness";
 import type { K3sPki } from "./k3sPki";
 
 export interface ClusterAccessArgs {
@@ -13,6 +14,9 @@ export interface ClusterAccessArgs {
      * when this changes, never when the kubeconfig does (`@pulumi/kubernetes` 4.16+, `clusterIdentifier`).
      */
     readonly clusterIdentifier: string;
+    /** The control-plane servers: the readiness gate starts asking once they exist. */
+    readonly servers: readonly pulumi.Resource[];
+    readonly readiness?: ReadinessOptions;
 }
 
 /** The API port every k3s server listens on and the load balancer forwards. */
@@ -30,23 +34,36 @@ export class ClusterAccess extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:k8s:ClusterAccess", name, {}, opts);
         const { pki } = args;
+        const endpoint = pulumi
+            .all([args.apiHost, pki.material, pki.adminCertPem, pki.adminKeyPem])
+            .apply(([host, m, clientCertPem, clientKeyPem]) => ({
+                server: `https://${host}:${K3S_API_PORT}`,
+                caPem: caBundle(m.cas["server-ca"].certPem, m.rootCertPem),
+                clientCertPem,
+                clientKeyPem,
+            }));
         this.kubeconfig = pulumi.secret(
-            pulumi
-                .all([args.apiHost, pki.material, pki.adminCertPem, pki.adminKeyPem])
-                .apply(([host, m, clientCertPem, clientKeyPem]) =>
-                    renderKubeconfig({
-                        name: args.clusterIdentifier,
-                        server: `https://${host}:${K3S_API_PORT}`,
-                        caPem: caBundle(m.cas["server-ca"].certPem, m.rootCertPem),
-                        clientCertPem,
-                        clientKeyPem,
-                    }),
-                ),
+            endpoint.apply((api) => renderKubeconfig({ name: args.clusterIdentifier, ...api })),
         );
+        // The provider's kubeconfig resolves only once /readyz answers (during `pulumi up`; a preview does not
+        // wait), so every Kubernetes resource of the stack waits for a ready API.
+        const readiness = args.readiness ?? DEFAULT_READINESS;
+        const gated = pulumi
+            .all(args.servers.map((server) => server.urn))
+            .apply(() => endpoint)
+            .apply(async (api) => {
+                if (!pulumi.runtime.isDryRun())
+                    await waitForApiReady(api, {
+                        ...readiness,
+                        onWait: (reason) =>
+                            void pulumi.log.info(`waiting for the Kubernetes API: ${reason}`, this),
+                    });
+                return renderKubeconfig({ name: args.clusterIdentifier, ...api });
+            });
         this.provider = new k8s.Provider(
             `${name}-provider`,
-            { kubeconfig: this.kubeconfig, clusterIdentifier: args.clusterIdentifier },
-            { parent: this },
+            { kubeconfig: pulumi.secret(gated), clusterIdentifier: args.clusterIdentifier },
+            { parent: this, dependsOn: [...args.servers] },
         );
         this.registerOutputs({ kubeconfig: this.kubeconfig });
     }

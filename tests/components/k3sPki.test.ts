@@ -43,11 +43,17 @@ beforeAll(async () => {
     requireTool("openssl");
     requireTool("kubectl");
     dir = mkdtempSync(join(tmpdir(), "k3s-pki-"));
-    await pulumi.runtime.setMocks(new RealTlsMocks(), "phase-stacks", "unit", false);
+    // A preview: the readiness gate must not ask a real address for /readyz.
+    await pulumi.runtime.setMocks(new RealTlsMocks(), "phase-stacks", "unit", true);
     recorded = recordRegistrations();
     await pulumi.runtime.runInPulumiStack(async () => {
         const pki = new K3sPki("k3s", { organization: "phase-stacks unit" });
-        const access = new ClusterAccess("k3s", { pki, apiHost: API_HOST, clusterIdentifier: CLUSTER_ID });
+        const access = new ClusterAccess("k3s", {
+            pki,
+            apiHost: API_HOST,
+            clusterIdentifier: CLUSTER_ID,
+            servers: [],
+        });
         const outputs = {
             material: pki.material,
             serverToken: pki.serverToken,

@@ -1,0 +1,103 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { KubeObject } from "../../core/k8s/objects";
+
+type Constructor = new (
+    name: string,
+    args: never,
+    opts: pulumi.CustomResourceOptions,
+) => pulumi.CustomResource;
+
+/**
+ * The typed resource of each built-in kind the program renders: a typed resource carries the type token
+ * (`kubernetes:apps/v1:Deployment`) the policy pack and the provider's per-kind await logic key on. Kinds of
+ * the CRDs the program installs go through `CustomResource`, whose token is `kubernetes:<apiVersion>:<kind>`.
+ */
+const BUILT_IN: Readonly<Record<string, Constructor>> = {
+    "v1/Namespace": k8s.core.v1.Namespace,
+    "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
+    "v1/Secret": k8s.core.v1.Secret,
+    "v1/ConfigMap": k8s.core.v1.ConfigMap,
+    "v1/Service": k8s.core.v1.Service,
+    "apps/v1/Deployment": k8s.apps.v1.Deployment,
+    "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
+    "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
+    "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
+    "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
+    "storage.k8s.io/v1/StorageClass": k8s.storage.v1.StorageClass,
+    "apiextensions.k8s.io/v1/CustomResourceDefinition": k8s.apiextensions.v1.CustomResourceDefinition,
+};
+
+/** A group the Kubernetes API serves itself: its kinds must be typed, never a CustomResource. */
+const isBuiltInGroup = (apiVersion: string) => !apiVersion.includes(".") || apiVersion.includes(".k8s.io/");
+
+/** A Secret whose `data` and `stringData` are secret outputs, so the state never holds them in clear. */
+function secretData(o: KubeObject): KubeObject {
+    return {
+        ...o,
+        ...(o["data"] !== undefined ? { data: pulumi.secret(o["data"]) } : {}),
+        ...(o["stringData"] !== undefined ? { stringData: pulumi.secret(o["stringData"]) } : {}),
+    };
+}
+
+/** `kind-namespace-name`, lower case: unique per object, stable across runs. */
+export function objectResourceName(prefix: string, o: KubeObject): string {
+    const ns = o.metadata.namespace ? `${o.metadata.namespace}-` : "";
+    return `${prefix}-${o.kind.toLowerCase()}-${ns}${o.metadata.name}`;
+}
+
+export interface KubeObjectsArgs {
+    readonly objects: readonly KubeObject[];
+    readonly provider: k8s.Provider;
+    /** Resources the objects wait for (the cluster's readiness is in the provider itself). */
+    readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * Applies a list of rendered objects through the cluster's provider. CustomResourceDefinitions go first and
+ * every custom resource waits for them, so a fresh cluster never sees a Plan before its CRD. A Secret's data is
+ * a secret in the state.
+ */
+export class KubeObjects extends pulumi.ComponentResource {
+    public readonly resources: readonly pulumi.CustomResource[];
+
+    constructor(name: string, args: KubeObjectsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("phase-stacks:k8s:KubeObjects", name, {}, opts);
+        const base: pulumi.CustomResourceOptions = {
+            parent: this,
+            provider: args.provider,
+            ...(args.dependsOn ? { dependsOn: args.dependsOn } : {}),
+        };
+        const isCrd = (o: KubeObject) => o.kind === "CustomResourceDefinition";
+        const crds = args.objects.filter(isCrd).map((o) => this.apply(name, o, base));
+        const rest = args.objects
+            .filter((o) => !isCrd(o))
+            .map((o) =>
+                this.apply(
+                    name,
+                    o,
+                    crds.length > 0 && !BUILT_IN[`${o.apiVersion}/${o.kind}`]
+                        ? { ...base, dependsOn: [...(args.dependsOn ?? []), ...crds] }
+                        : base,
+                ),
+            );
+        this.resources = [...crds, ...rest];
+        this.registerOutputs({});
+    }
+
+    private apply(prefix: string, o: KubeObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+        const resourceName = objectResourceName(prefix, o);
+        const args = (o.kind === "Secret" ? secretData(o) : o) as never;
+        const Typed = BUILT_IN[`${o.apiVersion}/${o.kind}`];
+        if (Typed) return new Typed(resourceName, args, opts);
+        if (isBuiltInGroup(o.apiVersion))
+            throw new Error(
+                `${o.apiVersion} ${o.kind} has no typed resource in components/k8s/kubeObjects.ts: add it there`,
+            );
+        return new k8s.apiextensions.CustomResource(
+            resourceName,
+            o as k8s.apiextensions.CustomResourceArgs,
+            opts,
+        );
+    }
+}
