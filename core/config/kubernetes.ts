@@ -4,9 +4,13 @@
  * survives.
  */
 import { z } from "zod";
+import { K3S_RELEASE } from "../k8s/k3sFlags";
 import { cidrProblem, ipv4Overlap } from "./net";
 import type { PlacedType } from "./placement";
 import { checkedBy, DnsLabel, ServerTypeEnum } from "./sections";
+
+/** `v1.33.`: patch releases of a minor keep its flags; the hcloud CCM and the autoscaler match the minor. */
+const K3S_MINOR = K3S_RELEASE.replace(/^(v\d+\.\d+\.).*$/, "$1");
 
 export const ControlPlane = z
     .object({
@@ -68,7 +72,13 @@ const Ipv4Cidr = z.string().superRefine(checkedBy(cidrProblem));
 export const Kubernetes = z
     .object({
         /** The k3s release every node installs, pinned. */
-        version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release such as v1.31.4+k3s1"),
+        version: z
+            .string()
+            .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, `must be a k3s release such as ${K3S_RELEASE}`)
+            .refine(
+                (v) => v.startsWith(K3S_MINOR),
+                `must be on the ${K3S_MINOR.slice(0, -1)} line, whose config keys the program checks (core/k8s/k3sFlags.ts); ${K3S_RELEASE} is tested`,
+            ),
         controlPlane: ControlPlane,
         nodePools: z.array(NodePool).min(1, "needs at least one pool for workloads"),
         etcdSnapshots: EtcdSnapshots.default(EtcdSnapshots.parse({})),

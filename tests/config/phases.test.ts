@@ -132,7 +132,7 @@ describe("phase 4 regions", () => {
 describe("phase 5 kubernetes", () => {
     const kubernetes = (change: Record<string, unknown>) => ({
         [`${P}:kubernetes`]: {
-            version: "v1.31.4+k3s1",
+            version: "v1.33.13+k3s2",
             controlPlane: { type: "cx33", count: 3 },
             nodePools: [{ name: "app", type: "cx43", min: 2, max: 6 }],
             ...change,
@@ -163,7 +163,7 @@ describe("phase 5 kubernetes", () => {
         );
         expect(found.map((f) => f.slice(0, f.indexOf("|")))).toEqual(
             expect.arrayContaining([
-                "kubernetes.version: must be a k3s release such as v1.31.4+k3s1 ",
+                "kubernetes.version: must be a k3s release such as v1.33.13+k3s2 ",
                 "kubernetes.controlPlane.count: must be odd (1, 3, 5 or 7): etcd needs a majority of its members ",
                 "kubernetes.nodePools[0].max: must be at least min ",
             ]),
