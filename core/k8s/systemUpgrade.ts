@@ -10,7 +10,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
-import { Kubernetes } from "../config/kubernetes";
 import type { KubeObject } from "./objects";
 
 /**
@@ -117,8 +116,8 @@ function checkedWindow(w: UpgradeWindow): UpgradeWindow {
 }
 
 function checked(input: SystemUpgradeInput): { window?: UpgradeWindow; agentConcurrency: number } {
-    const version = Kubernetes.shape.version.safeParse(input.k3sVersion);
-    if (!version.success)
+    // Any k3s release: a Plan may move the cluster to the next minor (config decides which are allowed).
+    if (!/^v\d+\.\d+\.\d+\+k3s\d+$/.test(input.k3sVersion))
         throw new Error(`k3sVersion '${input.k3sVersion}' must be a k3s release such as v1.33.4+k3s1`);
     const agentConcurrency = input.agentConcurrency ?? 1;
     if (!Number.isInteger(agentConcurrency) || agentConcurrency < 1)
@@ -324,6 +323,12 @@ function controllerDeployment(): KubeObject {
                                 allowPrivilegeEscalation: false,
                                 seccompProfile: { type: "RuntimeDefault" },
                                 capabilities: { drop: ["ALL"] },
+                                // It writes only to /tmp, an emptyDir.
+                                readOnlyRootFilesystem: true,
+                            },
+                            resources: {
+                                requests: { cpu: "10m", memory: "64Mi" },
+                                limits: { cpu: "200m", memory: "256Mi" },
                             },
                             envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
                             env: [

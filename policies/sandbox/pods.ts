@@ -14,9 +14,9 @@ import { arr } from "./pss/types";
 
 const exemptNamespaces = z
     .array(z.string())
-    .default(["kube-system"])
+    .default(["kube-system", "system-upgrade"])
     .describe(
-        "Namespaces whose pods are not judged (node agents such as CSI drivers run there, as PSA exempts them).",
+        "Namespaces whose pods are not judged (node agents such as CSI drivers run there, and k3s's upgrade jobs need the host: PSA exempts them).",
     );
 
 export const k8sPodSecurity = resourcePolicy({
