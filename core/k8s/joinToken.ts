@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 /** Servers join as `server`; agents with the separate agent token, whose user k3s names `node`. */
 export type TokenUser = "server" | "node";
 
-const PEM_CERT = /-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/g;
+const PEM_CERT = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
 
 /** The sha256 (hex) of a PEM certificate's DER; throws unless the text holds exactly one certificate. */
 export function certificateDerSha256(certPem: string): string {

@@ -55,6 +55,18 @@ function pem(label: string, name: string, size: keyof typeof PEM_BODY_CHARS, sec
     return `-----BEGIN ${label}-----\n${first}\n${filler(name, PEM_BODY_CHARS[size])}\n-----END ${label}-----\n`;
 }
 
+/**
+ * A password as the provider makes it: without special characters it is alphanumeric of the asked length, so
+ * checks on its shape (a k3s join token splits on ':') judge a real value; otherwise the placeholder.
+ */
+function password(name: string, inputs: State): string {
+    const length = typeof inputs["length"] === "number" ? inputs["length"] : 16;
+    if (inputs["special"] !== false) return secretPlaceholder(name);
+    return filler(`password:${name}`, length * 2)
+        .replace(/[^A-Za-z0-9]/g, "")
+        .slice(0, length);
+}
+
 function keyAlgorithm(inputs: State): "RSA" | "ECDSA" | "ED25519" {
     const a = inputs["algorithm"];
     return a === "ECDSA" || a === "ED25519" ? a : "RSA";
@@ -90,7 +102,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
             case "hcloud:index/volume:Volume":
                 return { linuxDevice: `/dev/disk/by-id/scsi-0HC_Volume_${id}` };
             case "random:index/randomPassword:RandomPassword":
-                return { result: secretPlaceholder(name) };
+                return { result: password(name, inputs) };
             case "tls:index/privateKey:PrivateKey":
                 return {
                     privateKeyPem: pem("PRIVATE KEY", name, `private key ${keyAlgorithm(inputs)}`, true),
