@@ -6,6 +6,8 @@ export interface HostFirewallArgs {
     /** From the pure builders in core/topology/firewallRules.ts (SSH from admins, web from Cloudflare, ...). */
     readonly rules: readonly InboundRule<pulumi.Input<pulumi.Input<string>[]>>[];
     readonly labels: Readonly<Record<string, string>>;
+    /** A fixed Hetzner name, for a firewall others name before it exists (the cluster-autoscaler's nodes). */
+    readonly firewallName?: string;
     /** Former addresses of the firewall itself when it moved here from another parent. */
     readonly firewallAliases?: pulumi.Input<pulumi.Alias>[];
 }
@@ -21,7 +23,11 @@ export class HostFirewall extends pulumi.ComponentResource {
         super("phase-stacks:hetzner:HostFirewall", name, {}, opts);
         const firewall = new hcloud.Firewall(
             `${name}-firewall`,
-            { labels: { ...args.labels }, rules: args.rules.map((r) => ({ ...r })) },
+            {
+                ...(args.firewallName ? { name: args.firewallName } : {}),
+                labels: { ...args.labels },
+                rules: args.rules.map((r) => ({ ...r })),
+            },
             { parent: this, ...(args.firewallAliases ? { aliases: args.firewallAliases } : {}) },
         );
         this.firewallId = firewall.id.apply(Number);

@@ -24,8 +24,11 @@ export interface ServerArgs {
     readonly firewallIds: pulumi.Input<pulumi.Input<number>[]>;
     /** Cloud-config; secret when it carries credentials. Always an input, never read back from the host. */
     readonly userData: pulumi.Input<string>;
-    /** The private network: the subnet and the fixed address other hosts' user data names. */
-    readonly network?: { readonly subnetId: pulumi.Input<string>; readonly ip: string };
+    /**
+     * The private network: the subnet and the fixed address other hosts' user data names; without `ip`
+     * Hetzner assigns a free one (a Kubernetes node finds its own at boot).
+     */
+    readonly network?: { readonly subnetId: pulumi.Input<string>; readonly ip?: string };
     readonly placementGroupId?: pulumi.Input<number>;
     /** A reserved primary IPv4 (agent hosts): the address survives the server. */
     readonly primaryIpv4Id?: pulumi.Input<number>;
@@ -77,7 +80,15 @@ export class Server extends pulumi.ComponentResource {
             userData: args.userData,
             ...(args.network
                 ? // `aliasIps: []` stops the provider's detach/attach churn.
-                  { networks: [{ subnetId: args.network.subnetId, ip: args.network.ip, aliasIps: [] }] }
+                  {
+                      networks: [
+                          {
+                              subnetId: args.network.subnetId,
+                              ...(args.network.ip ? { ip: args.network.ip } : {}),
+                              aliasIps: [],
+                          },
+                      ],
+                  }
                 : {}),
             ...(args.placementGroupId !== undefined ? { placementGroupId: args.placementGroupId } : {}),
             backups: stateful,

@@ -5,6 +5,8 @@ export interface SshKeysArgs {
     /** OpenSSH public key lines of the people allowed to log in as root. */
     readonly publicKeys: readonly string[];
     readonly labels: Readonly<Record<string, string>>;
+    /** Fixed Hetzner names by index, for keys others name before they exist (the cluster-autoscaler). */
+    readonly keyName?: (index: number) => string;
 }
 
 /** The admin SSH keys, registered with Hetzner so servers boot with key-only root login. */
@@ -17,7 +19,11 @@ export class SshKeys extends pulumi.ComponentResource {
             (publicKey, i) =>
                 new hcloud.SshKey(
                     `${name}-${i}`,
-                    { publicKey, labels: { ...args.labels } },
+                    {
+                        publicKey,
+                        ...(args.keyName ? { name: args.keyName(i) } : {}),
+                        labels: { ...args.labels },
+                    },
                     { parent: this },
                 ),
         );

@@ -23,7 +23,8 @@ export const TIER_LABEL = "phase-stacks/tier";
 export const REGION_LABEL = "region";
 
 /** The data tier is `database` in every phase (the pack's stateful-role default names it). */
-export type Role = "app" | "agent" | "backend" | "frontend" | "database" | "cache" | "lb";
+export type Role =
+    "app" | "agent" | "backend" | "frontend" | "database" | "cache" | "lb" | "k8s-server" | "k8s-node";
 /** The role of agent-pool hosts, whose budget is the ClawHQ agent line. */
 export const AGENT_ROLE: Role = "agent";
 

@@ -108,12 +108,44 @@ export interface Phase4Outputs extends AgentOutputs {
     readonly externalCosts: readonly ExternalCost[];
 }
 
+/** One node pool of phase 5's cluster, as the program keeps and the autoscaler grows it. */
+export interface NodePoolOutput {
+    readonly name: string;
+    readonly kind: "system" | "app" | "agents" | "enterprise";
+    readonly serverType: string;
+    /** Servers the program keeps. */
+    readonly nodes: number;
+    /** Servers the cluster-autoscaler may add on top. */
+    readonly autoscaleMax: number;
+    readonly labels: Readonly<Record<string, string>>;
+    /** `key=value:Effect`. */
+    readonly taints: readonly string[];
+}
+
+export interface Phase5Outputs {
+    /** Secret: the admin kubeconfig (`pulumi stack output kubeconfig --show-secrets > kubeconfig`). */
+    readonly kubeconfig: string;
+    /** `https://<API load balancer>:6443`. */
+    readonly apiServer: string;
+    readonly k3sVersion: string;
+    readonly controlPlane: readonly {
+        readonly name: string;
+        readonly privateIp: string;
+        readonly ipv4: string;
+    }[];
+    readonly nodePools: readonly NodePoolOutput[];
+    /** The cluster-autoscaler's `--nodes` flags: `min:max:type:location:group`. */
+    readonly autoscalerNodeGroups: readonly string[];
+    readonly externalCosts: readonly ExternalCost[];
+}
+
 export interface StackOutputs {
     readonly dev: DevOutputs;
     readonly phase1: Phase1Outputs;
     readonly phase2: Phase2Outputs;
     readonly phase3: Phase3Outputs;
     readonly phase4: Phase4Outputs;
+    readonly phase5: Phase5Outputs;
 }
 export type BuiltPhase = keyof StackOutputs;
 
@@ -163,6 +195,15 @@ export const OUTPUT_KEYS = {
         externalCosts: true,
         agentPools: false,
         agentClientKeyPem: false,
+    },
+    phase5: {
+        kubeconfig: true,
+        apiServer: true,
+        k3sVersion: true,
+        controlPlane: true,
+        nodePools: true,
+        autoscalerNodeGroups: true,
+        externalCosts: true,
     },
 } as const satisfies {
     readonly [P in BuiltPhase]: { readonly [K in keyof Required<StackOutputs[P]>]: boolean };
