@@ -5,11 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "./config";
 import { devStack } from "./dev";
-import { TopologyNotBuiltError } from "./notBuilt";
 import { phase1Stack } from "./phase1";
 import { phase2Stack } from "./phase2";
 import { phase3Stack } from "./phase3";
 import { phase4Stack } from "./phase4";
+import { phase5Stack } from "./phase5";
 
 export function main(): Record<string, unknown> {
     const config = readStackConfig();
@@ -25,7 +25,7 @@ export function main(): Record<string, unknown> {
             return phase3Stack(config, stack);
         case "phase4":
             return phase4Stack(config, stack);
-        default:
-            throw new TopologyNotBuiltError(stack, config.phase);
+        case "phase5":
+            return phase5Stack(config, stack);
     }
 }
