@@ -1,0 +1,184 @@
+/**
+ * The phase-5 plan: three k3s servers behind the API load balancer, node pools kept by the program and grown by
+ * the cluster-autoscaler, every Kubernetes object valid against the official schemas, no mandatory violation,
+ * and a kubeconfig and provider that no config edit changes (an unknown or changed kubeconfig would replace the
+ * provider and every resource behind it).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { Agents } from "../../core/capacity/config";
+import { planAgentPools } from "../../core/capacity/pools";
+import { DEFAULT_SYSTEM_RESERVE_MB } from "../../core/capacity/plan";
+import type { KubeObject } from "../../core/k8s/objects";
+import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
+import { kubeSchemaProblems } from "../helpers/kubeSchemas";
+import { sharedPlanObject } from "../helpers/sharedPlans";
+import { shippedStack, withValues } from "../helpers/stackFiles";
+import { SERVER } from "./splitStacks";
+
+const P = "phase-stacks";
+const base = shippedStack("phase5");
+const kubernetes = JSON.parse(base.values[`${P}:kubernetes`] ?? "{}") as Record<string, unknown>;
+const PROVIDER = "pulumi:providers:kubernetes";
+const AGENTS = {
+    image: "ghcr.io/clawhq/openclaw-agent:1.0.0",
+    tiers: { free: { activeUsers: 300 }, pro: { activeUsers: 100 } },
+    enterprise: [{ name: "acme", activeUsers: 40 }],
+};
+
+let plan: Plan;
+let edited: Plan;
+let withAgents: Plan;
+beforeAll(async () => {
+    plan = sharedPlanObject("phase5");
+    // One after the other: the Pulumi runtime the plan runs on is process-global.
+    edited = await runPlan(
+        withValues(base, {
+            [`${P}:kubernetes`]: {
+                ...kubernetes,
+                version: "v1.33.14+k3s1",
+                nodePools: [
+                    { name: "app", type: "cx53", min: 3, max: 12 },
+                    { name: "system", role: "system", type: "cx23", min: 1, max: 1 },
+                ],
+                etcdSnapshots: { scheduleCron: "0 */2 * * *", retention: 84 },
+            },
+        }),
+    );
+    withAgents = await runPlan(withValues(base, { [`${P}:agents`]: AGENTS }));
+}, 120_000);
+
+const ofType = (p: Plan, type: string) => p.resources.filter((r) => r.type === type);
+const named = (p: Plan, name: string): PlanResource => {
+    const r = p.resources.find((x) => x.name === name);
+    if (!r) throw new Error(`no resource ${name} in the plan`);
+    return r;
+};
+const labels = (r: PlanResource) => r.inputs["labels"] as Record<string, string>;
+const servers = (p: Plan, role: string) => ofType(p, SERVER).filter((s) => labels(s)["role"] === role);
+const kubeObjects = (p: Plan) => p.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+const deployment = (p: Plan, name: string) =>
+    kubeObjects(p).find(
+        (r) =>
+            r.type === "kubernetes:apps/v1:Deployment" &&
+            (r.inputs["metadata"] as { name: string }).name === name,
+    );
+const containerArgs = (d: PlanResource | undefined) =>
+    (
+        d?.inputs["spec"] as {
+            template: { spec: { containers: { args?: string[] }[] } };
+        }
+    ).template.spec.containers[0]?.args ?? [];
+
+describe("the phase 5 cluster", () => {
+    it("runs three k3s servers at fixed private addresses in one spread group, behind the API load balancer", () => {
+        const cp = servers(plan, "k8s-server");
+        expect(cp.map((s) => s.name).sort()).toEqual([
+            "control-plane-1-server",
+            "control-plane-2-server",
+            "control-plane-3-server",
+        ]);
+        const ips = cp.map((s) => (s.inputs["networks"] as { ip: string }[])[0]?.ip);
+        expect(new Set(ips).size).toBe(3);
+        expect(new Set(cp.map((s) => s.inputs["placementGroupId"])).size).toBe(1);
+        // etcd members: no config edit rebuilds one.
+        for (const s of cp) expect(s.ignoreChanges).toContain("userData");
+
+        const service = ofType(plan, "hcloud:index/loadBalancerService:LoadBalancerService");
+        expect(service.map((s) => [s.inputs["listenPort"], s.inputs["destinationPort"]])).toEqual([
+            [6443, 6443],
+        ]);
+        const target = ofType(plan, "hcloud:index/loadBalancerTarget:LoadBalancerTarget")[0]!;
+        expect(target.inputs).toMatchObject({ type: "label_selector", usePrivateIp: true });
+        expect(target.inputs["labelSelector"]).toContain("role=k8s-server");
+        expect(ofType(plan, "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork")[0]?.inputs["ip"]).toBe(
+            "10.0.1.2",
+        );
+    });
+
+    it("opens 6443 only to the admin ranges on the servers and nothing but SSH on the nodes", () => {
+        const admin = JSON.parse(base.values[`${P}:admin`] ?? "{}") as { sshAllowedCidrs: string[] };
+        const rules = (name: string) =>
+            (named(plan, name).inputs["rules"] as { port: string; sourceIps: string[] }[]).map((r) => [
+                r.port,
+                r.sourceIps,
+            ]);
+        expect(rules("control-plane-firewall")).toEqual([
+            ["22", admin.sshAllowedCidrs],
+            ["6443", admin.sshAllowedCidrs],
+        ]);
+        expect(rules("nodes-firewall")).toEqual([["22", admin.sshAllowedCidrs]]);
+    });
+
+    it("keeps each pool's min servers and lets the autoscaler add up to max, in its own placement group", () => {
+        expect(servers(plan, "k8s-node").map((s) => s.name)).toEqual([
+            "pool-app-1-server",
+            "pool-app-2-server",
+        ]);
+        const args = containerArgs(deployment(plan, "cluster-autoscaler"));
+        expect(args).toContain("--cloud-provider=hetzner");
+        expect(args.filter((a) => a.startsWith("--nodes="))).toEqual(["--nodes=0:4:cx43:nbg1:app"]);
+        expect(plan.outputs["autoscalerNodeGroups"]).toEqual(["--nodes=0:4:cx43:nbg1:app"]);
+        expect(
+            ofType(plan, "hcloud:index/placementGroup:PlacementGroup").map((g) => g.inputs["name"]),
+        ).toContain("phase5-autoscaler-app");
+    });
+
+    it("sizes agent pools by the seed's formula and taints each to its tier or customer", () => {
+        const pools = withAgents.outputs["nodePools"] as {
+            name: string;
+            kind: string;
+            nodes: number;
+            autoscaleMax: number;
+            taints: string[];
+        }[];
+        const formula = planAgentPools(Agents.parse(AGENTS), DEFAULT_SYSTEM_RESERVE_MB);
+        for (const spec of formula) {
+            const pool = pools.find((p) => p.name === spec.name);
+            // The formula's total is kept; the autoscaler may double it (agentMaxFactor 2).
+            expect(pool).toMatchObject({ nodes: spec.plan.totalNodes, autoscaleMax: spec.plan.totalNodes });
+        }
+        const free = pools.find((p) => p.name === "agents-free");
+        expect(free?.kind).toBe("agents");
+        expect(free?.taints).toEqual(["phase-stacks/tier=free:NoSchedule"]);
+        expect(pools.find((p) => p.name === "agents-enterprise-acme")?.taints).toEqual([
+            "phase-stacks/customer=acme:NoSchedule",
+        ]);
+        // More than ten kept servers need more than one spread group of at most ten.
+        const freeServers = servers(withAgents, "k8s-node").filter(
+            (s) => labels(s)["pool"] === "agents-free",
+        );
+        expect(freeServers).toHaveLength(free!.nodes);
+        expect(new Set(freeServers.map((s) => s.inputs["placementGroupId"])).size).toBe(
+            Math.ceil(free!.nodes / 10),
+        );
+    });
+
+    it("renders only Kubernetes objects the official schemas and the CRDs accept", () => {
+        const objects = [...kubeObjects(plan), ...kubeObjects(withAgents)];
+        expect(objects.length).toBeGreaterThan(20);
+        const problems = objects.flatMap((r) => {
+            const o = r.inputs as unknown as KubeObject;
+            // Secret data is masked in the plan; its shape is the builder's, tested in tests/core/k8s.
+            return kubeSchemaProblems(o.kind === "Secret" ? { ...o, stringData: {} } : o);
+        });
+        expect(problems).toEqual([]);
+    });
+
+    it("has no mandatory policy violation", () => {
+        for (const p of [plan, edited, withAgents])
+            expect(p.policy.violations.filter((v) => v.level === "mandatory")).toEqual([]);
+    });
+
+    it("keeps the kubeconfig and the provider through config edits, so nothing behind the provider is replaced", () => {
+        const provider = (p: Plan) => ofType(p, PROVIDER);
+        expect(provider(plan)).toHaveLength(1);
+        expect(provider(edited)[0]?.inputs).toEqual(provider(plan)[0]?.inputs);
+        expect(provider(edited)[0]?.urn).toBe(provider(plan)[0]?.urn);
+        expect(edited.outputs["kubeconfig"]).toEqual(plan.outputs["kubeconfig"]);
+        expect(provider(plan)[0]?.inputs["clusterIdentifier"]).toBe("k3s-phase5");
+        // The edit did change what it should: the Plans' version and the autoscaler's groups.
+        expect(containerArgs(deployment(edited, "cluster-autoscaler"))).toContain(
+            "--nodes=0:9:cx53:nbg1:app",
+        );
+    });
+});
