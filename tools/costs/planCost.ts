@@ -1,8 +1,9 @@
 /**
  * A phase's monthly cost from its offline plan, run as `tools/plan/cli <stack> --json` in a child process
  * (the Pulumi runtime allows one program per process), or read from `<plans>/<stack>.json` when a directory
- * of plans made earlier is given. A stack whose plan cannot run (its topology is not built yet, or its config
- * is invalid) stands in with the seed's figure, marked as such: never a silent 0.
+ * of plans made earlier is given. A stack whose plan fails (its config is invalid, its program fails, or the
+ * plan does not finish) stands in with the seed's figure, marked as such and with the plan's reason: never a
+ * silent 0.
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";

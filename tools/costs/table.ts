@@ -53,7 +53,7 @@ export function formatCost(c: MonthlyCost): string {
 }
 
 function difference(r: CostRow): string {
-    if (r.differenceEur === undefined) return "seed figure (no plan yet)";
+    if (r.differenceEur === undefined) return "seed figure (plan failed)";
     const base = r.seed.monthlyEur.min;
     const pct =
         base === 0
@@ -101,6 +101,6 @@ export function renderCostTable(rows: readonly CostRow[]): string {
         ...body.map((b) => pad(b, widths)),
         "",
         "EUR/user: at the top of the user range to its bottom ('-' where the range is open or starts at 0).",
-        ...(notes.length > 0 ? ["Seed figures stand in where no plan exists:", ...notes] : []),
+        ...(notes.length > 0 ? ["Seed figures stand in where the plan failed:", ...notes] : []),
     ].join("\n");
 }

@@ -3,7 +3,7 @@
  *
  * Runs the stack's program offline (Pulumi runtime with mocks) and reports resources, cost, policy verdicts,
  * shipped files and the critical path. Exit codes: 0 ok, 1 mandatory policy violation, 2 invalid config or
- * arguments, 3 the stack's program failed, 4 the phase's topology is not built yet (its config is valid).
+ * arguments, 3 the stack's program failed.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -27,8 +27,7 @@ prints its resources, monthly cost, policy verdicts and shipped files.
   --out DIR          also write every shipped file under DIR/<machine>/
   --help             this text
 
-Exit codes: 0 planned, 1 a mandatory policy violation, 2 invalid arguments or config, 3 the program failed,
-4 the phase's topology is not built yet.`;
+Exit codes: 0 planned, 1 a mandatory policy violation, 2 invalid arguments or config, 3 the program failed.`;
 const ROOT = findRoot(__dirname);
 
 function fail(code: number, message: string): never {
@@ -119,7 +118,6 @@ async function main(): Promise<void> {
     } catch (e) {
         if (e instanceof run.InvalidConfigError) fail(2, e.message);
         if (e instanceof run.ProgramError) fail(3, `the stack program failed: ${e.message}`);
-        if (e instanceof run.NotBuiltError) fail(4, e.message);
         throw e;
     }
     const written = args.values.out ? writeArtifacts(plan, resolve(args.values.out)) : [];

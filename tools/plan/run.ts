@@ -10,7 +10,6 @@ import { priceResources, type CostLine, type ExternalCost } from "../../core/cos
 import { PHASE_SPECS, stackBudgetEur, type Phase } from "../../core/phases";
 import { evaluatePolicies, type PolicyResource, type Violation } from "../../policies/evaluate";
 import { main } from "../../stacks";
-import { TopologyNotBuiltError } from "../../stacks/notBuilt";
 import { artifactsOf, type Artifact } from "./artifacts";
 import { criticalPath, type CriticalPath } from "./graph";
 import { PlanMocks } from "./mocks";
@@ -33,9 +32,6 @@ export class InvalidConfigError extends Error {
 }
 
 export class ProgramError extends Error {}
-
-/** The stack's phase has valid config but no topology yet: nothing to plan, distinct from a failure. */
-export class NotBuiltError extends Error {}
 
 export interface PlanResource {
     readonly urn: string;
@@ -139,7 +135,6 @@ export async function recordStack(
         assertUniqueUrns(recorded);
         return { phase, recorded, outputs };
     } catch (e) {
-        if (e instanceof TopologyNotBuiltError) throw new NotBuiltError(e.message);
         throw new ProgramError(e instanceof Error ? e.message : String(e));
     }
 }

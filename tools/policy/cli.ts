@@ -170,12 +170,7 @@ interface StackVerdict {
     stack: string;
     violations: Violation[];
     error?: string;
-    /** Why nothing was judged: the phase's topology is not built yet (the plan's exit code 4). */
-    skipped?: string;
 }
-
-/** The offline plan's exit code for a phase whose config is valid but whose topology is not built yet. */
-const PLAN_NOT_BUILT = 4;
 
 function planStack(stack: string): StackVerdict {
     const run = spawnSync(process.execPath, [...process.execArgv, PLAN_CLI, stack, "--json"], {
@@ -183,7 +178,6 @@ function planStack(stack: string): StackVerdict {
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
     });
-    if (run.status === PLAN_NOT_BUILT) return { stack, violations: [], skipped: run.stderr.trim() };
     if (run.status !== 0 && run.status !== 1) {
         const said = `${run.stderr}\n${run.stdout}`
             .split("\n")
@@ -225,11 +219,7 @@ function runPlans(json: boolean): number {
     if (json) console.log(JSON.stringify({ stacks: verdicts }, null, 2));
     else {
         for (const v of verdicts) {
-            const verdict = v.error
-                ? `ERROR ${v.error}`
-                : v.skipped
-                  ? `skipped: ${v.skipped}`
-                  : summary(v.violations);
+            const verdict = v.error ? `ERROR ${v.error}` : summary(v.violations);
             console.log(`${v.stack}: ${verdict}`);
             if (v.violations.length) console.log(table(v.violations));
         }
@@ -240,8 +230,7 @@ function runPlans(json: boolean): number {
 
 const USAGE = `usage: npm run policy -- [--resources FILE [--phase PHASE]] [--config FILE] [--json]
 
-Without --resources: plans every Pulumi.<stack>.yaml in the repository offline and prints each stack's verdict
-(phases whose topology is not built yet are listed as skipped).
+Without --resources: plans every Pulumi.<stack>.yaml in the repository offline and prints each stack's verdict.
 
   --resources FILE  judge a JSON array of {type, name, props, urn?, opts?} instead of the shipped stacks
   --phase PHASE     the phase whose rules apply to --resources (${PHASES.join(", ")}); the stack's name never
