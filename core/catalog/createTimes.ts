@@ -35,6 +35,11 @@ export const CREATE_SECONDS: Readonly<Record<string, number>> = {
     "docker:index/container:Container": 8,
     "docker:index/network:Network": 2,
     "docker:index/volume:Volume": 1,
+    // The k3s provider's readiness gate, after the servers exist: cloud-init's package upgrade (~60-90 s on
+    // Ubuntu 24.04), the NIC wait, the k3s install (~20 s) and etcd's first election with the API's start.
+    "pulumi:providers:kubernetes": 150,
+    // The provider waits for a Deployment's rollout.
+    "kubernetes:apps/v1:Deployment": 30,
 };
 
 /** Used for custom resource types the table does not list. */
