@@ -37,12 +37,12 @@ export class K3sPki extends pulumi.ComponentResource {
 
     constructor(name: string, args: K3sPkiArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:k8s:K3sPki", name, {}, opts);
-        const key = (n: string) =>
-            new tls.PrivateKey(
-                `${name}-${n}-key`,
-                { algorithm: "ECDSA", ecdsaCurve: "P256" },
-                { parent: this },
-            );
+        // The cluster's identity: a replaced root, CA, service key or token password orphans every node (they
+        // trust the old CA and token) and every service-account token, so none may go by accident. The admin
+        // certificate is not: it is rotated by replacing it.
+        const identity = { parent: this, protect: true };
+        const key = (n: string, o: pulumi.CustomResourceOptions = identity) =>
+            new tls.PrivateKey(`${name}-${n}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, o);
         const subject = (commonName: string) => ({ commonName, organization: args.organization });
 
         const rootKey = key("root");
@@ -56,7 +56,7 @@ export class K3sPki extends pulumi.ComponentResource {
                 validityPeriodHours: ROOT_VALIDITY_HOURS,
                 allowedUses: CA_USES,
             },
-            { parent: this },
+            identity,
         );
         const signed = (
             n: string,
@@ -68,12 +68,13 @@ export class K3sPki extends pulumi.ComponentResource {
                 uses: string[];
                 hours: number;
             },
+            o: pulumi.CustomResourceOptions = identity,
         ): CaMaterialOutput => {
-            const k = key(n);
+            const k = key(n, o);
             const csr = new tls.CertRequest(
                 `${name}-${n}-csr`,
                 { privateKeyPem: k.privateKeyPem, subject: cert.subject },
-                { parent: this },
+                o,
             );
             const c = new tls.LocallySignedCert(
                 `${name}-${n}-cert`,
@@ -86,7 +87,7 @@ export class K3sPki extends pulumi.ComponentResource {
                     validityPeriodHours: cert.hours,
                     allowedUses: cert.uses,
                 },
-                { parent: this },
+                o,
             );
             return { key: k, cert: c };
         };
@@ -104,23 +105,25 @@ export class K3sPki extends pulumi.ComponentResource {
         ) as Record<K3sCaRole, CaMaterialOutput>;
         const clientCa = cas["client-ca"];
         // The API server maps the certificate's organization to the group: system:masters is cluster-admin.
-        const admin = signed("admin", clientCa.key, clientCa.cert, {
-            subject: { commonName: "phase-stacks-admin", organization: "system:masters" },
-            isCa: false,
-            uses: ["digital_signature", "key_encipherment", "client_auth"],
-            hours: ADMIN_VALIDITY_HOURS,
-        });
+        const admin = signed(
+            "admin",
+            clientCa.key,
+            clientCa.cert,
+            {
+                subject: { commonName: "phase-stacks-admin", organization: "system:masters" },
+                isCa: false,
+                uses: ["digital_signature", "key_encipherment", "client_auth"],
+                hours: ADMIN_VALIDITY_HOURS,
+            },
+            { parent: this },
+        );
         const serviceKey = new tls.PrivateKey(
             `${name}-service-key`,
             { algorithm: "RSA", rsaBits: 2048 },
-            { parent: this },
+            identity,
         );
-        const serverPassword = new random.RandomPassword(`${name}-server-token`, TOKEN_PASSWORD, {
-            parent: this,
-        });
-        const agentPassword = new random.RandomPassword(`${name}-agent-token`, TOKEN_PASSWORD, {
-            parent: this,
-        });
+        const serverPassword = new random.RandomPassword(`${name}-server-token`, TOKEN_PASSWORD, identity);
+        const agentPassword = new random.RandomPassword(`${name}-agent-token`, TOKEN_PASSWORD, identity);
 
         this.rootCertPem = root.certPem;
         this.serverToken = pulumi.secret(

@@ -169,6 +169,15 @@ describe("the phase 5 cluster", () => {
             expect(p.policy.violations.filter((v) => v.level === "mandatory")).toEqual([]);
     });
 
+    it("protects the cluster's identity (root, CAs, service key, token passwords) but not the admin certificate", () => {
+        const pki = plan.resources.filter(
+            (r) => r.custom && /^(tls|random):/.test(r.type) && r.name.startsWith("k3s-"),
+        );
+        const unprotected = pki.filter((r) => !r.protect).map((r) => r.name);
+        expect(unprotected.sort()).toEqual(["k3s-admin-cert", "k3s-admin-csr", "k3s-admin-key"]);
+        expect(pki.filter((r) => r.protect).length).toBeGreaterThanOrEqual(15);
+    });
+
     it("keeps the kubeconfig and the provider through config edits, so nothing behind the provider is replaced", () => {
         const provider = (p: Plan) => ofType(p, PROVIDER);
         expect(provider(plan)).toHaveLength(1);
