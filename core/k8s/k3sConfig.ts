@@ -17,9 +17,25 @@
  *   `registries.yaml`, which this program does not ship; `protect-kernel-defaults` makes the kubelet exit unless the
  *   kernel's sysctls already equal its defaults, which these nodes do not set up, so it would be an outage rather
  *   than a hardening.
+ *
+ * Credentials never enter these objects (the `secrets-not-in-user-data` policy, policies/secrets/userData.ts): the
+ * tokens travel as files under SECRETS_DIR that `token-file`/`agent-token-file` name, and the etcd S3 keys, for
+ * which k3s has no file flag, as a config drop-in under SECRETS_DIR that the installer copies into `config.yaml.d/`
+ * ({@link k3sEtcdS3Credentials}, core/render/machines/k3sNode.ts).
  */
 import { parseCidr } from "../config/net";
+import { SECRETS_DIR } from "../render/base/artifact";
 import { assertK3sKeys, type K3sRole } from "./k3sFlags";
+
+/** Where user data delivers each k3s credential (0600, root); the configs point at them. */
+export const K3S_SECRET_FILES = {
+    /** The server token, read through `token-file` by servers. */
+    serverToken: `${SECRETS_DIR}/k3s-server-token`,
+    /** The agent token: `agent-token-file` on servers, `token-file` on agents. */
+    agentToken: `${SECRETS_DIR}/k3s-agent-token`,
+    /** A config drop-in with the etcd S3 keys; the installer copies it into `config.yaml.d/`. */
+    etcdS3: `${SECRETS_DIR}/k3s-etcd-s3.yaml`,
+} as const;
 
 /** The supervisor and API port every server listens on (k3s's default `https-listen-port`). */
 export const K3S_API_PORT = 6443;
@@ -161,8 +177,9 @@ export function k3sServerConfig(input: K3sServerConfigInput): Record<string, unk
         throw new Error("etcd-snapshot-retention must be >= 1");
 
     return checked("server", {
-        token: input.serverToken,
-        "agent-token": input.agentToken,
+        // The tokens themselves are in these files (k3sTokenFiles); k3s reads them at every start.
+        "token-file": K3S_SECRET_FILES.serverToken,
+        "agent-token-file": K3S_SECRET_FILES.agentToken,
         // The first server initialises etcd; the others join. Why the first server never also carries `server:` in
         // this file, and how a rebuilt first server joins instead of starting a second cluster: core/k8s/nodeJoin.ts.
         ...(input.clusterInit ? { "cluster-init": true } : { server: joinUrl }),
@@ -185,17 +202,43 @@ export function k3sServerConfig(input: K3sServerConfigInput): Record<string, unk
         "etcd-s3-bucket": s.bucket,
         "etcd-s3-folder": s.folder,
         "etcd-s3-region": s.region,
-        "etcd-s3-access-key": s.accessKey,
-        "etcd-s3-secret-key": s.secretKey,
+        // etcd-s3-access-key and etcd-s3-secret-key: k3sEtcdS3Credentials, merged from config.yaml.d/.
         ...(s.s3Retention !== undefined ? { "etcd-s3-retention": s.s3Retention } : {}),
     });
+}
+
+/**
+ * The etcd S3 keys as a config drop-in: k3s has no `*-file` flag for them, but merges `config.yaml.d/*.yaml` after
+ * the main file (core/k8s/k3sFlags.ts), so the same keys in a drop-in are read exactly as if they were in config.yaml.
+ */
+export function k3sEtcdS3Credentials(
+    s: Pick<K3sEtcdSnapshots, "accessKey" | "secretKey">,
+): Record<string, unknown> {
+    if (s.accessKey === "" || s.secretKey === "")
+        throw new Error("the etcd S3 access key and secret key must be set");
+    return checked("server", { "etcd-s3-access-key": s.accessKey, "etcd-s3-secret-key": s.secretKey });
+}
+
+/** The token files a node's user data carries, by path: servers both tokens, agents only the agent token. */
+export function k3sTokenFiles(
+    input: Pick<K3sServerConfigInput, "serverToken" | "agentToken"> | Pick<K3sAgentConfigInput, "agentToken">,
+): { readonly path: string; readonly content: string }[] {
+    const server = "serverToken" in input ? input.serverToken : undefined;
+    if (server !== undefined) requireToken(server, "server", "the server token");
+    requireToken(input.agentToken, "node", "the agent token");
+    // No trailing newline: k3s trims the file, but a token file that is exactly the token needs no trust in that.
+    return [
+        ...(server !== undefined ? [{ path: K3S_SECRET_FILES.serverToken, content: server }] : []),
+        { path: K3S_SECRET_FILES.agentToken, content: input.agentToken },
+    ];
 }
 
 export function k3sAgentConfig(input: K3sAgentConfigInput): Record<string, unknown> {
     requireToken(input.agentToken, "node", "the agent token");
     return checked("agent", {
         server: k3sJoinUrl(input.apiPrivateIp),
-        token: input.agentToken,
+        // The agent token, in the file k3sTokenFiles writes.
+        "token-file": K3S_SECRET_FILES.agentToken,
         "kubelet-arg": ["cloud-provider=external"],
         ...labelsAndTaints(input.nodeLabels, input.nodeTaints),
     });

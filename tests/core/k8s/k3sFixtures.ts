@@ -218,7 +218,11 @@ export function manifests(): K3sManifest[] {
     const csiValues = [
         "controller:",
         "  hcloudToken:",
-        "    existingSecret: {name: hcloud, key: token}",
+        // Block style, as core/k8s/autoDeploy.ts renders it: the secrets policy's assignment check reads a flow
+        // mapping `existingSecret: {name: hcloud, ...}` as the credential `{name:`.
+        "    existingSecret:",
+        "      name: hcloud",
+        "      key: token",
         "  replicaCount: 1",
         "  resources:",
         "    csiAttacher: {requests: {cpu: 10m, memory: 32Mi}}",

@@ -10,18 +10,31 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { SECRETS_DIR } from "../../../core/render/base/artifact";
 import { USER_DATA_LIMIT_BYTES } from "../../../core/render/base/cloudInit";
 import { K3S_TLS_DIR } from "../../../core/k8s/pki";
-import { k3sAgentConfig, k3sServerConfig } from "../../../core/k8s/k3sConfig";
+import { K3S_SECRET_FILES, k3sAgentConfig, k3sServerConfig } from "../../../core/k8s/k3sConfig";
 import { K3S_RELEASE } from "../../../core/k8s/k3sFlags";
 import {
     INSTALL_SCRIPT_PATH,
     K3S_CONFIG_PATH,
+    K3S_ETCD_S3_DROPIN,
+    K3S_NODE_DROPIN,
     NODE_SCRIPT_PATH,
     k3sInstallScriptUrl,
+    renderInstallScript,
     renderNodeScript,
 } from "../../../core/k8s/nodeJoin";
-import { K3S_MANIFEST_DIR, K3S_NODE_UNIT, renderK3sNode } from "../../../core/render/machines/k3sNode";
+import {
+    K3S_MANIFEST_DIR,
+    K3S_NODE_UNIT,
+    K3S_SECRET_MANIFEST_DIR,
+    K3S_SECRET_TLS_DIR,
+    isSecretManifest,
+    renderK3sNode,
+} from "../../../core/render/machines/k3sNode";
+import { splitUserData } from "../../../policies/secrets/cloudConfig";
+import { scanText } from "../../../policies/secrets/detect";
 import { fileAt, pyYamlLoad, removeDir, tempDir, writeFilesOf } from "../../render/fixtures";
 import { requireTool, runTool } from "../../helpers/tools";
 import {
@@ -90,7 +103,8 @@ describe("k3s node user data", () => {
         ] as const) {
             const f = fileAt(rendered.files, K3S_CONFIG_PATH);
             expect(f.permissions).toBe("0600");
-            expect(f.secret).toBe(true);
+            // No credential in it any more: the tokens and the S3 keys are files under SECRETS_DIR.
+            expect(f.secret).toBeUndefined();
             expect(pyYamlLoad(f.content)).toEqual(built);
         }
         // "0600" must stay a string, not YAML 1.1's octal 384.
@@ -100,23 +114,49 @@ describe("k3s node user data", () => {
         expect(mode).toBe("0600");
     });
 
-    it("only the cluster-init server carries the CA files, each 0600", () => {
-        const tls = (r: typeof firstServer) => r.files.filter((f) => f.path.startsWith(`${K3S_TLS_DIR}/`));
-        expect(tls(firstServer).map((f) => f.path)).toContain(`${K3S_TLS_DIR}/server-ca.key`);
-        expect(tls(firstServer)).toHaveLength(11);
-        for (const f of tls(firstServer)) expect([f.permissions, f.secret]).toEqual(["0600", true]);
-        expect(tls(joiningServer)).toEqual([]);
-        expect(tls(agent)).toEqual([]);
+    it("only the cluster-init server carries the CA files: certificates in place, keys through SECRETS_DIR", () => {
+        const under = (r: typeof firstServer, dir: string) =>
+            r.files.filter((f) => f.path.startsWith(`${dir}/`));
+        const certs = under(firstServer, K3S_TLS_DIR);
+        expect(certs.map((f) => f.path)).toContain(`${K3S_TLS_DIR}/server-ca.crt`);
+        expect(certs).toHaveLength(5);
+        for (const f of certs) {
+            expect(f.path).toMatch(/\.crt$/);
+            expect(f.content).not.toContain("PRIVATE KEY");
+        }
+        const keys = under(firstServer, K3S_SECRET_TLS_DIR);
+        expect(keys.map((f) => f.path)).toEqual(
+            ["server-ca", "client-ca", "request-header-ca", "etcd/peer-ca", "etcd/server-ca"]
+                .map((n) => `${K3S_SECRET_TLS_DIR}/${n}.key`)
+                .concat(`${K3S_SECRET_TLS_DIR}/service.key`),
+        );
+        for (const f of keys) expect([f.permissions, f.secret]).toEqual(["0600", true]);
+        // The installer puts each key where k3s looks for it.
+        const install = fileAt(firstServer.files, INSTALL_SCRIPT_PATH).content;
+        for (const f of keys) {
+            const to = `${K3S_TLS_DIR}${f.path.slice(K3S_SECRET_TLS_DIR.length)}`;
+            expect(install).toContain(`place '${f.path}' '${to}'`);
+        }
+        for (const r of [joiningServer, agent]) {
+            expect(under(r, K3S_TLS_DIR)).toEqual([]);
+            expect(under(r, K3S_SECRET_TLS_DIR)).toEqual([]);
+        }
         expect(() =>
             renderK3sNode({ role: "server", privateSubnet: SERVER_SUBNET, config: serverInput(true) }),
         ).toThrow(/needs the cluster's CA files/);
     });
 
-    it("writes the manifests 0600 into the auto-deploy directory of servers only", () => {
+    it("delivers Secret manifests through SECRETS_DIR and the rest straight into the auto-deploy directory", () => {
         for (const r of [firstServer, joiningServer]) {
-            const f = fileAt(r.files, `${K3S_MANIFEST_DIR}/hcloud-secret.yaml`);
+            const f = fileAt(r.files, `${K3S_SECRET_MANIFEST_DIR}/hcloud-secret.yaml`);
             expect([f.permissions, f.secret]).toEqual(["0600", true]);
             expect(f.content).toContain(HCLOUD_TOKEN);
+            expect(r.files.some((x) => x.path === `${K3S_MANIFEST_DIR}/hcloud-secret.yaml`)).toBe(false);
+            expect(fileAt(r.files, INSTALL_SCRIPT_PATH).content).toContain(
+                `place '${K3S_SECRET_MANIFEST_DIR}/hcloud-secret.yaml' '${K3S_MANIFEST_DIR}/hcloud-secret.yaml'`,
+            );
+            const plain = fileAt(r.files, `${K3S_MANIFEST_DIR}/hcloud-ccm.yaml`);
+            expect(plain.secret).toBeUndefined();
         }
         expect(agent.cloudConfig).not.toContain(HCLOUD_TOKEN);
         expect(() =>
@@ -127,6 +167,16 @@ describe("k3s node user data", () => {
                 manifests: [{ name: "hcloud_ccm", content: "x" }],
             }),
         ).toThrow(/RFC 1123/);
+    });
+
+    it("decides a manifest is secret by its flag or by a `kind: Secret` document in it, not by its name", () => {
+        const secretDoc = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {k: v}\n";
+        const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n";
+        expect(isSecretManifest({ name: "anything", content: secretDoc })).toBe(true);
+        expect(isSecretManifest({ name: "mixed", content: `---\n${cm}---\n${secretDoc}` })).toBe(true);
+        expect(isSecretManifest({ name: "hcloud-secret", content: cm })).toBe(false);
+        expect(isSecretManifest({ name: "flagged", content: cm, secret: true })).toBe(true);
+        expect(isSecretManifest({ name: "broken", content: "a: [b\n" })).toBe(true);
     });
 
     it("an agent's user data holds the agent token and nothing of the server token", () => {
@@ -176,6 +226,130 @@ describe("k3s node user data", () => {
         expect(install).toContain("INSTALL_K3S_EXEC='agent'");
         expect(install).toContain("--retry 10");
         expect(fileAt(firstServer.files, INSTALL_SCRIPT_PATH).content).toContain("INSTALL_K3S_EXEC='server'");
+    });
+
+    it.each([
+        ["first server", firstServer, serverInput(true)],
+        ["joining server", joiningServer, serverInput(false)],
+        ["agent", agent, undefined],
+    ] as const)(
+        "the %s's user data carries no credential outside SECRETS_DIR, and every file there is 0600",
+        (_label, r, input) => {
+            const t = agentInput();
+            const secrets: string[] = [t.agentToken, AGENT_PASSWORD];
+            if (input) {
+                secrets.push(input.serverToken, SERVER_PASSWORD, input.etcdSnapshots.secretKey, HCLOUD_TOKEN);
+                secrets.push(input.etcdSnapshots.accessKey);
+            }
+            if (r === firstServer) {
+                const m = pki.material;
+                secrets.push(m.serviceKeyPem.trim(), ...Object.values(m.cas).map((c) => c.keyPem.trim()));
+            }
+            const inSecretsDir = (p: string) => p.startsWith(`${SECRETS_DIR}/`);
+            const entries = writeFilesOf(r.cloudConfig);
+            const everything = entries.map((e) => e.decoded).join("\n");
+            for (const s of secrets) expect(everything).toContain(s);
+            for (const { entry, decoded } of entries) {
+                if (inSecretsDir(entry.path)) {
+                    expect(entry.permissions, entry.path).toBe("0600");
+                    continue;
+                }
+                for (const s of secrets)
+                    expect(decoded.includes(s), `${entry.path} holds a credential`).toBe(false);
+                expect(decoded, entry.path).not.toContain("PRIVATE KEY");
+            }
+            // Outside write_files (runcmd, packages) there is none either.
+            const { write_files: _w, ...rest } = parse(r.cloudConfig) as Record<string, unknown>;
+            const others = JSON.stringify(rest);
+            for (const s of secrets) expect(others).not.toContain(s);
+            // And the policy's own detector finds nothing secret-looking outside the secrets directory.
+            const split = splitUserData(r.cloudConfig, SECRETS_DIR);
+            const hits = split.units.flatMap((u) =>
+                scanText(u.key !== undefined && !u.text.includes("\n") ? `${u.key}: ${u.text}` : u.text).map(
+                    (h) => `${u.where} line ${h.line ?? "?"}: ${h.kind}`,
+                ),
+            );
+            expect(hits).toEqual([]);
+            expect(split.unreadable).toEqual([]);
+            expect(split.secretFiles.length).toBeGreaterThan(0);
+            // The secrets directory itself is made owner-only before anything reads from it.
+            const doc = pyYamlLoad(r.cloudConfig) as { runcmd: string[][] };
+            expect(doc.runcmd[0]).toEqual(["chmod", "0700", SECRETS_DIR]);
+        },
+    );
+
+    it("points k3s at the token files and the etcd S3 drop-in it merges", () => {
+        const cfg = (r: typeof agent) =>
+            pyYamlLoad(fileAt(r.files, K3S_CONFIG_PATH).content) as Record<string, unknown>;
+        expect(cfg(firstServer)).toMatchObject({
+            "token-file": K3S_SECRET_FILES.serverToken,
+            "agent-token-file": K3S_SECRET_FILES.agentToken,
+        });
+        expect(cfg(agent)["token-file"]).toBe(K3S_SECRET_FILES.agentToken);
+        expect(fileAt(agent.files, K3S_SECRET_FILES.agentToken).content).toBe(agentInput().agentToken);
+        expect(agent.files.some((f) => f.path === K3S_SECRET_FILES.serverToken)).toBe(false);
+        const s3 = fileAt(joiningServer.files, K3S_SECRET_FILES.etcdS3);
+        const snapshots = serverInput(false).etcdSnapshots;
+        expect(pyYamlLoad(s3.content)).toEqual({
+            "etcd-s3-access-key": snapshots.accessKey,
+            "etcd-s3-secret-key": snapshots.secretKey,
+        });
+        expect(K3S_ETCD_S3_DROPIN).toMatch(/^\/etc\/rancher\/k3s\/config\.yaml\.d\/[^/]+\.yaml$/);
+        expect(fileAt(joiningServer.files, INSTALL_SCRIPT_PATH).content).toContain(
+            `place '${K3S_SECRET_FILES.etcdS3}' '${K3S_ETCD_S3_DROPIN}'`,
+        );
+        expect(fileAt(agent.files, INSTALL_SCRIPT_PATH).content).not.toContain("place ");
+    });
+
+    it("the installer really places the secrets 0600 before running the k3s install script", () => {
+        const root = sandbox("k3s-install");
+        for (const f of firstServer.files.filter((x) => x.path.startsWith(`${SECRETS_DIR}/`))) {
+            mkdirSync(join(root, f.path, ".."), { recursive: true });
+            writeFileSync(join(root, f.path), f.content, { mode: 0o600 });
+        }
+        mkdirSync(join(root, K3S_NODE_DROPIN, ".."), { recursive: true });
+        writeFileSync(join(root, K3S_NODE_DROPIN), 'node-name: "cp-1"\n');
+        // curl "downloads" an installer that records which secrets were in place when it ran.
+        const bin = join(root, "bin");
+        mkdirSync(bin);
+        const marker = join(root, "installer-saw");
+        writeFileSync(
+            join(bin, "curl"),
+            [
+                "#!/usr/bin/env bash",
+                "while [[ $# -gt 0 ]]; do if [[ $1 == -o ]]; then out=$2; shift; fi; shift; done",
+                `printf '%s\\n' 'ls -R "$PHASE_STACKS_ROOT/var/lib/rancher" "$PHASE_STACKS_ROOT/etc/rancher" >${marker}' >"$out"`,
+                "",
+            ].join("\n"),
+            { mode: 0o755 },
+        );
+        const script = join(root, "install.sh");
+        writeFileSync(script, fileAt(firstServer.files, INSTALL_SCRIPT_PATH).content, { mode: 0o755 });
+        const r = spawnSync(requireTool("bash"), [script], {
+            env: { PATH: `${bin}:${process.env["PATH"] ?? "/usr/bin:/bin"}`, PHASE_STACKS_ROOT: root },
+            encoding: "utf8",
+            timeout: 30_000,
+        });
+        expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
+        const placed = [
+            `${K3S_TLS_DIR}/server-ca.key`,
+            `${K3S_TLS_DIR}/etcd/peer-ca.key`,
+            `${K3S_TLS_DIR}/service.key`,
+            `${K3S_MANIFEST_DIR}/hcloud-secret.yaml`,
+            K3S_ETCD_S3_DROPIN,
+        ];
+        for (const p of placed) {
+            const st = spawnSync("stat", ["-c", "%a", join(root, p)], { encoding: "utf8" });
+            expect(st.stdout.trim(), p).toBe("600");
+        }
+        expect(readFileSync(join(root, `${K3S_TLS_DIR}/service.key`), "utf8")).toBe(
+            pki.material.serviceKeyPem,
+        );
+        const saw = readFileSync(marker, "utf8");
+        expect(saw).toContain("service.key");
+        expect(saw).toContain("hcloud-secret.yaml");
+        expect(saw).toContain("20-etcd-s3.yaml");
+        expect(() => renderInstallScript("server", [{ from: "relative", to: "/x" }])).toThrow(/absolute/);
     });
 
     it.each([
@@ -232,7 +406,7 @@ function runNodeScript(script: string, dir: string, env: Record<string, string>)
     const r = spawnSync(requireTool("bash"), [path], {
         env: {
             PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-            K3S_DROPIN_DIR: join(dir, "config.yaml.d"),
+            PHASE_STACKS_DROPIN_DIR: join(dir, "config.yaml.d"),
             ...env,
         },
         encoding: "utf8",
@@ -249,8 +423,8 @@ describe("the node script, run for real", () => {
         const dir = sandbox("k3s-node");
         writeFileSync(join(dir, "addrs.json"), ipJson(CROWDED));
         const r = runNodeScript(agentScript, dir, {
-            K3S_IP_ADDR_JSON: join(dir, "addrs.json"),
-            K3S_NODE_HOSTNAME: "agents-cx33-5c1e0a7f3b2d9e41",
+            PHASE_STACKS_IP_ADDR_JSON: join(dir, "addrs.json"),
+            PHASE_STACKS_NODE_HOSTNAME: "agents-cx33-5c1e0a7f3b2d9e41",
         });
         expect(r.output).toContain("uses 10.0.16.5 on enp7s0");
         expect(r.status).toBe(0);
@@ -277,8 +451,8 @@ describe("the node script, run for real", () => {
         );
         const script = fileAt(joiningServer.files, NODE_SCRIPT_PATH).content;
         const r = runNodeScript(script, dir, {
-            K3S_IP_ADDR_JSON: join(dir, "addrs.json"),
-            K3S_NODE_HOSTNAME: "cp-2",
+            PHASE_STACKS_IP_ADDR_JSON: join(dir, "addrs.json"),
+            PHASE_STACKS_NODE_HOSTNAME: "cp-2",
         });
         expect(r.status, r.output).toBe(0);
         expect(pyYamlLoad(readFileSync(join(dir, "config.yaml.d", "10-node.yaml"), "utf8"))).toEqual({
@@ -294,10 +468,10 @@ describe("the node script, run for real", () => {
         writeFileSync(join(dir, "addrs.json"), ipJson(CROWDED.filter(([n]) => n !== "enp7s0")));
         const started = Date.now();
         const r = runNodeScript(agentScript, dir, {
-            K3S_IP_ADDR_JSON: join(dir, "addrs.json"),
-            K3S_NODE_HOSTNAME: "agents-cx33-1",
-            K3S_NIC_WAIT_SECONDS: "2",
-            K3S_NIC_WAIT_INTERVAL: "1",
+            PHASE_STACKS_IP_ADDR_JSON: join(dir, "addrs.json"),
+            PHASE_STACKS_NODE_HOSTNAME: "agents-cx33-1",
+            PHASE_STACKS_NIC_WAIT_SECONDS: "2",
+            PHASE_STACKS_NIC_WAIT_INTERVAL: "1",
         });
         expect(r.status).toBe(1);
         expect(r.output).toContain(`no interface has an IPv4 address in ${POOL_SUBNET} after 2s`);
@@ -315,11 +489,11 @@ describe("the node script, run for real", () => {
         const child = spawn(requireTool("bash"), [join(dir, "node.sh")], {
             env: {
                 PATH: process.env["PATH"] ?? "/usr/bin:/bin",
-                K3S_DROPIN_DIR: join(dir, "config.yaml.d"),
-                K3S_IP_ADDR_JSON: addrs,
-                K3S_NODE_HOSTNAME: "agents-cx33-2",
-                K3S_NIC_WAIT_SECONDS: "20",
-                K3S_NIC_WAIT_INTERVAL: "1",
+                PHASE_STACKS_DROPIN_DIR: join(dir, "config.yaml.d"),
+                PHASE_STACKS_IP_ADDR_JSON: addrs,
+                PHASE_STACKS_NODE_HOSTNAME: "agents-cx33-2",
+                PHASE_STACKS_NIC_WAIT_SECONDS: "20",
+                PHASE_STACKS_NIC_WAIT_INTERVAL: "1",
             },
         });
         let output = "";
@@ -335,8 +509,8 @@ describe("the node script, run for real", () => {
         const dir = sandbox("k3s-node");
         writeFileSync(join(dir, "addrs.json"), ipJson(CROWDED));
         const r = runNodeScript(agentScript, dir, {
-            K3S_IP_ADDR_JSON: join(dir, "addrs.json"),
-            K3S_NODE_HOSTNAME: "Agents_1",
+            PHASE_STACKS_IP_ADDR_JSON: join(dir, "addrs.json"),
+            PHASE_STACKS_NODE_HOSTNAME: "Agents_1",
         });
         expect(r.status).toBe(1);
         expect(r.output).toContain("not a valid Kubernetes node name");
@@ -355,19 +529,22 @@ describe("the cluster-init server's join probe, run for real", () => {
     const base = (dir: string) => {
         writeFileSync(join(dir, "addrs.json"), ipJson([["enp7s0", "10.0.0.2/32"]]));
         return {
-            K3S_IP_ADDR_JSON: join(dir, "addrs.json"),
-            K3S_NODE_HOSTNAME: "cp-1",
-            K3S_JOIN_CA: ca,
-            K3S_ETCD_DIR: join(dir, "etcd"),
-            K3S_JOIN_PROBE_TRIES: "2",
-            K3S_NIC_WAIT_INTERVAL: "1",
+            PHASE_STACKS_IP_ADDR_JSON: join(dir, "addrs.json"),
+            PHASE_STACKS_NODE_HOSTNAME: "cp-1",
+            PHASE_STACKS_JOIN_CA: ca,
+            PHASE_STACKS_ETCD_DIR: join(dir, "etcd"),
+            PHASE_STACKS_JOIN_PROBE_TRIES: "2",
+            PHASE_STACKS_NIC_WAIT_INTERVAL: "1",
         };
     };
     const joinDropin = (dir: string) => join(dir, "config.yaml.d", "05-join.yaml");
 
     it("initialises when nothing answers at the join URL", () => {
         const dir = sandbox("k3s-probe");
-        const r = runNodeScript(serverScript, dir, { ...base(dir), K3S_JOIN_URL: "https://127.0.0.1:9" });
+        const r = runNodeScript(serverScript, dir, {
+            ...base(dir),
+            PHASE_STACKS_JOIN_URL: "https://127.0.0.1:9",
+        });
         expect(r.status, r.output).toBe(0);
         expect(r.output).toContain("this server initialises the cluster");
         expect(existsSync(joinDropin(dir))).toBe(false);
@@ -433,7 +610,7 @@ describe("the cluster-init server's join probe, run for real", () => {
     it("joins when a server with this cluster's CA answers, instead of starting a second cluster", async () => {
         await withTlsServer("cluster", (url) => {
             const dir = sandbox("k3s-probe");
-            const r = runNodeScript(serverScript, dir, { ...base(dir), K3S_JOIN_URL: url });
+            const r = runNodeScript(serverScript, dir, { ...base(dir), PHASE_STACKS_JOIN_URL: url });
             expect(r.status, r.output).toBe(0);
             expect(r.output).toContain("joining instead of initialising");
             expect(pyYamlLoad(readFileSync(joinDropin(dir), "utf8"))).toEqual({ server: url });
@@ -443,7 +620,7 @@ describe("the cluster-init server's join probe, run for real", () => {
     it("does not join a server whose certificate another CA signed", async () => {
         await withTlsServer("stranger", (url) => {
             const dir = sandbox("k3s-probe");
-            const r = runNodeScript(serverScript, dir, { ...base(dir), K3S_JOIN_URL: url });
+            const r = runNodeScript(serverScript, dir, { ...base(dir), PHASE_STACKS_JOIN_URL: url });
             expect(r.status, r.output).toBe(0);
             expect(existsSync(joinDropin(dir))).toBe(false);
         });
@@ -453,7 +630,7 @@ describe("the cluster-init server's join probe, run for real", () => {
         await withTlsServer("cluster", (url) => {
             const dir = sandbox("k3s-probe");
             mkdirSync(join(dir, "etcd"));
-            const r = runNodeScript(serverScript, dir, { ...base(dir), K3S_JOIN_URL: url });
+            const r = runNodeScript(serverScript, dir, { ...base(dir), PHASE_STACKS_JOIN_URL: url });
             expect(r.status, r.output).toBe(0);
             expect(r.output).not.toContain("joining");
             expect(existsSync(joinDropin(dir))).toBe(false);
