@@ -110,14 +110,19 @@ describe("the phase 5 cluster", () => {
     });
 
     it("keeps each pool's min servers and lets the autoscaler add up to max, in its own placement group", () => {
-        expect(servers(plan, "k8s-node").map((s) => s.name)).toEqual([
-            "pool-app-1-server",
-            "pool-app-2-server",
-        ]);
+        const inPool = (pool: string) =>
+            servers(plan, "k8s-node")
+                .filter((s) => labels(s)["pool"] === pool)
+                .map((s) => s.name);
+        expect(inPool("app")).toEqual(["pool-app-1-server", "pool-app-2-server"]);
+        expect(inPool("system")).toEqual(["pool-system-1-server", "pool-system-2-server"]);
         const args = containerArgs(deployment(plan, "cluster-autoscaler"));
         expect(args).toContain("--cloud-provider=hetzner");
-        expect(args.filter((a) => a.startsWith("--nodes="))).toEqual(["--nodes=0:4:cx43:nbg1:app"]);
-        expect(plan.outputs["autoscalerNodeGroups"]).toEqual(["--nodes=0:4:cx43:nbg1:app"]);
+        const groups = args.filter((a) => a.startsWith("--nodes="));
+        expect(groups).toContain("--nodes=0:4:cx43:nbg1:app");
+        // min equals max for the system pool: the autoscaler leaves it alone.
+        expect(groups.some((g) => g.endsWith(":system"))).toBe(false);
+        expect(plan.outputs["autoscalerNodeGroups"]).toEqual(groups);
         expect(
             ofType(plan, "hcloud:index/placementGroup:PlacementGroup").map((g) => g.inputs["name"]),
         ).toContain("phase5-autoscaler-app");
