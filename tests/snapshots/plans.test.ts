@@ -23,7 +23,7 @@ import { sharedPlan } from "../helpers/sharedPlans";
 const DIR = join(ROOT, "tests/snapshots/plans");
 const allowed = JSON.parse(readFileSync(join(DIR, "allowed.json"), "utf8")) as AllowedDifference[];
 
-describe.each(["dev", "phase1", "phase2", "phase3", "phase4"] as const)(
+describe.each(["dev", "phase1", "phase2", "phase3", "phase4", "phase5"] as const)(
     "the %s plan against its snapshot",
     (stack) => {
         it("has the same resources (URNs or aliases), inputs, options, dependencies and shipped files", () => {
