@@ -16,6 +16,7 @@ import {
     type PlanJsonResource,
     type PlanSnapshot,
 } from "../../tools/plan/snapshot";
+import { SNAPSHOT_STACKS } from "../../tools/plan/snapshotCli";
 import { urnOf } from "../../tools/plan/urns";
 import { ROOT } from "../helpers/build";
 import { sharedPlan } from "../helpers/sharedPlans";
@@ -23,7 +24,7 @@ import { sharedPlan } from "../helpers/sharedPlans";
 const DIR = join(ROOT, "tests/snapshots/plans");
 const allowed = JSON.parse(readFileSync(join(DIR, "allowed.json"), "utf8")) as AllowedDifference[];
 
-describe.each(["dev", "phase1", "phase2", "phase3", "phase4", "phase5"] as const)(
+describe.each(SNAPSHOT_STACKS)(
     "the %s plan against its snapshot",
     (stack) => {
         it("has the same resources (URNs or aliases), inputs, options, dependencies and shipped files", () => {

@@ -16,9 +16,9 @@ import { format, resolveConfig } from "prettier";
 import { findRoot } from "./root";
 import { filesOf, snapshotOf, type PlanJsonResource } from "./snapshot";
 
-export const SNAPSHOT_STACKS = ["dev", "phase1", "phase2", "phase3", "phase4"] as const;
+export const SNAPSHOT_STACKS = ["dev", "phase1", "phase2", "phase3", "phase4", "phase5"] as const;
 const ROOT = findRoot(__dirname);
-const USAGE = "usage: npm run snapshot:plans -- [--from DIR] [dev|phase1|phase2|phase3|phase4 ...]";
+const USAGE = "usage: npm run snapshot:plans -- [--from DIR] [dev|phase1|phase2|phase3|phase4|phase5 ...]";
 
 interface PlanJson {
     stack: string;
