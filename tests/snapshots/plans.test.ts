@@ -12,11 +12,11 @@ import {
     filesOf,
     judge,
     snapshotOf,
+    SNAPSHOT_STACKS,
     type AllowedDifference,
     type PlanJsonResource,
     type PlanSnapshot,
 } from "../../tools/plan/snapshot";
-import { SNAPSHOT_STACKS } from "../../tools/plan/snapshotCli";
 import { urnOf } from "../../tools/plan/urns";
 import { ROOT } from "../helpers/build";
 import { sharedPlan } from "../helpers/sharedPlans";
@@ -24,24 +24,21 @@ import { sharedPlan } from "../helpers/sharedPlans";
 const DIR = join(ROOT, "tests/snapshots/plans");
 const allowed = JSON.parse(readFileSync(join(DIR, "allowed.json"), "utf8")) as AllowedDifference[];
 
-describe.each(SNAPSHOT_STACKS)(
-    "the %s plan against its snapshot",
-    (stack) => {
-        it("has the same resources (URNs or aliases), inputs, options, dependencies and shipped files", () => {
-            const snapshot = JSON.parse(readFileSync(join(DIR, `${stack}.json`), "utf8")) as PlanSnapshot;
-            const r = sharedPlan(stack);
-            expect([0, 1], r.stderr).toContain(r.status);
-            const plan = JSON.parse(r.stdout) as {
-                resources: PlanJsonResource[];
-                artifacts: { path: string }[];
-            };
-            const differences = comparePlans(snapshot, plan, filesOf(plan.artifacts, r.out));
-            const { unexpected, stale } = judge(stack, differences, allowed);
-            expect(unexpected, "differences not in tests/snapshots/plans/allowed.json").toEqual([]);
-            expect(stale, "allow-list entries no longer needed: remove them").toEqual([]);
-        });
-    },
-);
+describe.each(SNAPSHOT_STACKS)("the %s plan against its snapshot", (stack) => {
+    it("has the same resources (URNs or aliases), inputs, options, dependencies and shipped files", () => {
+        const snapshot = JSON.parse(readFileSync(join(DIR, `${stack}.json`), "utf8")) as PlanSnapshot;
+        const r = sharedPlan(stack);
+        expect([0, 1], r.stderr).toContain(r.status);
+        const plan = JSON.parse(r.stdout) as {
+            resources: PlanJsonResource[];
+            artifacts: { path: string }[];
+        };
+        const differences = comparePlans(snapshot, plan, filesOf(plan.artifacts, r.out));
+        const { unexpected, stale } = judge(stack, differences, allowed);
+        expect(unexpected, "differences not in tests/snapshots/plans/allowed.json").toEqual([]);
+        expect(stale, "allow-list entries no longer needed: remove them").toEqual([]);
+    });
+});
 
 /** A small plan: a component with a volume inside, the volume used by a server. */
 const P = "proj";

@@ -14,6 +14,9 @@ import { candidateUrns, engineUrns } from "./urns";
 /** Strings longer than this are kept as a digest: the shipped files already cover them byte for byte. */
 const LONG = 200;
 
+/** The shipped stacks that have a committed plan snapshot: every one. */
+export const SNAPSHOT_STACKS = ["dev", "phase1", "phase2", "phase3", "phase4", "phase5"] as const;
+
 export interface SnapshotResource {
     readonly type: string;
     readonly name: string;

@@ -14,9 +14,8 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { format, resolveConfig } from "prettier";
 import { findRoot } from "./root";
-import { filesOf, snapshotOf, type PlanJsonResource } from "./snapshot";
+import { filesOf, SNAPSHOT_STACKS, snapshotOf, type PlanJsonResource } from "./snapshot";
 
-export const SNAPSHOT_STACKS = ["dev", "phase1", "phase2", "phase3", "phase4", "phase5"] as const;
 const ROOT = findRoot(__dirname);
 const USAGE = "usage: npm run snapshot:plans -- [--from DIR] [dev|phase1|phase2|phase3|phase4|phase5 ...]";
 
