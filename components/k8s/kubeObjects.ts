@@ -94,10 +94,6 @@ export class KubeObjects extends pulumi.ComponentResource {
             throw new Error(
                 `${o.apiVersion} ${o.kind} has no typed resource in components/k8s/kubeObjects.ts: add it there`,
             );
-        return new k8s.apiextensions.CustomResource(
-            resourceName,
-            o as k8s.apiextensions.CustomResourceArgs,
-            opts,
-        );
+        return new k8s.apiextensions.CustomResource(resourceName, o, opts);
     }
 }

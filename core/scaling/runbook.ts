@@ -108,13 +108,13 @@ export function stateServerAddress(stack: string, server: string): string {
 }
 
 function address(phase: ProductionPhase, key: "app" | "db"): string {
-    const a = (HOSTS[phase] as HostLookup<BuiltPhase>)[key];
+    const a = HOSTS[phase][key];
     if ("output" in a) return `$(pulumi stack output ${a.output} --stack ${phase})`;
     return stateServerAddress(phase, a.server);
 }
 
 function hostVars(from: ScalablePhase, to: ProductionPhase): string[] {
-    const dbPrivate = (HOSTS[from] as HostLookup<BuiltPhase>).dbPrivate;
+    const dbPrivate = HOSTS[from].dbPrivate;
     return [
         `export SOURCE_APP=${address(from, "app")} SOURCE_DB=${address(from, "db")}`,
         `export TARGET_APP=${address(to, "app")} TARGET_DB=${address(to, "db")}`,
