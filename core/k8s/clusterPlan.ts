@@ -16,8 +16,11 @@ export const POOL_LABEL = "phase-stacks/pool";
 export const POOL_KIND_LABEL = "phase-stacks/pool-kind";
 export const CUSTOMER_LABEL = "phase-stacks/customer";
 
-/** Hetzner puts at most 10 servers in a spread placement group. */
+/** Hetzner puts at most 10 servers in a spread placement group, and a project holds at most 50 groups. */
 export const SPREAD_GROUP_MAX = 10;
+export const PLACEMENT_GROUPS_PER_PROJECT = 50;
+/** The kept servers' share of the 50: the rest is left to the autoscaler's groups (and the control plane's). */
+const KEPT_PLACEMENT_GROUPS = 25;
 
 /** Private host numbers inside `network.subnet` (Hetzner's gateway is .1). */
 const API_LB_HOST = 2;
@@ -47,6 +50,13 @@ export interface PoolPlan {
     readonly nodes: number;
     /** Servers the cluster-autoscaler may add on top (0: it leaves the pool alone). */
     readonly autoscaleMax: number;
+    /**
+     * Spread groups for the kept servers, 10 each in order; servers past them are unplaced. Big pools run out of
+     * the project's 50 groups first, and lose least by it: one host failure is a small share of them.
+     */
+    readonly spreadGroups: number;
+    /** Whether the autoscaler's servers of this pool go into spread groups of their own. */
+    readonly autoscalePlacement: boolean;
     readonly labels: Readonly<Record<string, string>>;
     readonly taints: readonly Taint[];
     readonly tier?: TierName;
@@ -62,6 +72,8 @@ export interface ClusterPlan {
 /** `key=value:Effect`, as k3s's `node-taint` and kubectl spell a taint. */
 export const taintText = (t: Taint) => `${t.key}=${t.value}:${t.effect}`;
 
+type UnplacedPool = Omit<PoolPlan, "spreadGroups" | "autoscalePlacement">;
+
 function pool(
     name: string,
     kind: PoolKind,
@@ -69,7 +81,7 @@ function pool(
     nodes: number,
     max: number,
     extra: { labels?: Record<string, string>; taints?: Taint[]; tier?: TierName; customer?: string } = {},
-): PoolPlan {
+): UnplacedPool {
     return {
         name,
         kind,
@@ -88,7 +100,7 @@ function pool(
  * autoscaler may grow a pool to `agentMaxFactor` times that. Each pool is tainted to its tier (or customer), so
  * only the warm pods of that tier land there and its per-node container cap holds.
  */
-function agentPools(k: KubernetesConfig, agents: AgentsConfig, systemReserveMb: number): PoolPlan[] {
+function agentPools(k: KubernetesConfig, agents: AgentsConfig, systemReserveMb: number): UnplacedPool[] {
     return planAgentPools(agents, systemReserveMb).map((spec) => {
         const nodes = spec.plan.totalNodes;
         const max = Math.ceil(nodes * k.agentMaxFactor);
@@ -134,10 +146,32 @@ export function clusterPlan(
         throw new Error(
             `kubernetes.nodePools: the pool name '${clash}' is also an agent pool's: rename the node pool`,
         );
-    return { apiLoadBalancerIp: `${base}.${API_LB_HOST}`, controlPlane, pools };
+    return { apiLoadBalancerIp: `${base}.${API_LB_HOST}`, controlPlane, pools: placed(pools) };
 }
 
-/** How many spread groups a pool's kept servers need (at most 10 servers each). */
-export function spreadGroupsFor(nodes: number): number {
-    return Math.ceil(nodes / SPREAD_GROUP_MAX);
+const groupsFor = (servers: number) => Math.ceil(servers / SPREAD_GROUP_MAX);
+
+/**
+ * Shares the project's 50 placement groups out in config order (system and app pools first): the control
+ * plane's one, then up to 25 for kept servers, then whole pools' worth for the autoscaler while they fit.
+ */
+function placed(pools: readonly UnplacedPool[]): PoolPlan[] {
+    let kept = KEPT_PLACEMENT_GROUPS;
+    const withKept = pools.map((p) => {
+        const spreadGroups = Math.min(groupsFor(p.nodes), kept);
+        kept -= spreadGroups;
+        return { ...p, spreadGroups };
+    });
+    let left = PLACEMENT_GROUPS_PER_PROJECT - 1 - withKept.reduce((n, p) => n + p.spreadGroups, 0);
+    return withKept.map((p) => {
+        const need = groupsFor(p.autoscaleMax);
+        const autoscalePlacement = p.autoscaleMax > 0 && need <= left;
+        if (autoscalePlacement) left -= need;
+        return { ...p, autoscalePlacement };
+    });
+}
+
+/** The placement groups the cluster plan uses: the control plane's and every pool's kept-server groups. */
+export function keptPlacementGroups(plan: ClusterPlan): number {
+    return 1 + plan.pools.reduce((n, p) => n + p.spreadGroups, 0);
 }

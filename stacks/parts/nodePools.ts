@@ -11,7 +11,13 @@ import { HostFirewall } from "../../components/hetzner/hostFirewall";
 import { availableLocation } from "../../components/hetzner/location";
 import { Server } from "../../components/hetzner/server";
 import type { ConfigOf } from "../../core/config/schema";
-import { spreadGroupsFor, taintText, type ClusterPlan, type PoolPlan } from "../../core/k8s/clusterPlan";
+import {
+    keptPlacementGroups,
+    SPREAD_GROUP_MAX,
+    taintText,
+    type ClusterPlan,
+    type PoolPlan,
+} from "../../core/k8s/clusterPlan";
 import {
     autoscalerNodeGroups,
     autoscalerObjects,
@@ -63,6 +69,9 @@ function joinUserData(c: ConfigOf<"phase5">, plan: ClusterPlan, pool: PoolPlan, 
     }).cloudConfig;
 }
 
+const placementOf = (group: SpreadGroup | undefined) =>
+    group ? { placementGroupId: group.placementGroupId } : {};
+
 export function nodePools(c: ConfigOf<"phase5">, stack: string, args: PoolArgs): NodePools {
     const { plan, network } = args;
     const labels = (pool: string) => ({
@@ -80,7 +89,7 @@ export function nodePools(c: ConfigOf<"phase5">, stack: string, args: PoolArgs):
         const location = availableLocation(pool.serverType, [c.location, ...c.fallbackLocations]);
         const userData = pulumi.secret(args.agentToken.apply((t) => joinUserData(c, plan, pool, t)));
         const groups = Array.from(
-            { length: spreadGroupsFor(pool.nodes) },
+            { length: pool.spreadGroups },
             (_, g) => new SpreadGroup(`pool-${pool.name}-${g + 1}`, { labels: labels(pool.name) }),
         );
         return Array.from(
@@ -97,7 +106,7 @@ export function nodePools(c: ConfigOf<"phase5">, stack: string, args: PoolArgs):
                         firewallIds: [firewall.firewallId],
                         userData,
                         network: { subnetId: network.network.subnetId },
-                        placementGroupId: groups[Math.floor(i / 10)]!.placementGroupId,
+                        ...placementOf(groups[Math.floor(i / SPREAD_GROUP_MAX)]),
                         labels: labels(pool.name),
                     },
                     { dependsOn: [network.network.subnet, ...args.after] },
@@ -118,11 +127,11 @@ export function nodePools(c: ConfigOf<"phase5">, stack: string, args: PoolArgs):
                 labels: pool.labels,
                 taints: pool.taints,
                 cloudInit: cloudInit(pool),
-                placement: true,
+                placement: pool.autoscalePlacement,
             })),
             image: K3S_IMAGE,
             placementGroupPrefix: `${stack}-autoscaler-`,
-            existingPlacementGroups: 1 + plan.pools.reduce((n, p) => n + spreadGroupsFor(p.nodes), 0),
+            existingPlacementGroups: keptPlacementGroups(plan),
         });
     const nodeGroups = groupsWith((pool) => joinUserData(c, plan, pool, STAND_IN_AGENT_TOKEN));
     for (const name of nodeGroups.placementGroups)
