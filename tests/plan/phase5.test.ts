@@ -4,13 +4,20 @@
  * and a kubeconfig and provider that no config edit changes (an unknown or changed kubeconfig would replace the
  * provider and every resource behind it).
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { USER_DATA_LIMIT_BYTES } from "../../core/render/base/cloudInit";
+import { unknownK3sKeys } from "../../core/k8s/k3sFlags";
 import { Agents } from "../../core/capacity/config";
 import { planAgentPools } from "../../core/capacity/pools";
 import { DEFAULT_SYSTEM_RESERVE_MB } from "../../core/capacity/plan";
 import type { KubeObject } from "../../core/k8s/objects";
 import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
 import { kubeSchemaProblems } from "../helpers/kubeSchemas";
+import { runTool } from "../helpers/tools";
 import { sharedPlanObject } from "../helpers/sharedPlans";
 import { shippedStack, withValues } from "../helpers/stackFiles";
 import { SERVER } from "./splitStacks";
@@ -167,6 +174,33 @@ describe("the phase 5 cluster", () => {
             return kubeSchemaProblems(o.kind === "Secret" ? { ...o, stringData: {} } : o);
         });
         expect(problems).toEqual([]);
+    });
+
+    it("boots every node from a user data that cloud-init accepts, under 32 KiB, with only known k3s keys", () => {
+        const userData = [
+            ...new Set(plan.artifacts.filter((a) => a.kind === "cloud-config").map((a) => a.content)),
+        ];
+        // The first server, the joining servers (one document), and one per pool.
+        expect(userData.length).toBeGreaterThanOrEqual(5);
+        const dir = mkdtempSync(join(tmpdir(), "phase5-ud-"));
+        try {
+            userData.forEach((content, i) => {
+                expect(Buffer.byteLength(content)).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
+                const file = join(dir, `user-data-${i}`);
+                writeFileSync(file, content);
+                expect(runTool("cloud-init", ["schema", "--config-file", file]).output).toContain(
+                    "Valid cloud-config",
+                );
+            });
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+        const configs = plan.artifacts.filter((a) => a.target === "/etc/rancher/k3s/config.yaml");
+        expect(configs).toHaveLength(servers(plan, "k8s-server").length + servers(plan, "k8s-node").length);
+        for (const a of configs) {
+            const role = a.machine.startsWith("control-plane") ? "server" : "agent";
+            expect(unknownK3sKeys(role, parse(a.content) as Record<string, unknown>), a.machine).toEqual([]);
+        }
     });
 
     it("has no mandatory policy violation", () => {
