@@ -3,7 +3,7 @@
  * /readyz answers 200 and presents the client certificate, gives up naming the server and the last reason, and
  * never passes an API whose certificate its CA did not sign, nor a port where nothing listens.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -12,85 +12,30 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForApiReady, type ApiEndpoint } from "../../components/k8s/apiReadiness";
-import { requireTool, runTool } from "../helpers/tools";
+import { CLIENT_EXTENSIONS, OpensslPki, SERVER_EXTENSIONS } from "../helpers/opensslPki";
+import { requireTool } from "../helpers/tools";
 
 const CLIENT_CN = "phase-stacks-admin";
 
 let dir: string;
 const servers: Server[] = [];
-const pem: Record<string, string> = {};
 
-const path = (name: string) => join(dir, name);
-function openssl(...args: string[]): void {
-    const r = runTool("openssl", args, { cwd: dir });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed:\n${r.output}`);
-}
-/** An EC key (fast handshakes keep each attempt well inside its interval) and its PEM. */
-function key(name: string): void {
-    openssl(
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-out",
-        path(`${name}.key`),
-    );
-}
-function ca(name: string): void {
-    key(name);
-    openssl(
-        "req",
-        "-x509",
-        "-new",
-        "-key",
-        path(`${name}.key`),
-        "-subj",
-        `/CN=${name}`,
-        "-days",
-        "1",
-        "-addext",
-        "basicConstraints=critical,CA:TRUE",
-        "-addext",
-        "keyUsage=critical,keyCertSign,cRLSign",
-        "-out",
-        path(`${name}.crt`),
-    );
-}
-function leaf(name: string, cn: string, signer: string, extensions: string): void {
-    key(name);
-    openssl("req", "-new", "-key", path(`${name}.key`), "-subj", `/CN=${cn}`, "-out", path(`${name}.csr`));
-    writeFileSync(path(`${name}.ext`), extensions);
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        path(`${name}.csr`),
-        "-CA",
-        path(`${signer}.crt`),
-        "-CAkey",
-        path(`${signer}.key`),
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-extfile",
-        path(`${name}.ext`),
-        "-out",
-        path(`${name}.crt`),
-    );
-}
+let pki: OpensslPki;
+const get = (file: string): string => pki.read(file);
 
-function load(...names: string[]): void {
-    for (const n of names) {
-        pem[`${n}.crt`] = readFileSync(path(`${n}.crt`), "utf8");
-        pem[`${n}.key`] = readFileSync(path(`${n}.key`), "utf8");
-    }
+/** The gate's error, or a failure of the test when it passed. */
+async function gateFailure(url: string, timeoutMs: number, reasons: string[]): Promise<Error> {
+    const error = await waitForApiReady(endpoint(url), {
+        timeoutMs,
+        intervalMs: 100,
+        onWait: (reason) => reasons.push(reason),
+    }).then(
+        () => undefined,
+        (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    return error as Error;
 }
-const get = (name: string): string => {
-    const v = pem[name];
-    if (v === undefined) throw new Error(`no ${name}`);
-    return v;
-};
 
 /** An API server that demands a client certificate the cluster CA signed, like k3s's. */
 async function serve(
@@ -136,27 +81,12 @@ const endpoint = (server: string): ApiEndpoint => ({
 beforeAll(() => {
     requireTool("openssl");
     dir = mkdtempSync(join(tmpdir(), "api-readiness-"));
-    ca("ca");
-    leaf(
-        "server",
-        "kube-apiserver",
-        "ca",
-        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
-    );
-    leaf(
-        "client",
-        CLIENT_CN,
-        "ca",
-        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n",
-    );
-    ca("other-ca");
-    leaf(
-        "other-server",
-        "kube-apiserver",
-        "other-ca",
-        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
-    );
-    load("ca", "server", "client", "other-ca", "other-server");
+    pki = new OpensslPki(dir);
+    pki.selfSigned("ca", "cluster-ca");
+    pki.issue("server", "kube-apiserver", "ca", SERVER_EXTENSIONS);
+    pki.issue("client", CLIENT_CN, "ca", CLIENT_EXTENSIONS);
+    pki.selfSigned("other-ca", "other-ca");
+    pki.issue("other-server", "kube-apiserver", "other-ca", SERVER_EXTENSIONS);
 }, 30_000);
 
 afterAll(async () => {
@@ -194,17 +124,8 @@ describe("waitForApiReady", () => {
         const reasons: string[] = [];
         const timeoutMs = 1_000;
         const started = Date.now();
-        const error = await waitForApiReady(endpoint(api.url), {
-            timeoutMs,
-            intervalMs: 100,
-            onWait: (reason) => reasons.push(reason),
-        }).then(
-            () => undefined,
-            (e: unknown) => e,
-        );
+        const { message } = await gateFailure(api.url, timeoutMs, reasons);
         const elapsed = Date.now() - started;
-        expect(error).toBeInstanceOf(Error);
-        const message = (error as Error).message;
         expect(message).toContain(`the Kubernetes API at ${api.url} was not ready`);
         expect(message).toContain("last: /readyz answered 503");
         expect(elapsed).toBeLessThanOrEqual(timeoutMs + 250);
@@ -218,16 +139,7 @@ describe("waitForApiReady", () => {
         // This server would answer 200 and accepts our client certificate: only its own certificate is wrong.
         const api = await serve("other-server", () => 200);
         const reasons: string[] = [];
-        const error = await waitForApiReady(endpoint(api.url), {
-            timeoutMs: 600,
-            intervalMs: 100,
-            onWait: (reason) => reasons.push(reason),
-        }).then(
-            () => undefined,
-            (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(Error);
-        const message = (error as Error).message;
+        const { message } = await gateFailure(api.url, 600, reasons);
         expect(message).toContain(api.url);
         expect(message).toMatch(/last: [^)]*certificate/);
         expect(reasons.length).toBeGreaterThan(0);
@@ -243,16 +155,7 @@ describe("waitForApiReady", () => {
         await new Promise<void>((resolve) => probe.close(() => resolve()));
         const url = `https://127.0.0.1:${port}`;
         const reasons: string[] = [];
-        const error = await waitForApiReady(endpoint(url), {
-            timeoutMs: 500,
-            intervalMs: 100,
-            onWait: (reason) => reasons.push(reason),
-        }).then(
-            () => undefined,
-            (e: unknown) => e,
-        );
-        expect(error).toBeInstanceOf(Error);
-        const message = (error as Error).message;
+        const { message } = await gateFailure(url, 500, reasons);
         expect(message).toContain(`the Kubernetes API at ${url} was not ready`);
         expect(message).toMatch(/last: [^)]*ECONNREFUSED/);
         expect(reasons.length).toBeGreaterThan(0);

@@ -14,66 +14,22 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderOriginCaddyConfig, WRITABLE_HEALTH_PATH } from "../../core/render/app/caddy";
 import { WORKLOAD, tempDir } from "../render/fixtures";
-import { requireTool, runTool } from "../helpers/tools";
+import { CLIENT_EXTENSIONS, OpensslPki } from "../helpers/opensslPki";
+import { requireTool } from "../helpers/tools";
 
 const HOSTS = { app: "app.example.test", api: "api.example.test" };
 const HEALTH = WORKLOAD.api.healthPath ?? "/";
 
-function openssl(args: string[]): void {
-    const r = runTool("openssl", args);
-    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.output}`);
-}
-
 /** A CA and a client certificate it signs, as files in `dir`. */
 function clientPki(dir: string, name: string): { ca: string; cert: string; key: string } {
-    const p = (f: string) => join(dir, `${name}-${f}`);
-    openssl([
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        `/CN=${name} origin pull CA`,
-        "-keyout",
-        p("ca.key"),
-        "-out",
-        p("ca.pem"),
-    ]);
-    openssl([
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-subj",
-        "/CN=origin-pull.cloudflare.net",
-        "-keyout",
-        p("client.key"),
-        "-out",
-        p("client.csr"),
-    ]);
-    openssl([
-        "x509",
-        "-req",
-        "-in",
-        p("client.csr"),
-        "-CA",
-        p("ca.pem"),
-        "-CAkey",
-        p("ca.key"),
-        "-CAcreateserial",
-        "-days",
-        "1",
-        "-out",
-        p("client.pem"),
-    ]);
-    return { ca: p("ca.pem"), cert: p("client.pem"), key: p("client.key") };
+    const pki = new OpensslPki(dir);
+    pki.selfSigned(`${name}-ca`, `${name} origin pull CA`);
+    pki.issue(`${name}-client`, "origin-pull.cloudflare.net", `${name}-ca`, CLIENT_EXTENSIONS);
+    return {
+        ca: pki.path(`${name}-ca.crt`),
+        cert: pki.path(`${name}-client.crt`),
+        key: pki.path(`${name}-client.key`),
+    };
 }
 
 function freePort(): Promise<number> {
@@ -133,26 +89,9 @@ beforeAll(async () => {
     dir = tempDir("origin-pull");
     cloudflare = clientPki(dir, "cloudflare");
     stranger = clientPki(dir, "stranger");
-    serverCert = join(dir, "origin-cert.pem");
-    openssl([
-        "req",
-        "-x509",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-        "-days",
-        "1",
-        "-subj",
-        `/CN=${HOSTS.app}`,
-        "-addext",
-        `subjectAltName=DNS:${HOSTS.app},DNS:${HOSTS.api}`,
-        "-keyout",
-        join(dir, "origin-key.pem"),
-        "-out",
-        serverCert,
-    ]);
+    const originPki = new OpensslPki(dir);
+    originPki.selfSigned("origin", HOSTS.app, `subjectAltName=DNS:${HOSTS.app},DNS:${HOSTS.api}\n`);
+    serverCert = originPki.path("origin.crt");
 
     upstream = createServer((_, res) => res.end("ok"));
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
@@ -185,7 +124,7 @@ beforeAll(async () => {
     const [origin] = rendered.apps.tls.certificates.load_files;
     if (!origin) throw new Error("the rendered config loads no origin certificate");
     origin.certificate = serverCert;
-    origin.key = join(dir, "origin-key.pem");
+    origin.key = originPki.path("origin.key");
     const config = join(dir, "caddy.json");
     writeFileSync(config, JSON.stringify(rendered));
     caddy = spawn("caddy", ["run", "--config", config], {

@@ -3,19 +3,12 @@
  * five intermediates, an RSA 2048 service key, as components/k8s/k3sPki.ts makes them), secure tokens computed from
  * the root, and about 4 KB of auto-deploy manifests holding an hcloud token, the biggest server user data there is.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { secureJoinToken } from "../../../core/k8s/joinToken";
 import { K3S_CAS, type K3sCaRole, type K3sPkiMaterial } from "../../../core/k8s/pki";
 import type { K3sServerConfigInput, K3sAgentConfigInput } from "../../../core/k8s/k3sConfig";
 import type { K3sManifest } from "../../../core/render/machines/k3sNode";
 import { removeDir, tempDir } from "../../render/fixtures";
-import { runTool } from "../../helpers/tools";
-
-function openssl(args: string[], cwd: string): void {
-    const r = runTool("openssl", args, { cwd });
-    if (r.status !== 0) throw new Error(`openssl ${args.join(" ")} failed: ${r.output}`);
-}
+import { CA_EXTENSIONS, OpensslPki, SERVER_EXTENSIONS } from "../../helpers/opensslPki";
 
 export interface TestPki {
     readonly material: K3sPkiMaterial;
@@ -29,97 +22,28 @@ let pki: TestPki | undefined;
 export function testPki(): TestPki {
     if (pki) return pki;
     const dir = tempDir("k3s-pki");
-    const ecKey = (name: string) =>
-        openssl(
-            ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", `${name}.key`],
-            dir,
-        );
-    writeFileSync(
-        join(dir, "ca.ext"),
-        "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign,digitalSignature\n",
-    );
-    ecKey("root");
-    openssl(
-        [
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "root.key",
-            "-subj",
-            "/CN=k3s-root-ca",
-            "-days",
-            "2",
-            "-out",
-            "root.crt",
-        ],
-        dir,
-    );
+    const ca = new OpensslPki(dir);
+    ca.selfSigned("root", "k3s-root-ca");
     const cas = {} as Record<K3sCaRole, { certPem: string; keyPem: string }>;
     for (const { role, commonName } of K3S_CAS) {
-        ecKey(role);
-        openssl(
-            ["req", "-new", "-key", `${role}.key`, "-subj", `/CN=${commonName}`, "-out", `${role}.csr`],
-            dir,
-        );
-        openssl(
-            [
-                "x509",
-                "-req",
-                "-in",
-                `${role}.csr`,
-                "-CA",
-                "root.crt",
-                "-CAkey",
-                "root.key",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                "ca.ext",
-                "-out",
-                `${role}.crt`,
-            ],
-            dir,
-        );
-        cas[role] = {
-            certPem: readFileSync(join(dir, `${role}.crt`), "utf8"),
-            keyPem: readFileSync(join(dir, `${role}.key`), "utf8"),
-        };
+        ca.issue(role, commonName, "root", CA_EXTENSIONS);
+        cas[role] = { certPem: ca.read(`${role}.crt`), keyPem: ca.read(`${role}.key`) };
     }
-    openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "service.key"], dir);
+    ca.rsaKey("service");
     const material: K3sPkiMaterial = {
-        rootCertPem: readFileSync(join(dir, "root.crt"), "utf8"),
+        rootCertPem: ca.read("root.crt"),
         cas,
-        serviceKeyPem: readFileSync(join(dir, "service.key"), "utf8"),
+        serviceKeyPem: ca.read("service.key"),
     };
     const signServing = (out: string): [string, string] => {
-        const key = join(out, "serving.key");
-        const cert = join(out, "serving.crt");
-        writeFileSync(join(out, "serving.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key], out);
-        openssl(["req", "-new", "-key", key, "-subj", "/CN=k3s", "-out", join(out, "serving.csr")], out);
-        openssl(
-            [
-                "x509",
-                "-req",
-                "-in",
-                join(out, "serving.csr"),
-                "-CA",
-                join(dir, "server-ca.crt"),
-                "-CAkey",
-                join(dir, "server-ca.key"),
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-extfile",
-                join(out, "serving.ext"),
-                "-out",
-                cert,
-            ],
-            out,
+        const serving = new OpensslPki(out);
+        serving.issue(
+            "serving",
+            "k3s",
+            { crt: ca.path("server-ca.crt"), key: ca.path("server-ca.key") },
+            SERVER_EXTENSIONS,
         );
-        return [cert, key];
+        return [serving.path("serving.crt"), serving.path("serving.key")];
     };
     pki = { material, signServing };
     process.on("exit", () => removeDir(dir));
