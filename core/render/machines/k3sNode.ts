@@ -1,6 +1,7 @@
 /**
  * Everything a phase-5 k3s node receives at first boot: a control-plane server or a pool agent. The same
- * SSH/fail2ban/unattended-upgrades hardening as every host (SSH keys come from Hetzner, not user data), the k3s
+ * SSH/fail2ban/unattended-upgrades hardening as every host (SSH keys come from Hetzner, not user data), the
+ * metadata-service block that keeps pods from reading this user data (core/render/host/metadataBlock.ts), the k3s
  * config, the node script that waits for the private NIC and writes the per-node keys (core/k8s/nodeJoin.ts), and
  * k3s itself at the pinned release. A pool's user data names no node, so the cluster-autoscaler can boot it as is.
  *
@@ -23,9 +24,11 @@
 import { parseAllDocuments } from "yaml";
 import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderCloudConfig } from "../base/cloudInit";
+import { UNITS } from "../base/paths";
 import { unitFile } from "../base/systemd";
 import { toYaml } from "../base/yaml";
 import { renderHardening } from "../host/hardening";
+import { renderK3sMetadataBlock } from "../host/metadataBlock";
 import {
     K3S_SECRET_FILES,
     k3sAgentConfig,
@@ -55,7 +58,13 @@ export const K3S_SECRET_TLS_DIR = `${SECRETS_DIR}/k3s-tls`;
 export const K3S_SECRET_MANIFEST_DIR = `${SECRETS_DIR}/k3s-manifests`;
 
 /** Ubuntu 24.04 packages; python3 (the node script's address test) and curl ship with the cloud image already. */
-export const K3S_NODE_PACKAGES: readonly string[] = ["fail2ban", "python3-systemd", "unattended-upgrades"];
+export const K3S_NODE_PACKAGES: readonly string[] = [
+    "fail2ban",
+    // The metadata-service block runs the host's iptables (k3s's bundled copy is not on PATH).
+    "iptables",
+    "python3-systemd",
+    "unattended-upgrades",
+];
 
 /** An auto-deploy manifest; k3s applies every file in the manifests directory on start and on change. */
 export interface K3sManifest {
@@ -228,6 +237,8 @@ export function renderK3sNode(spec: K3sNodeSpec): {
             permissions: "0755",
         },
         nodeUnit(),
+        // Pods must never read this user data (the tokens, CA keys, S3 keys and hcloud token under SECRETS_DIR).
+        ...renderK3sMetadataBlock(),
         ...renderHardening(),
     ];
     const cloudConfig = renderCloudConfig({
@@ -238,6 +249,8 @@ export function renderK3sNode(spec: K3sNodeSpec): {
         runcmd: [
             ["chmod", "0700", SECRETS_DIR],
             ["systemctl", "daemon-reload"],
+            // The metadata block is in place before k3s is installed and starts its first pod.
+            ["systemctl", "enable", "--now", UNITS.metadataBlock],
             ["systemctl", "enable", "fail2ban.service"],
             ["systemctl", "restart", "fail2ban.service"],
             ["systemctl", "try-reload-or-restart", "ssh.service"],

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SECRETS_DIR } from "../../../core/render/base/artifact";
+import { HOST_PATHS, UNITS } from "../../../core/render/base/paths";
 import { USER_DATA_LIMIT_BYTES } from "../../../core/render/base/cloudInit";
 import { K3S_TLS_DIR } from "../../../core/k8s/pki";
 import { K3S_SECRET_FILES, k3sAgentConfig, k3sServerConfig } from "../../../core/k8s/k3sConfig";
@@ -214,6 +215,29 @@ describe("k3s node user data", () => {
         expect(unit).toContain(`ExecStart=${NODE_SCRIPT_PATH}`);
     });
 
+    it.each([
+        ["first server", firstServer],
+        ["joining server", joiningServer],
+        ["agent", agent],
+    ])("the %s blocks the metadata service for pods, enabled before k3s is installed", (_label, r) => {
+        const unitPath = `/etc/systemd/system/${UNITS.metadataBlock}`;
+        const entries = new Map(writeFilesOf(r.cloudConfig).map((e) => [e.entry.path, e]));
+        const script = entries.get(HOST_PATHS.metadataBlockScript);
+        expect(script?.entry.permissions).toBe("0755");
+        expect(script?.decoded).toContain("iptables -w -t mangle -I FORWARD");
+        expect(script?.decoded).toContain("for iface in cni0 flannel.1; do");
+        const unit = entries.get(unitPath)?.decoded ?? "";
+        expect(unit).toMatch(/^Before=k3s\.service k3s-agent\.service$/m);
+        expect(unit).toMatch(/^PartOf=k3s\.service k3s-agent\.service$/m);
+        expect(unit).toMatch(/^WantedBy=multi-user\.target$/m);
+        const doc = pyYamlLoad(r.cloudConfig) as { runcmd: string[][]; packages: string[] };
+        const runcmd = doc.runcmd.map((c) => c.join(" "));
+        const enable = runcmd.indexOf(`systemctl enable --now ${UNITS.metadataBlock}`);
+        expect(enable).toBeGreaterThan(runcmd.indexOf("systemctl daemon-reload"));
+        expect(enable).toBeLessThan(runcmd.indexOf(INSTALL_SCRIPT_PATH));
+        expect(doc.packages).toContain("iptables");
+    });
+
     it("installs the pinned release from the tag's own install script, with retries", () => {
         const install = fileAt(agent.files, INSTALL_SCRIPT_PATH).content;
         const url = k3sInstallScriptUrl();
@@ -358,7 +382,9 @@ describe("k3s node user data", () => {
     ])("the %s's scripts pass shellcheck", (_label, r) => {
         const dir = sandbox("k3s-shellcheck");
         const scripts = r.files.filter((f) => f.kind === "shell");
-        expect(scripts.map((f) => f.path).sort()).toEqual([INSTALL_SCRIPT_PATH, NODE_SCRIPT_PATH].sort());
+        expect(scripts.map((f) => f.path).sort()).toEqual(
+            [INSTALL_SCRIPT_PATH, NODE_SCRIPT_PATH, HOST_PATHS.metadataBlockScript].sort(),
+        );
         for (const f of scripts) {
             const p = join(dir, f.path.split("/").pop()!);
             writeFileSync(p, f.content);
