@@ -127,6 +127,9 @@ export function hcloudCcmChart(input: AutoDeployInput): KubeObject {
                 HCLOUD_LOAD_BALANCERS_LOCATION: { value: input.location },
                 HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP: { value: "true" },
                 HCLOUD_NETWORK_ROUTES_ENABLED: { value: "false" },
+                // The check asks the metadata service, which the nodes refuse to non-root processes (the CCM runs
+                // as 65532): the program attaches every server to the network itself.
+                HCLOUD_NETWORK_DISABLE_ATTACHED_CHECK: { value: "true" },
             },
         },
         true,
@@ -148,6 +151,9 @@ export function hcloudCsiChart(input: AutoDeployInput): KubeObject {
                 hcloudToken: { existingSecret: { name: HCLOUD_SECRET.name, key: "token" } },
                 hcloudVolumeDefaultLocation: input.location,
             },
+            // The node plugin reads its server id from the metadata service, which pods cannot reach
+            // (core/render/host/metadataBlock.ts); on the host network it runs as root and may.
+            node: { hostNetwork: true },
             storageClasses: [
                 { name: CHART_STORAGE_CLASS, defaultStorageClass: false, reclaimPolicy: "Delete" },
             ],

@@ -106,6 +106,8 @@ describe("auto-deploy objects", () => {
                 HCLOUD_LOAD_BALANCERS_LOCATION: { value: location },
                 HCLOUD_LOAD_BALANCERS_USE_PRIVATE_IP: { value: "true" },
                 HCLOUD_NETWORK_ROUTES_ENABLED: { value: "false" },
+                // The metadata service is closed to the CCM's non-root user on the nodes.
+                HCLOUD_NETWORK_DISABLE_ATTACHED_CHECK: { value: "true" },
             });
         }
     });
@@ -117,6 +119,8 @@ describe("auto-deploy objects", () => {
             hcloudToken: { existingSecret: { name: HCLOUD_SECRET.name, key: "token" } },
             hcloudVolumeDefaultLocation: i.location,
         });
+        // The node plugin asks the metadata service, which only root host processes reach.
+        expect(v.node).toEqual({ hostNetwork: true });
         const classes = v.storageClasses as { name: string; defaultStorageClass: unknown }[];
         expect(classes.map((c) => c.name)).toEqual([CHART_STORAGE_CLASS]);
         expect(classes.every((c) => c.defaultStorageClass === false)).toBe(true);
