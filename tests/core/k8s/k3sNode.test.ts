@@ -496,11 +496,11 @@ describe("the node script, run for real", () => {
         const r = runNodeScript(agentScript, dir, {
             PHASE_STACKS_IP_ADDR_JSON: join(dir, "addrs.json"),
             PHASE_STACKS_NODE_HOSTNAME: "agents-cx33-1",
-            PHASE_STACKS_NIC_WAIT_SECONDS: "2",
-            PHASE_STACKS_NIC_WAIT_INTERVAL: "1",
+            PHASE_STACKS_NIC_WAIT_SECONDS: "1",
+            PHASE_STACKS_NIC_WAIT_INTERVAL: "0.2",
         });
         expect(r.status).toBe(1);
-        expect(r.output).toContain(`no interface has an IPv4 address in ${POOL_SUBNET} after 2s`);
+        expect(r.output).toContain(`no interface has an IPv4 address in ${POOL_SUBNET} after 1s`);
         expect(r.output).toContain("tailscale");
         expect(Date.now() - started).toBeLessThan(15_000);
         expect(existsSync(join(dir, "config.yaml.d", "10-node.yaml"))).toBe(false);
@@ -519,13 +519,13 @@ describe("the node script, run for real", () => {
                 PHASE_STACKS_IP_ADDR_JSON: addrs,
                 PHASE_STACKS_NODE_HOSTNAME: "agents-cx33-2",
                 PHASE_STACKS_NIC_WAIT_SECONDS: "20",
-                PHASE_STACKS_NIC_WAIT_INTERVAL: "1",
+                PHASE_STACKS_NIC_WAIT_INTERVAL: "0.2",
             },
         });
         let output = "";
         child.stdout.on("data", (d: Buffer) => (output += d.toString()));
         child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-        setTimeout(() => writeFileSync(addrs, readFileSync(join(dir, "late.json"))), 2500);
+        setTimeout(() => writeFileSync(addrs, readFileSync(join(dir, "late.json"))), 800);
         const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
         expect(status, output).toBe(0);
         expect(output).toContain("uses 10.0.16.5 on enp7s0");
