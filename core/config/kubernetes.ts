@@ -4,6 +4,8 @@
  * survives.
  */
 import { z } from "zod";
+import type { AgentsConfig } from "../capacity/config";
+import { TIER_NAMES } from "../capacity/tiers";
 import { K3S_RELEASE } from "../k8s/k3sFlags";
 import { cidrProblem, ipv4Overlap } from "./net";
 import type { PlacedType } from "./placement";
@@ -69,6 +71,33 @@ export const EtcdSnapshots = z
 
 const Ipv4Cidr = z.string().superRefine(checkedBy(cidrProblem));
 
+/** A ClawHQ customer on the cluster: its own namespace, quota, limits and network policy, from its tier. */
+export const Tenant = z
+    .object({
+        /** Names the namespace (`tenant-<name>`): renaming it is a new tenant. */
+        name: DnsLabel,
+        tier: z.enum(TIER_NAMES),
+        /** Agent containers the tenant may run at once: its quota is this many times the tier's container. */
+        containers: z.number().int().min(1).max(1000).default(1),
+        /** Enterprise tenants: the `agents.enterprise` customer whose dedicated pool they run on. */
+        customer: DnsLabel.optional(),
+    })
+    .strict()
+    .superRefine((t, ctx) => {
+        if (t.tier === "enterprise" && t.customer === undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["customer"],
+                message: "is required for an enterprise tenant: name its agents.enterprise customer",
+            });
+        if (t.tier !== "enterprise" && t.customer !== undefined)
+            ctx.addIssue({
+                code: "custom",
+                path: ["customer"],
+                message: `is for enterprise tenants only; a ${t.tier} tenant shares its tier's pool`,
+            });
+    });
+
 export const Kubernetes = z
     .object({
         /** The k3s release every node installs, pinned. */
@@ -82,6 +111,7 @@ export const Kubernetes = z
         controlPlane: ControlPlane,
         nodePools: z.array(NodePool).min(1, "needs at least one pool for workloads"),
         etcdSnapshots: EtcdSnapshots.default(EtcdSnapshots.parse({})),
+        tenants: z.array(Tenant).default([]),
         /** Agent pools autoscale from the formula's node count up to this multiple of it. */
         agentMaxFactor: z.number().min(1).max(10).default(2),
         /** Pod addresses (flannel): outside the private network, so no route is ambiguous. */
@@ -92,6 +122,15 @@ export const Kubernetes = z
     .superRefine((k, ctx) => {
         if (ipv4Overlap(k.clusterCidr, k.serviceCidr))
             ctx.addIssue({ code: "custom", path: ["serviceCidr"], message: "overlaps clusterCidr" });
+        const tenants = k.tenants.map((t) => t.name);
+        tenants.forEach((n, i) => {
+            if (tenants.indexOf(n) !== i)
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["tenants", i, "name"],
+                    message: "names another tenant too: tenant names must differ",
+                });
+        });
         const names = k.nodePools.map((p) => p.name);
         names.forEach((n, i) => {
             if (names.indexOf(n) !== i)
@@ -105,6 +144,33 @@ export const Kubernetes = z
 export type KubernetesConfig = z.output<typeof Kubernetes>;
 
 type Issue = { path: (string | number)[]; message: string };
+
+/**
+ * Every tenant needs the agent pool its pods are placed on: its shared tier's (a tier with users) or its
+ * enterprise customer's.
+ */
+export function tenantPoolIssues(k: KubernetesConfig, agents: AgentsConfig | undefined): Issue[] {
+    return k.tenants.flatMap((t, i): Issue[] => {
+        if (t.customer !== undefined)
+            return agents?.enterprise.some((c) => c.name === t.customer)
+                ? []
+                : [
+                      {
+                          path: ["kubernetes", "tenants", i, "customer"],
+                          message: `names no agents.enterprise customer: add '${t.customer}' there, whose dedicated pool the tenant runs on`,
+                      },
+                  ];
+        if (t.tier === "enterprise") return [];
+        return (agents?.tiers[t.tier].activeUsers ?? 0) > 0
+            ? []
+            : [
+                  {
+                      path: ["kubernetes", "tenants", i, "tier"],
+                      message: `has no agent pool to run on: set agents.tiers.${t.tier}.activeUsers`,
+                  },
+              ];
+    });
+}
 
 /** Checks against the private network: the cluster's ranges must not collide with its subnets. */
 export function kubernetesNetworkIssues(k: KubernetesConfig, network: { readonly ipRange: string }): Issue[] {

@@ -10,7 +10,7 @@ import { z } from "zod";
 import { Agents, agentsIssues } from "../capacity/config";
 import { PHASE_SPECS, type Phase } from "../phases";
 import { SERVICE_NAMES, Workload } from "../workload/services";
-import { Kubernetes, kubernetesNetworkIssues, kubernetesTypes } from "./kubernetes";
+import { Kubernetes, kubernetesNetworkIssues, kubernetesTypes, tenantPoolIssues } from "./kubernetes";
 import { LoadBalancing, loadBalancingIssues } from "./loadBalancing";
 import { placementIssues, type PlacedType, type PlacementIssue } from "./placement";
 import { withDefaultPorts, type ResolvedWorkload } from "./ports";
@@ -200,7 +200,11 @@ export const StackConfigSchema = z.discriminatedUnion("phase", PHASE_SCHEMAS).su
                     "is per region in phase4: move it under regions[i].agents (each region runs its own pools)",
             });
     }
-    if (c.phase === "phase5") issues.push(...kubernetesNetworkIssues(c.kubernetes, c.network));
+    if (c.phase === "phase5")
+        issues.push(
+            ...kubernetesNetworkIssues(c.kubernetes, c.network),
+            ...tenantPoolIssues(c.kubernetes, c.agents),
+        );
     if (c.phase !== "phase4" && c.agents)
         issues.push(
             ...agentsIssues(c.agents, [c.location, ...c.fallbackLocations], c.memory.systemReserveMb),

@@ -182,4 +182,55 @@ describe("phase 5 kubernetes", () => {
         );
         expect(found.find((f) => f.startsWith("kubernetes.nodePools[0].type"))).toMatch(/not sold in ash/);
     });
+
+    it("refuses tenants without a pool to run on, duplicate names, and a customer on the wrong tier", () => {
+        const found = problems(
+            loadStackConfig(
+                withValues(shippedStack("phase5"), {
+                    ...kubernetes({
+                        tenants: [
+                            { name: "alice", tier: "pro" },
+                            { name: "alice", tier: "free" },
+                            { name: "globex", tier: "enterprise", customer: "globex" },
+                            { name: "initech", tier: "enterprise" },
+                            { name: "bob", tier: "free", customer: "acme" },
+                        ],
+                    }),
+                }),
+            ),
+        );
+        const keys = found.map((f) => f.slice(0, f.indexOf(":")));
+        expect(keys).toEqual(
+            expect.arrayContaining([
+                "kubernetes.tenants[1].name",
+                "kubernetes.tenants[3].customer",
+                "kubernetes.tenants[4].customer",
+            ]),
+        );
+        expect(found.find((f) => f.startsWith("kubernetes.tenants[3].customer"))).toMatch(
+            /required for an enterprise/,
+        );
+        // Schema problems come first; once the shapes are right, the pools are checked.
+        const pools = problems(
+            loadStackConfig(
+                withValues(shippedStack("phase5"), {
+                    ...kubernetes({
+                        tenants: [
+                            { name: "alice", tier: "pro" },
+                            { name: "globex", tier: "enterprise", customer: "globex" },
+                            { name: "carol", tier: "free" },
+                        ],
+                    }),
+                }),
+            ),
+        );
+        expect(pools.find((f) => f.startsWith("kubernetes.tenants[0].tier"))).toMatch(
+            /no agent pool.*agents\.tiers\.pro\.activeUsers/,
+        );
+        expect(pools.find((f) => f.startsWith("kubernetes.tenants[1].customer"))).toMatch(
+            /agents\.enterprise/,
+        );
+        // The shipped stack's free tier has users, so carol has a pool.
+        expect(pools.some((f) => f.startsWith("kubernetes.tenants[2]"))).toBe(false);
+    });
 });
