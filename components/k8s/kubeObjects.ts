@@ -51,6 +51,11 @@ export interface KubeObjectsArgs {
     readonly provider: k8s.Provider;
     /** Resources the objects wait for (the cluster's readiness is in the provider itself). */
     readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * Objects that hold data (a tenant's namespace, a PVC): protected, and left in the cluster when they leave
+     * the program, so neither an edit nor a refactor deletes what they hold.
+     */
+    readonly stateful?: (o: KubeObject) => boolean;
 }
 
 /**
@@ -60,9 +65,11 @@ export interface KubeObjectsArgs {
  */
 export class KubeObjects extends pulumi.ComponentResource {
     public readonly resources: readonly pulumi.CustomResource[];
+    private readonly stateful?: (o: KubeObject) => boolean;
 
     constructor(name: string, args: KubeObjectsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:k8s:KubeObjects", name, {}, opts);
+        this.stateful = args.stateful;
         const base: pulumi.CustomResourceOptions = {
             parent: this,
             provider: args.provider,
@@ -85,8 +92,9 @@ export class KubeObjects extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 
-    private apply(prefix: string, o: KubeObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
+    private apply(prefix: string, o: KubeObject, given: pulumi.CustomResourceOptions): pulumi.CustomResource {
         const resourceName = objectResourceName(prefix, o);
+        const opts = this.stateful?.(o) ? { ...given, protect: true, retainOnDelete: true } : given;
         const args = (o.kind === "Secret" ? secretData(o) : o) as never;
         const Typed = BUILT_IN[`${o.apiVersion}/${o.kind}`];
         if (Typed) return new Typed(resourceName, args, opts);
