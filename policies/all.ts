@@ -22,8 +22,14 @@ import { dataPortsExactPeers } from "./network/dataPorts";
 import { loadBalancerNoCloudflareBypass } from "./network/loadBalancer";
 import { noPlainDockerApi, noWorldSensitivePorts } from "./network/ingress";
 import { webOnlyFromCloudflare } from "./network/origin";
+import { loadBalancerServiceIngressOnly } from "./network/services";
 import { DOCKER_SANDBOX_POLICIES } from "./sandbox/docker";
-import { k8sPodSecurity, k8sReadOnlyRoot, k8sTenantNamespaceEnforcesRestricted } from "./sandbox/pods";
+import {
+    k8sImagePinned,
+    k8sPodSecurity,
+    k8sReadOnlyRoot,
+    k8sTenantNamespaceEnforcesRestricted,
+} from "./sandbox/pods";
 import { containerEnvSecrets } from "./secrets/env";
 import { userDataSecrets } from "./secrets/userData";
 
@@ -31,6 +37,7 @@ export const policies: readonly PackPolicy[] = [
     ...DOCKER_SANDBOX_POLICIES,
     k8sPodSecurity,
     k8sReadOnlyRoot,
+    k8sImagePinned,
     k8sTenantNamespaceEnforcesRestricted,
     dockerResourceLimits,
     dockerCpuCap,
@@ -50,6 +57,7 @@ export const policies: readonly PackPolicy[] = [
     dataPortsExactPeers,
     webOnlyFromCloudflare,
     loadBalancerNoCloudflareBypass,
+    loadBalancerServiceIngressOnly,
     serversFirewalled,
     statefulProtected,
     hcloudDeleteProtection,

@@ -1,16 +1,18 @@
 /**
- * Kubernetes sandboxing: every pod template meets the Pod Security Standards (restricted by default) and runs with
- * a read-only root filesystem (CIS Docker 5.13's Kubernetes equivalent), and tenant namespaces ask the cluster's
- * own admission controller to enforce restricted, which also covers pods the pack never sees (operators, jobs).
+ * Kubernetes sandboxing: every pod template meets the Pod Security Standards (restricted by default), runs with
+ * a read-only root filesystem (CIS Docker 5.13's Kubernetes equivalent) and pinned images, and tenant namespaces
+ * ask the cluster's own admission controller to enforce restricted, which also covers pods the pack never sees
+ * (operators, jobs).
  */
 import { z } from "zod";
+import { unpinnedReason } from "../lib/images";
 import { isTenantNamespace, k8sLabels, k8sNamespace } from "../lib/labels";
 import { resourcePolicy } from "../lib/policy";
 import { isPodWorkload, T } from "../lib/typeTokens";
 import { podTemplateOf } from "./podTemplate";
 import { PSS, PSS_LEVELS } from "./pss/checks";
 import { podSpecViolations } from "./pss/judge";
-import { arr } from "./pss/types";
+import { arr, containersOf } from "./pss/types";
 
 const exemptNamespaces = z
     .array(z.string())
@@ -74,6 +76,44 @@ export const k8sReadOnlyRoot = resourcePolicy({
                 problem: "is not true (CIS Docker 5.13)",
                 fix: "set it to true and mount an emptyDir for writable paths",
             }));
+    },
+});
+
+export const k8sImagePinned = resourcePolicy({
+    name: "k8s-image-pinned",
+    description:
+        "Every container and init container image of every pod template names a tag other than latest, or a digest, so a restart or reschedule runs the image that was reviewed.",
+    concern: "sandbox",
+    level: "mandatory",
+    severity: "medium",
+    framework: {
+        name: "Checkov",
+        version: "3",
+        id: "CKV_K8S_14",
+        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
+    },
+    remediation: 'Reference each image by a fixed tag ("nginx:1.27.3") or a digest ("nginx@sha256:...").',
+    config: z.strictObject({}),
+    appliesTo: isPodWorkload,
+    judge: (r) => {
+        const pod = podTemplateOf(r.type, r.props);
+        if (!pod) return [];
+        return containersOf(pod.spec).flatMap((c) => {
+            const field = `${pod.field} container "${c.name ?? ""}" image`;
+            const image = typeof c.image === "string" ? c.image : undefined;
+            const reason = image === undefined ? undefined : unpinnedReason(image);
+            if (image === undefined)
+                return [{ field, problem: "is not set", fix: "name an image with a fixed tag or a digest" }];
+            return reason === undefined
+                ? []
+                : [
+                      {
+                          field,
+                          problem: `"${image}" is not pinned: ${reason}`,
+                          fix: "use a fixed tag other than latest, or a digest",
+                      },
+                  ];
+        });
     },
 });
 

@@ -1,6 +1,7 @@
 /** The pure helpers the policies share: address math, port specs, selectors, quantities, names and modes. */
 import { describe, expect, it } from "vitest";
 import { parseQuantity } from "../caps/quantity";
+import { isDigestPinned, parseImage, unpinnedReason } from "../lib/images";
 import { contains, isNonPublic, parseCidr } from "../network/cidr";
 import { isWorld } from "../network/firewall";
 import { selectorMatches } from "../network/labelSelector";
@@ -9,6 +10,34 @@ import { judgeUser, securityOpts } from "../sandbox/docker/container";
 import { parseMode } from "../secrets/cloudConfig";
 import { scanText } from "../secrets/detect";
 import { isSecretName } from "../secrets/keys";
+
+const HEX = "ab".repeat(32);
+
+describe("image references", () => {
+    it.each([
+        ["nginx", undefined, undefined],
+        ["nginx:1.27.3", "1.27.3", undefined],
+        ["registry.local:5000/team/app", undefined, undefined],
+        ["registry.local:5000/team/app:2", "2", undefined],
+        [`ghcr.io/x/y@sha256:${HEX}`, undefined, `sha256:${HEX}`],
+        [`nginx:1.27@sha256:${HEX}`, "1.27", `sha256:${HEX}`],
+        [`sha256:${HEX}`, undefined, `sha256:${HEX}`],
+        ["nginx@sha256:abc", undefined, undefined],
+    ])("%s has tag %s and digest %s", (image, tag, digest) => {
+        expect(parseImage(image)).toEqual({ tag, digest });
+    });
+
+    it.each([
+        ["nginx", false, false],
+        ["nginx:latest", false, false],
+        ["nginx:1.27.3", true, false],
+        [`ghcr.io/x/y@sha256:${HEX}`, true, true],
+        [`sha256:${HEX}`, true, true],
+    ])("%s is pinned: %s, by digest: %s", (image, pinned, byDigest) => {
+        expect(unpinnedReason(image) === undefined).toBe(pinned);
+        expect(isDigestPinned(image)).toBe(byDigest);
+    });
+});
 
 const cidr = (s: string) => {
     const c = parseCidr(s);

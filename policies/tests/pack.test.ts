@@ -16,7 +16,7 @@ describe("the pack", () => {
         const count = Object.fromEntries(
             CONCERNS.map((c) => [c, policies.filter((p) => p.concern === c).length]),
         );
-        expect(count).toEqual({ sandbox: 29, caps: 12, network: 7, data: 7, edge: 7, secrets: 2 });
+        expect(count).toEqual({ sandbox: 30, caps: 12, network: 8, data: 7, edge: 7, secrets: 2 });
         expect(
             policies
                 .filter((p) => p.enforcementLevel === "advisory")

@@ -1,4 +1,5 @@
 /** Advisory CIS Docker items about how a container is run: 5.15, 5.27, 5.28, 5.30. */
+import { isDigestPinned } from "../../lib/images";
 import { at, list, num, records, str, strings } from "../../lib/read";
 import { dockerPolicy, NO_CONFIG } from "./define";
 
@@ -58,7 +59,7 @@ export const dockerImagePinned = dockerPolicy({
     config: NO_CONFIG,
     judge: (props) => {
         const image = str(props["image"]) ?? "";
-        return /@sha256:[a-f0-9]{64}$|^sha256:[a-f0-9]{64}$/.test(image)
+        return isDigestPinned(image)
             ? []
             : [
                   {

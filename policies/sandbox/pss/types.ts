@@ -28,6 +28,7 @@ export interface HostHandler {
 
 export interface Container {
     name?: string;
+    image?: string;
     securityContext?: SecurityContext;
     ports?: { containerPort?: number; hostPort?: number }[];
     livenessProbe?: HostHandler;

@@ -1,11 +1,16 @@
-/** Tables for the network policies: world-open admin ports, the plain Docker API, Cloudflare-only web, firewall coverage. */
+/**
+ * Tables for the network policies: world-open admin ports, the plain Docker API, Cloudflare-only web, firewall
+ * coverage, LoadBalancer Services outside the ingress namespaces.
+ */
 import { CLOUDFLARE_RANGES } from "../../../core/catalog/cloudflare";
+import { TENANT_LABEL } from "../../lib/labels";
 import { T } from "../../lib/typeTokens";
 import { serversFirewalled } from "../../network/coverage";
 import { noPlainDockerApi, noWorldSensitivePorts } from "../../network/ingress";
 import { loadBalancerNoCloudflareBypass } from "../../network/loadBalancer";
 import { webOnlyFromCloudflare } from "../../network/origin";
-import { nth, propsOf, res, type Change, type PolicyTable } from "../table";
+import { loadBalancerServiceIngressOnly } from "../../network/services";
+import { dig, nth, propsOf, res, type Change, type PolicyTable } from "../table";
 
 export const ADMIN = ["203.0.113.0/24", "2001:db8:10::/48"];
 export const WORLD = ["0.0.0.0/0", "::/0"];
@@ -62,6 +67,31 @@ function publicLoadBalancer() {
     ];
 }
 
+const TENANT_NS_URN = "urn:pulumi:phase5::phase-stacks::kubernetes:core/v1:Namespace::tenant-a";
+
+/** Phase 5's public entry: the ingress controller's LoadBalancer Service, next to a tenant namespace. */
+function ingressService() {
+    return [
+        res(T.k8sService, "ingress-controller", {
+            metadata: { name: "ingress-nginx-controller", namespace: "ingress" },
+            spec: { type: "LoadBalancer", selector: { app: "ingress" }, ports: [{ port: 443 }] },
+        }),
+        {
+            ...res(T.k8sNamespace, "tenant-a", {
+                metadata: { name: "tenant-a", labels: { [TENANT_LABEL]: "a" } },
+            }),
+            urn: TENANT_NS_URN,
+        },
+    ];
+}
+
+const inNamespace =
+    (namespace: string | undefined): Change =>
+    (p) => {
+        if (namespace === undefined) delete dig(p, "metadata")["namespace"];
+        else dig(p, "metadata")["namespace"] = namespace;
+    };
+
 export const NETWORK_TABLES: PolicyTable[] = [
     {
         policy: loadBalancerNoCloudflareBypass,
@@ -104,6 +134,77 @@ export const NETWORK_TABLES: PolicyTable[] = [
                     p["value"] = "off";
                     Object.assign(nth(all, 1).props, { listenPort: 6432, destinationPort: 6432 });
                 },
+            },
+        ],
+    },
+    {
+        policy: loadBalancerServiceIngressOnly,
+        baseline: ingressService,
+        broken: [
+            {
+                name: "a LoadBalancer Service in default",
+                change: inNamespace("default"),
+                expect: "kubernetes Service 'ingress-controller': spec.type is LoadBalancer in namespace \"default\", which is not an ingress namespace (ingress)",
+            },
+            {
+                name: "a LoadBalancer Service without a namespace",
+                change: inNamespace(undefined),
+                expect: 'in namespace "default", which is not an ingress namespace',
+            },
+            {
+                name: "a LoadBalancer Service in a tenant namespace",
+                change: inNamespace("tenant-a"),
+                expect: 'is LoadBalancer in tenant namespace "tenant-a"',
+            },
+            {
+                name: "a tenant namespace even when configured as ingress",
+                change: inNamespace("tenant-a"),
+                config: { ingressNamespaces: ["ingress", "tenant-a"] },
+                expect: 'tenant namespace "tenant-a"',
+            },
+            {
+                name: "a Service labelled as a tenant's",
+                change: (p) => (dig(p, "metadata")["labels"] = { [TENANT_LABEL]: "a" }),
+                expect: 'tenant namespace "ingress"',
+            },
+            {
+                name: "a Service depending on an auto-named tenant namespace",
+                change: (p, all) => {
+                    inNamespace("tenant-a-8f3c2d1")(p, all);
+                    nth(all, 0).opts = { dependencies: [TENANT_NS_URN] };
+                },
+                expect: 'tenant namespace "tenant-a"',
+            },
+            {
+                name: "ingress no longer configured",
+                change: () => undefined,
+                config: { ingressNamespaces: ["edge"] },
+                expect: 'in namespace "ingress", which is not an ingress namespace (edge)',
+            },
+        ],
+        passing: [
+            {
+                name: "a ClusterIP Service in default",
+                change: (p) => Object.assign(dig(p, "spec"), { type: "ClusterIP" }),
+            },
+            {
+                name: "a ClusterIP Service in a tenant namespace",
+                change: (p, all) => {
+                    inNamespace("tenant-a")(p, all);
+                    dig(p, "spec")["type"] = "ClusterIP";
+                },
+            },
+            {
+                name: "a Service without a type (ClusterIP)",
+                change: (p, all) => {
+                    inNamespace("default")(p, all);
+                    delete dig(p, "spec")["type"];
+                },
+            },
+            {
+                name: "a LoadBalancer Service in another configured ingress namespace",
+                change: inNamespace("edge"),
+                config: { ingressNamespaces: ["ingress", "edge"] },
             },
         ],
     },

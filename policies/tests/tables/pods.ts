@@ -1,7 +1,15 @@
-/** Tables for the Kubernetes sandboxing policies: PSS on every pod template, read-only root, namespace PSA labels. */
+/**
+ * Tables for the Kubernetes sandboxing policies: PSS on every pod template, read-only root, pinned images,
+ * namespace PSA labels.
+ */
 import { TENANT_LABEL } from "../../lib/labels";
 import { T } from "../../lib/typeTokens";
-import { k8sPodSecurity, k8sReadOnlyRoot, k8sTenantNamespaceEnforcesRestricted } from "../../sandbox/pods";
+import {
+    k8sImagePinned,
+    k8sPodSecurity,
+    k8sReadOnlyRoot,
+    k8sTenantNamespaceEnforcesRestricted,
+} from "../../sandbox/pods";
 import { dig, res, type Change, type PolicyTable } from "../table";
 
 const RESTRICTED_SC = {
@@ -312,6 +320,98 @@ export const POD_TABLES: PolicyTable[] = [
                     dig(p, "metadata")["namespace"] = "kube-system";
                     delete agentSc(p)["readOnlyRootFilesystem"];
                 },
+            },
+        ],
+    },
+    {
+        policy: k8sImagePinned,
+        baseline: () => [deployment()],
+        broken: [
+            {
+                name: "an image without a tag",
+                change: (p) => (agent(p)["image"] = "nginx"),
+                expect: 'container "agent" image "nginx" is not pinned: it names no tag, so the runtime pulls latest',
+            },
+            {
+                name: "the latest tag",
+                change: (p) => (agent(p)["image"] = "nginx:latest"),
+                expect: '"nginx:latest" is not pinned: latest is a moving tag',
+            },
+            {
+                name: "the latest tag in capitals",
+                change: (p) => (agent(p)["image"] = "nginx:LATEST"),
+                expect: '"nginx:LATEST" is not pinned',
+            },
+            {
+                name: "a registry port but no tag",
+                change: (p) => (agent(p)["image"] = "registry.local:5000/team/app"),
+                expect: '"registry.local:5000/team/app" is not pinned: it names no tag',
+            },
+            {
+                name: "an empty tag",
+                change: (p) => (agent(p)["image"] = "nginx:"),
+                expect: "its tag is empty",
+            },
+            {
+                name: "a malformed digest",
+                change: (p) => (agent(p)["image"] = "nginx@sha256:abc"),
+                expect: "its digest is not sha256:<64 hex>",
+            },
+            {
+                name: "no image",
+                change: (p) => delete agent(p)["image"],
+                expect: 'container "agent" image is not set',
+            },
+            {
+                name: "an unpinned init container",
+                change: onPod((s) => (dig(s, "initContainers", 0)["image"] = "busybox")),
+                expect: 'spec.template.spec container "migrate" image "busybox" is not pinned',
+            },
+            {
+                name: "an unpinned CronJob",
+                change: replace("kubernetes:batch/v1:CronJob", {
+                    spec: {
+                        schedule: "@daily",
+                        jobTemplate: {
+                            spec: {
+                                template: { spec: { containers: [{ name: "job", image: "app:latest" }] } },
+                            },
+                        },
+                    },
+                }),
+                expect: 'spec.jobTemplate.spec.template.spec container "job" image "app:latest"',
+            },
+            {
+                name: "an unpinned Pod",
+                change: replace(T.k8sPod, { spec: { containers: [{ name: "p", image: "nginx" }] } }),
+                expect: 'kubernetes Pod \'workload\': spec container "p" image "nginx" is not pinned',
+            },
+            {
+                name: "an unpinned system pod (no namespace is exempt)",
+                change: (p) => {
+                    dig(p, "metadata")["namespace"] = "kube-system";
+                    agent(p)["image"] = "nginx";
+                },
+                expect: '"nginx" is not pinned',
+            },
+        ],
+        passing: [
+            { name: "a fixed tag", change: (p) => (agent(p)["image"] = "nginx:1.27.3") },
+            {
+                name: "a digest",
+                change: (p) => (agent(p)["image"] = `ghcr.io/x/y@sha256:${"a1".repeat(32)}`),
+            },
+            {
+                name: "a tag and a digest",
+                change: (p) => (agent(p)["image"] = `nginx:latest@sha256:${"0f".repeat(32)}`),
+            },
+            {
+                name: "a registry port and a tag",
+                change: (p) => (agent(p)["image"] = "registry.local:5000/team/app:2.0.1"),
+            },
+            {
+                name: "a tag that merely contains latest",
+                change: (p) => (agent(p)["image"] = "app:latest-1.2"),
             },
         ],
     },
