@@ -8,7 +8,8 @@
  *   node pools: system · app · agents per tier (seed formula) · enterprise per customer (tainted)
  *     each pool: the servers the program keeps (spread groups of ≤10) + what the cluster-autoscaler adds,
  *     from the same join user data
- *   in the cluster: Retain StorageClass, system-upgrade-controller (k3s upgrades), cluster-autoscaler
+ *   in the cluster: Retain StorageClass, system-upgrade-controller (k3s upgrades), cluster-autoscaler,
+ *     and per tenant a namespace (Pod Security restricted, quota and limits of its tier, default-deny network)
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SshKeys } from "../components/hetzner/sshKeys";
@@ -23,12 +24,16 @@ import { K3S_API_PORT } from "../core/k8s/k3sConfig";
 import type { KubeObject } from "../core/k8s/objects";
 import { storageClasses } from "../core/k8s/storage";
 import { systemUpgradeObjects } from "../core/k8s/systemUpgrade";
+import { tenantObjects } from "../core/k8s/tenants";
 import { externalCosts } from "./parts/baseline";
 import { clusterNetwork, clusterSecrets } from "./parts/cluster";
 import { controlPlane } from "./parts/controlPlane";
 import { privateNetwork } from "./parts/network";
 import { nodePools } from "./parts/nodePools";
 import type { Exported } from "./outputs";
+
+/** Where the platform's ingress controller runs: the one namespace tenants accept traffic from. */
+const INGRESS_NAMESPACE = "ingress";
 
 export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phase5Outputs> {
     if (c.kubernetes.controlPlane.count === 1)
@@ -74,6 +79,13 @@ export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phas
     inCluster("storage", storageClasses());
     inCluster("system-upgrade", systemUpgradeObjects({ k3sVersion: c.kubernetes.version }));
     if (pools.autoscaler) inCluster("cluster-autoscaler", pools.autoscaler.objects);
+    // One bundle per tenant: its namespace holds its data, so it is protected and outlives its removal from config.
+    for (const t of c.kubernetes.tenants)
+        new KubeObjects(`tenant-${t.name}`, {
+            objects: tenantObjects(t, { ingressNamespace: INGRESS_NAMESPACE }),
+            provider: access.provider,
+            stateful: (o) => o.kind === "Namespace",
+        });
 
     return {
         kubeconfig: access.kubeconfig,

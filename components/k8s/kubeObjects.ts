@@ -19,6 +19,9 @@ const BUILT_IN: Readonly<Record<string, Constructor>> = {
     "v1/Secret": k8s.core.v1.Secret,
     "v1/ConfigMap": k8s.core.v1.ConfigMap,
     "v1/Service": k8s.core.v1.Service,
+    "v1/ResourceQuota": k8s.core.v1.ResourceQuota,
+    "v1/LimitRange": k8s.core.v1.LimitRange,
+    "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
     "apps/v1/Deployment": k8s.apps.v1.Deployment,
     "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
     "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
@@ -37,6 +40,17 @@ function secretData(o: KubeObject): KubeObject {
         ...o,
         ...(o["data"] !== undefined ? { data: pulumi.secret(o["data"]) } : {}),
         ...(o["stringData"] !== undefined ? { stringData: pulumi.secret(o["stringData"]) } : {}),
+    };
+}
+
+function withDependencies(
+    opts: pulumi.CustomResourceOptions,
+    extra: readonly pulumi.Resource[],
+): pulumi.CustomResourceOptions {
+    if (extra.length === 0) return opts;
+    return {
+        ...opts,
+        dependsOn: [...((opts.dependsOn as pulumi.Input<pulumi.Resource>[] | undefined) ?? []), ...extra],
     };
 }
 
@@ -77,18 +91,25 @@ export class KubeObjects extends pulumi.ComponentResource {
         };
         const isCrd = (o: KubeObject) => o.kind === "CustomResourceDefinition";
         const crds = args.objects.filter(isCrd).map((o) => this.apply(name, o, base));
+        // A Namespace the list creates goes before the objects that live in it.
+        const namespaces = new Map(
+            args.objects
+                .filter((o) => o.kind === "Namespace")
+                .map((o) => [o.metadata.name, this.apply(name, o, base)] as const),
+        );
         const rest = args.objects
-            .filter((o) => !isCrd(o))
+            .filter((o) => !isCrd(o) && o.kind !== "Namespace")
             .map((o) =>
                 this.apply(
                     name,
                     o,
-                    crds.length > 0 && !BUILT_IN[`${o.apiVersion}/${o.kind}`]
-                        ? { ...base, dependsOn: [...(args.dependsOn ?? []), ...crds] }
-                        : base,
+                    withDependencies(base, [
+                        ...(crds.length > 0 && !BUILT_IN[`${o.apiVersion}/${o.kind}`] ? crds : []),
+                        ...[namespaces.get(o.metadata.namespace ?? "")].filter((n) => n !== undefined),
+                    ]),
                 ),
             );
-        this.resources = [...crds, ...rest];
+        this.resources = [...crds, ...namespaces.values(), ...rest];
         this.registerOutputs({});
     }
 

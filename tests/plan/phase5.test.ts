@@ -48,6 +48,12 @@ beforeAll(async () => {
                     { name: "system", role: "system", type: "cx23", min: 1, max: 1 },
                 ],
                 etcdSnapshots: { scheduleCron: "0 */2 * * *", retention: 84 },
+                // bob gets more containers; carol is new.
+                tenants: [
+                    { name: "alice", tier: "free" },
+                    { name: "bob", tier: "free", containers: 8 },
+                    { name: "carol", tier: "free" },
+                ],
             },
         }),
     );
@@ -215,6 +221,27 @@ describe("the phase 5 cluster", () => {
         const unprotected = pki.filter((r) => !r.protect).map((r) => r.name);
         expect(unprotected.sort()).toEqual(["k3s-admin-cert", "k3s-admin-csr", "k3s-admin-key"]);
         expect(pki.filter((r) => r.protect).length).toBeGreaterThanOrEqual(15);
+    });
+
+    it("gives every tenant a protected namespace that a tenant edit leaves in place, with its guards inside it", () => {
+        const namespaces = (p: Plan) =>
+            ofType(p, "kubernetes:core/v1:Namespace").filter((n) => n.name.startsWith("tenant-"));
+        const before = namespaces(plan);
+        expect(before.map((n) => (n.inputs["metadata"] as { name: string }).name).sort()).toEqual([
+            "tenant-alice",
+            "tenant-bob",
+        ]);
+        for (const ns of before) expect(ns.protect).toBe(true);
+        const after = new Map(namespaces(edited).map((n) => [n.urn, n]));
+        for (const ns of before) expect(after.get(ns.urn)?.inputs).toEqual(ns.inputs);
+        expect(after.size).toBe(3);
+        // Every object of a tenant is created after its namespace.
+        const bob = before.find((n) => n.name.includes("bob"))!;
+        const inBob = kubeObjects(plan).filter(
+            (r) => (r.inputs["metadata"] as { namespace?: string }).namespace === "tenant-bob",
+        );
+        expect(inBob.length).toBeGreaterThanOrEqual(5);
+        for (const r of inBob) expect(r.dependencies).toContain(bob.urn);
     });
 
     it("keeps the kubeconfig and the provider through config edits, so nothing behind the provider is replaced", () => {
