@@ -1,5 +1,6 @@
 /** Host hardening the app server gets at first boot: SSH keys only, fail2ban on sshd, unattended security upgrades. */
-import type { RenderedFile } from "../base/artifact";
+import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
+import { UNITS } from "../base/paths";
 import { renderIni } from "../base/ini";
 
 export const SSHD_DROP_IN = "/etc/ssh/sshd_config.d/10-phase-stacks.conf";
@@ -101,3 +102,17 @@ export function renderHardening(): RenderedFile[] {
         },
     ];
 }
+
+/**
+ * The first runcmd steps of a host that gets these files, the secrets directory and the metadata block: the
+ * secrets closed to all but root, the units loaded, the metadata service blocked before any workload starts, then
+ * fail2ban and sshd on the rendered config.
+ */
+export const HOST_START_STEPS: readonly (readonly string[])[] = [
+    ["chmod", "0700", SECRETS_DIR],
+    ["systemctl", "daemon-reload"],
+    ["systemctl", "enable", "--now", UNITS.metadataBlock],
+    ["systemctl", "enable", "fail2ban.service"],
+    ["systemctl", "restart", "fail2ban.service"],
+    ["systemctl", "try-reload-or-restart", "ssh.service"],
+];

@@ -6,7 +6,7 @@
 import type { Phase } from "../../phases";
 import type { ServiceName } from "../../workload/services";
 import type { ResolvedWorkload } from "../../config/ports";
-import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
+import type { RenderedFile } from "../base/artifact";
 import { renderBackup, type BackupTarget } from "../data/backup";
 import { renderOriginCaddyConfig } from "../app/caddy";
 import { renderCloudConfig } from "../base/cloudInit";
@@ -15,7 +15,7 @@ import { renderComposeUnit } from "../app/composeUnit";
 import { renderStateOwnersScript } from "../app/stateOwners";
 import { renderVolumeMount } from "../data/dataVolume";
 import { renderDockerDaemon } from "../host/dockerDaemon";
-import { renderHardening } from "../host/hardening";
+import { HOST_START_STEPS, renderHardening } from "../host/hardening";
 import { renderMetadataBlock } from "../host/metadataBlock";
 import { COMPOSE_FILE, HOST_PATHS, UNITS } from "../base/paths";
 import { ALL_LOCAL } from "../../topology/placement";
@@ -128,12 +128,7 @@ export function renderAppHost(spec: AppHostSpec): {
         files,
         // Packages are installed by now (write_files ran before them, so docker and fail2ban started with our config).
         runcmd: [
-            ["chmod", "0700", SECRETS_DIR],
-            ["systemctl", "daemon-reload"],
-            ["systemctl", "enable", "--now", UNITS.metadataBlock],
-            ["systemctl", "enable", "fail2ban.service"],
-            ["systemctl", "restart", "fail2ban.service"],
-            ["systemctl", "try-reload-or-restart", "ssh.service"],
+            ...HOST_START_STEPS,
             ["systemctl", "enable", "--now", UNITS.backupTimer],
             // --no-block: the unit may wait minutes for the Volume to attach; cloud-init need not wait with it.
             ["systemctl", "enable", "--now", "--no-block", UNITS.compose],

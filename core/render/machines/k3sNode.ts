@@ -24,10 +24,9 @@
 import { parseAllDocuments } from "yaml";
 import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderCloudConfig } from "../base/cloudInit";
-import { UNITS } from "../base/paths";
 import { unitFile } from "../base/systemd";
 import { toYaml } from "../base/yaml";
-import { renderHardening } from "../host/hardening";
+import { HOST_START_STEPS, renderHardening } from "../host/hardening";
 import { renderK3sMetadataBlock } from "../host/metadataBlock";
 import {
     K3S_SECRET_FILES,
@@ -247,13 +246,8 @@ export function renderK3sNode(spec: K3sNodeSpec): {
         // write_files ran first, so the config, the certificates, the manifests and the secrets the installer places
         // are there before k3s first starts.
         runcmd: [
-            ["chmod", "0700", SECRETS_DIR],
-            ["systemctl", "daemon-reload"],
             // The metadata block is in place before k3s is installed and starts its first pod.
-            ["systemctl", "enable", "--now", UNITS.metadataBlock],
-            ["systemctl", "enable", "fail2ban.service"],
-            ["systemctl", "restart", "fail2ban.service"],
-            ["systemctl", "try-reload-or-restart", "ssh.service"],
+            ...HOST_START_STEPS,
             // Blocks until the node script has finished (Type=oneshot); it also runs on every later boot.
             ["systemctl", "enable", "--now", K3S_NODE_UNIT],
             [INSTALL_SCRIPT_PATH],

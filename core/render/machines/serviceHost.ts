@@ -7,7 +7,7 @@
  */
 import type { ServiceName } from "../../workload/services";
 import type { ResolvedWorkload } from "../../config/ports";
-import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
+import type { RenderedFile } from "../base/artifact";
 import { renderOriginCaddyConfig } from "../app/caddy";
 import { grafanaDatasourceFile, prometheusFiles, type PrometheusInputs } from "../monitoring/monitoring";
 import { renderCloudConfig } from "../base/cloudInit";
@@ -15,7 +15,7 @@ import { renderCompose, type ComposeSpec } from "../app/compose";
 import { renderComposeUnit } from "../app/composeUnit";
 import { renderStateOwnersScript } from "../app/stateOwners";
 import { renderDockerDaemon } from "../host/dockerDaemon";
-import { renderHardening } from "../host/hardening";
+import { HOST_START_STEPS, renderHardening } from "../host/hardening";
 import { renderMetadataBlock } from "../host/metadataBlock";
 import { COMPOSE_FILE, HOST_PATHS, SECRET_PATHS, UNITS } from "../base/paths";
 import { isLocal, type HostPlacement } from "../../topology/placement";
@@ -124,12 +124,7 @@ export function renderServiceHost(spec: ServiceHostSpec): {
         packages: [...BASE_PACKAGES, ...extra.packages],
         files,
         runcmd: [
-            ["chmod", "0700", SECRETS_DIR],
-            ["systemctl", "daemon-reload"],
-            ["systemctl", "enable", "--now", UNITS.metadataBlock],
-            ["systemctl", "enable", "fail2ban.service"],
-            ["systemctl", "restart", "fail2ban.service"],
-            ["systemctl", "try-reload-or-restart", "ssh.service"],
+            ...HOST_START_STEPS,
             ...extra.runcmd,
             ["systemctl", "enable", "--now", "--no-block", UNITS.compose],
         ],
