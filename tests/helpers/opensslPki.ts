@@ -41,6 +41,22 @@ export class OpensslPki {
         );
     }
 
+    /** A key, a request for `commonName` and the extensions file the signing step reads. */
+    private request(name: string, commonName: string, extensions: string): void {
+        this.key(name);
+        this.openssl(
+            "req",
+            "-new",
+            "-key",
+            `${name}.key`,
+            "-subj",
+            `/CN=${commonName}`,
+            "-out",
+            `${name}.csr`,
+        );
+        writeFileSync(this.path(`${name}.ext`), extensions);
+    }
+
     /** An RSA 2048 key with no certificate (k3s's service-account key). */
     rsaKey(name: string): void {
         this.openssl(
@@ -56,18 +72,7 @@ export class OpensslPki {
 
     /** A self-signed certificate: a root CA with CA_EXTENSIONS, or a leaf with the extensions given. */
     selfSigned(name: string, commonName: string, extensions: string = CA_EXTENSIONS): void {
-        this.key(name);
-        writeFileSync(this.path(`${name}.ext`), extensions);
-        this.openssl(
-            "req",
-            "-new",
-            "-key",
-            `${name}.key`,
-            "-subj",
-            `/CN=${commonName}`,
-            "-out",
-            `${name}.csr`,
-        );
+        this.request(name, commonName, extensions);
         this.openssl(
             "x509",
             "-req",
@@ -91,18 +96,7 @@ export class OpensslPki {
         signer: string | { readonly crt: string; readonly key: string },
         extensions: string,
     ): void {
-        this.key(name);
-        this.openssl(
-            "req",
-            "-new",
-            "-key",
-            `${name}.key`,
-            "-subj",
-            `/CN=${commonName}`,
-            "-out",
-            `${name}.csr`,
-        );
-        writeFileSync(this.path(`${name}.ext`), extensions);
+        this.request(name, commonName, extensions);
         const ca = typeof signer === "string" ? { crt: `${signer}.crt`, key: `${signer}.key` } : signer;
         this.openssl(
             "x509",
