@@ -20,7 +20,6 @@ import type { ConfigOf } from "../core/config/schema";
 import type { Phase5Outputs } from "../core/contracts/outputs";
 import { hetznerLabels } from "../core/contracts/labels";
 import { clusterPlan, taintText } from "../core/k8s/clusterPlan";
-import { K3S_API_PORT } from "../core/k8s/k3sConfig";
 import type { KubeObject } from "../core/k8s/objects";
 import { storageClasses } from "../core/k8s/storage";
 import { systemUpgradeObjects } from "../core/k8s/systemUpgrade";
@@ -89,7 +88,7 @@ export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phas
 
     return {
         kubeconfig: access.kubeconfig,
-        apiServer: pulumi.interpolate`https://${servers.apiLoadBalancer.ipv4}:${K3S_API_PORT}`,
+        apiServer: access.apiServer,
         k3sVersion: c.kubernetes.version,
         controlPlane: plan.controlPlane.map((node, i) => ({
             name: node.name,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { K3S_API_PORT } from "../../core/k8s/k3sConfig";
 import { caBundle } from "../../core/k8s/pki";
 import { renderKubeconfig } from "../../core/k8s/kubeconfig";
 import { DEFAULT_READINESS, waitForApiReady, type ReadinessOptions } from "./apiReadiness";
@@ -19,9 +20,6 @@ export interface ClusterAccessArgs {
     readonly readiness?: ReadinessOptions;
 }
 
-/** The API port every k3s server listens on and the load balancer forwards. */
-export const K3S_API_PORT = 6443;
-
 /**
  * The admin kubeconfig, computed from the cluster's PKI (server = the API load balancer, trust = the server
  * CA's bundle, user = the admin certificate in `system:masters`), and the Kubernetes provider built on it.
@@ -29,15 +27,18 @@ export const K3S_API_PORT = 6443;
 export class ClusterAccess extends pulumi.ComponentResource {
     /** Secret: it holds the admin key. */
     public readonly kubeconfig: pulumi.Output<string>;
+    /** `https://<API load balancer>:6443`: the kubeconfig's server. */
+    public readonly apiServer: pulumi.Output<string>;
     public readonly provider: k8s.Provider;
 
     constructor(name: string, args: ClusterAccessArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:k8s:ClusterAccess", name, {}, opts);
         const { pki } = args;
+        this.apiServer = pulumi.output(args.apiHost).apply((host) => `https://${host}:${K3S_API_PORT}`);
         const endpoint = pulumi
-            .all([args.apiHost, pki.material, pki.adminCertPem, pki.adminKeyPem])
-            .apply(([host, m, clientCertPem, clientKeyPem]) => ({
-                server: `https://${host}:${K3S_API_PORT}`,
+            .all([this.apiServer, pki.material, pki.adminCertPem, pki.adminKeyPem])
+            .apply(([server, m, clientCertPem, clientKeyPem]) => ({
+                server,
                 caPem: caBundle(m.cas["server-ca"].certPem, m.rootCertPem),
                 clientCertPem,
                 clientKeyPem,
@@ -48,23 +49,23 @@ export class ClusterAccess extends pulumi.ComponentResource {
         // The provider's kubeconfig resolves only once /readyz answers (during `pulumi up`; a preview does not
         // wait), so every Kubernetes resource of the stack waits for a ready API.
         const readiness = args.readiness ?? DEFAULT_READINESS;
+        const serversUp = pulumi.all(args.servers.map((server) => server.urn));
         const gated = pulumi
-            .all(args.servers.map((server) => server.urn))
-            .apply(() => endpoint)
-            .apply(async (api) => {
+            .all([serversUp, endpoint, this.kubeconfig])
+            .apply(async ([, api, kubeconfig]) => {
                 if (!pulumi.runtime.isDryRun())
                     await waitForApiReady(api, {
                         ...readiness,
                         onWait: (reason) =>
                             void pulumi.log.info(`waiting for the Kubernetes API: ${reason}`, this),
                     });
-                return renderKubeconfig({ name: args.clusterIdentifier, ...api });
+                return kubeconfig;
             });
         this.provider = new k8s.Provider(
             `${name}-provider`,
             { kubeconfig: pulumi.secret(gated), clusterIdentifier: args.clusterIdentifier },
             { parent: this, dependsOn: [...args.servers] },
         );
-        this.registerOutputs({ kubeconfig: this.kubeconfig });
+        this.registerOutputs({ kubeconfig: this.kubeconfig, apiServer: this.apiServer });
     }
 }

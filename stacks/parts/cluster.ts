@@ -1,7 +1,6 @@
 /** What phase 5's control plane and node pools share: labels, secrets, the cluster's address ranges, snapshots. */
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigOf } from "../../core/config/schema";
-import { hetznerLabels, type Role } from "../../core/contracts/labels";
 import type { K3sClusterNetwork, K3sEtcdSnapshots } from "../../core/k8s/k3sConfig";
 
 /** Every k3s node runs the image the node script and the autoscaler's servers are tested against. */
@@ -21,10 +20,6 @@ export function clusterSecrets(): ClusterSecrets {
         backupAccessKeyId: config.requireSecret("backupAccessKeyId"),
         backupSecretAccessKey: config.requireSecret("backupSecretAccessKey"),
     };
-}
-
-export function clusterLabels(stack: string, role: Role, region: string): Record<string, string> {
-    return hetznerLabels(stack, role, false, region);
 }
 
 /** CoreDNS takes the service range's tenth address, as k3s's default (10.43.0.10) does. */

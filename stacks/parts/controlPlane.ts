@@ -10,13 +10,13 @@ import { availableLocation } from "../../components/hetzner/location";
 import { Server } from "../../components/hetzner/server";
 import type { K3sPki } from "../../components/k8s/k3sPki";
 import type { ConfigOf } from "../../core/config/schema";
-import { roleSelector } from "../../core/contracts/labels";
+import { hetznerLabels, roleSelector } from "../../core/contracts/labels";
 import { autoDeployManifests } from "../../core/k8s/autoDeploy";
 import type { ClusterPlan } from "../../core/k8s/clusterPlan";
 import { K3S_API_PORT, type K3sClusterNetwork } from "../../core/k8s/k3sConfig";
 import { renderK3sNode } from "../../core/render/machines/k3sNode";
 import { sshFromAdmins } from "../../core/topology/firewallRules";
-import { clusterLabels, etcdSnapshots, K3S_IMAGE, nodeLabelTexts, type ClusterSecrets } from "./cluster";
+import { etcdSnapshots, K3S_IMAGE, nodeLabelTexts, type ClusterSecrets } from "./cluster";
 import type { Network } from "./network";
 
 export interface ControlPlane {
@@ -38,7 +38,7 @@ export function controlPlane(
 ): ControlPlane {
     const { plan, network, pki, secrets } = args;
     const location = availableLocation(c.kubernetes.controlPlane.type, [c.location, ...c.fallbackLocations]);
-    const labels = clusterLabels(stack, "k8s-server", network.region);
+    const labels = hetznerLabels(stack, "k8s-server", false, network.region);
     const apiLoadBalancer = new LoadBalancer(
         "kubernetes-api",
         {

@@ -27,7 +27,8 @@ import { AUTOSCALER_CONFIG_KEY } from "../../core/k8s/autoscalerObjects";
 import type { KubeObject } from "../../core/k8s/objects";
 import { renderK3sNode } from "../../core/render/machines/k3sNode";
 import { sshFromAdmins } from "../../core/topology/firewallRules";
-import { clusterLabels, K3S_IMAGE, nodeLabelTexts } from "./cluster";
+import { K3S_IMAGE, nodeLabelTexts } from "./cluster";
+import { hetznerLabels } from "../../core/contracts/labels";
 import type { Network } from "./network";
 
 /**
@@ -74,14 +75,15 @@ const placementOf = (group: SpreadGroup | undefined) =>
 
 export function nodePools(c: ConfigOf<"phase5">, stack: string, args: PoolArgs): NodePools {
     const { plan, network } = args;
+    const hostLabels = hetznerLabels(stack, "k8s-node", false, network.region);
     const labels = (pool: string) => ({
-        ...clusterLabels(stack, "k8s-node", network.region),
+        ...hostLabels,
         pool,
     });
     const firewallName = `${stack}-k8s-nodes`;
     const firewall = new HostFirewall("nodes", {
         rules: sshFromAdmins(c.admin.sshAllowedCidrs),
-        labels: clusterLabels(stack, "k8s-node", network.region),
+        labels: hostLabels,
         firewallName,
     });
     const servers = plan.pools.flatMap((pool) => {
@@ -138,7 +140,7 @@ export function nodePools(c: ConfigOf<"phase5">, stack: string, args: PoolArgs):
         new hcloud.PlacementGroup(`autoscaler-${name}`, {
             name,
             type: "spread",
-            labels: clusterLabels(stack, "k8s-node", network.region),
+            labels: hostLabels,
         });
     const realConfig = pulumi.secret(
         args.agentToken.apply((t) => groupsWith((pool) => joinUserData(c, plan, pool, t)).configJson),
