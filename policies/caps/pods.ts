@@ -1,18 +1,13 @@
 /** Checkov CKV_K8S_11/13: every container in a pod template has CPU and memory limits, within its pool tier. */
 import { z } from "zod";
 import { TIER_LABEL, k8sNamespace } from "../lib/labels";
-import { resourcePolicy, type Problem } from "../lib/policy";
+import { CHECKOV_KUBERNETES, resourcePolicy, type Problem } from "../lib/policy";
 import { isPodWorkload } from "../lib/typeTokens";
 import { podTemplateOf } from "../sandbox/podTemplate";
 import { arr, type Container, type Resources } from "../sandbox/pss/types";
 import { MIB, parseQuantity, SHARES_PER_CPU } from "./quantity";
 import { tiersConfig } from "./tiers";
 
-const CHECKOV = {
-    name: "Checkov",
-    version: "3",
-    reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
-} as const;
 const ID = { cpu: "Checkov CKV_K8S_11", memory: "Checkov CKV_K8S_13" } as const;
 
 function limit(res: Resources | undefined, key: "cpu" | "memory"): number | undefined {
@@ -34,7 +29,7 @@ export const k8sResourceLimits = resourcePolicy({
     concern: "caps",
     level: "mandatory",
     severity: "high",
-    framework: { ...CHECKOV, id: "CKV_K8S_11/CKV_K8S_13" },
+    framework: { ...CHECKOV_KUBERNETES, id: "CKV_K8S_11/CKV_K8S_13" },
     remediation:
         'Set resources.limits {cpu: "500m", memory: "256Mi"} on each container (and requests for scheduling).',
     config: z.strictObject({

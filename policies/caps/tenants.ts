@@ -6,7 +6,13 @@
  */
 import { z } from "zod";
 import { isTenantNamespace } from "../lib/labels";
-import { stackPolicy, type Framework, type Judged, type StackProblem } from "../lib/policy";
+import {
+    CHECKOV_KUBERNETES,
+    stackPolicy,
+    type Framework,
+    type Judged,
+    type StackProblem,
+} from "../lib/policy";
 import { at, rec, records, str, strings } from "../lib/read";
 import { T } from "../lib/typeTokens";
 
@@ -127,12 +133,7 @@ export const tenantDefaultDeny = tenantGuardPolicy({
     name: "k8s-tenant-default-deny",
     description:
         "Every tenant namespace has a default-deny NetworkPolicy (all pods, Ingress and Egress, no rules).",
-    framework: {
-        name: "Checkov",
-        version: "3",
-        id: "CKV2_K8S_6",
-        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
-    },
+    framework: { ...CHECKOV_KUBERNETES, id: "CKV2_K8S_6" },
     type: T.k8sNetworkPolicy,
     kind: "default-deny NetworkPolicy",
     remediation:

@@ -40,6 +40,13 @@ export interface Framework {
     readonly reference: string;
 }
 
+/** Checkov's Kubernetes rule set, which several of the pack's Kubernetes policies cite by id. */
+export const CHECKOV_KUBERNETES = {
+    name: "Checkov",
+    version: "3",
+    reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
+} as const;
+
 /** One broken rule: `field` is where, `problem` is what, `fix` is the change that makes it pass. */
 export interface Problem {
     readonly field: string;

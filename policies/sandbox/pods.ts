@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { unpinnedReason } from "../lib/images";
 import { isTenantNamespace, k8sLabels, k8sNamespace } from "../lib/labels";
-import { resourcePolicy } from "../lib/policy";
+import { CHECKOV_KUBERNETES, resourcePolicy } from "../lib/policy";
 import { isPodWorkload, T } from "../lib/typeTokens";
 import { podTemplateOf } from "./podTemplate";
 import { PSS, PSS_LEVELS } from "./pss/checks";
@@ -57,12 +57,7 @@ export const k8sReadOnlyRoot = resourcePolicy({
     concern: "sandbox",
     level: "mandatory",
     severity: "medium",
-    framework: {
-        name: "Checkov",
-        version: "3",
-        id: "CKV_K8S_22",
-        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
-    },
+    framework: { ...CHECKOV_KUBERNETES, id: "CKV_K8S_22" },
     remediation: "Set readOnlyRootFilesystem: true and mount an emptyDir where the process writes.",
     config: z.strictObject({ exemptNamespaces }),
     appliesTo: isPodWorkload,
@@ -86,12 +81,7 @@ export const k8sImagePinned = resourcePolicy({
     concern: "sandbox",
     level: "mandatory",
     severity: "medium",
-    framework: {
-        name: "Checkov",
-        version: "3",
-        id: "CKV_K8S_14",
-        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
-    },
+    framework: { ...CHECKOV_KUBERNETES, id: "CKV_K8S_14" },
     remediation: 'Reference each image by a fixed tag ("nginx:1.27.3") or a digest ("nginx@sha256:...").',
     config: z.strictObject({}),
     appliesTo: isPodWorkload,

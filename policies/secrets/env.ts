@@ -5,7 +5,7 @@
  * var is flagged too: deliver it as a file.
  */
 import { z } from "zod";
-import { resourcePolicy, type Problem } from "../lib/policy";
+import { CHECKOV_KUBERNETES, resourcePolicy, type Problem } from "../lib/policy";
 import { str, strings } from "../lib/read";
 import { isPodWorkload, T } from "../lib/typeTokens";
 import { podTemplateOf } from "../sandbox/podTemplate";
@@ -50,12 +50,7 @@ export const containerEnvSecrets = resourcePolicy({
     concern: "secrets",
     level: "mandatory",
     severity: "high",
-    framework: {
-        name: "Checkov",
-        version: "3",
-        id: "CKV_AWS_45/CKV_K8S_35 (analogue)",
-        reference: "https://www.checkov.io/5.Policy%20Index/kubernetes.html",
-    },
+    framework: { ...CHECKOV_KUBERNETES, id: "CKV_AWS_45/CKV_K8S_35 (analogue)" },
     remediation:
         "Mount the credential as a file (docker uploads or a read-only bind of a 0600 file; a Kubernetes Secret volume) and pass its path in NAME_FILE.",
     config: z.strictObject({}),
