@@ -122,14 +122,14 @@ describe("waitForApiReady", () => {
     it("gives up within the timeout, naming the server and the last reason", async () => {
         const api = await serve("server", () => 503);
         const reasons: string[] = [];
-        const timeoutMs = 1_000;
-        const started = Date.now();
+        const timeoutMs = 1_500;
         const { message } = await gateFailure(api.url, timeoutMs, reasons);
-        const elapsed = Date.now() - started;
         expect(message).toContain(`the Kubernetes API at ${api.url} was not ready`);
         expect(message).toContain("last: /readyz answered 503");
-        expect(elapsed).toBeLessThanOrEqual(timeoutMs + 250);
+        // Counted, not timed (a loaded CI machine stretches every handshake): the gate never starts an attempt
+        // that its interval would carry past the timeout, so at most timeout / interval of them run.
         expect(api.requests()).toBeGreaterThan(1);
+        expect(api.requests()).toBeLessThanOrEqual(timeoutMs / 100 + 1);
         expect(reasons.length).toBe(api.requests() - 1);
         expect(new Set(reasons)).toEqual(new Set(["/readyz answered 503"]));
         expect(api.clientCns.every((cn) => cn === CLIENT_CN)).toBe(true);
