@@ -65,8 +65,9 @@ export const monthlyBudget = stackPolicy({
         if (budget?.max === undefined || ctx.phase === undefined) return [];
         const agentLine = config.agentPoolBudgets[ctx.phase] ?? 0;
         const agents = agentLine > 0 ? resources.filter(isAgentPool) : [];
+        const agentSet = new Set(agents);
         const c = cost(
-            resources.filter((r) => !agents.includes(r)),
+            resources.filter((r) => !agentSet.has(r)),
             config.externalEur[ctx.phase] ?? 0,
         );
         const ceiling = round2(budget.max * config.tolerance);

@@ -22,14 +22,29 @@ const TRIVY = {
     reference: "https://avd.aquasec.com/misconfig/kubernetes/",
 } as const;
 
-function guardsOf(type: string, ns: Judged, resources: readonly Judged[]): Judged[] {
-    const name = str(at(ns.props, "metadata", "name"));
-    return resources.filter(
-        (r) =>
-            r.type === type &&
-            ((name !== undefined && str(at(r.props, "metadata", "namespace")) === name) ||
-                r.dependencies.includes(ns.urn)),
-    );
+/**
+ * The guards of one kind, by the namespace they belong to: indexed once per judgement, since a stack with a
+ * thousand tenants has a thousand namespaces and several thousand guards (a scan per namespace was quadratic).
+ */
+function guardIndex(type: string, resources: readonly Judged[]): (ns: Judged) => Judged[] {
+    const byNamespace = new Map<string, Judged[]>();
+    const byDependency = new Map<string, Judged[]>();
+    const add = (index: Map<string, Judged[]>, key: string, r: Judged) => {
+        const list = index.get(key);
+        if (list) list.push(r);
+        else index.set(key, [r]);
+    };
+    for (const r of resources) {
+        if (r.type !== type) continue;
+        const namespace = str(at(r.props, "metadata", "namespace"));
+        if (namespace !== undefined) add(byNamespace, namespace, r);
+        for (const urn of new Set(r.dependencies)) add(byDependency, urn, r);
+    }
+    return (ns) => {
+        const name = str(at(ns.props, "metadata", "name"));
+        const named = name === undefined ? [] : (byNamespace.get(name) ?? []);
+        return [...new Set([...named, ...(byDependency.get(ns.urn) ?? [])])];
+    };
 }
 
 interface GuardSpec {
@@ -53,11 +68,12 @@ function tenantGuardPolicy(spec: GuardSpec) {
         framework: spec.framework,
         remediation: spec.remediation,
         config: z.strictObject({}),
-        judge: (resources) =>
-            resources
+        judge: (resources) => {
+            const guardsOf = guardIndex(spec.type, resources);
+            return resources
                 .filter((r) => r.type === T.k8sNamespace && isTenantNamespace(r.props))
                 .flatMap((ns): StackProblem[] => {
-                    const guards = guardsOf(spec.type, ns, resources);
+                    const guards = guardsOf(ns);
                     const subject = { type: ns.type, name: ns.name, urn: ns.urn };
                     if (guards.length === 0) {
                         return [
@@ -79,7 +95,8 @@ function tenantGuardPolicy(spec: GuardSpec) {
                             fix: spec.remediation,
                         },
                     ];
-                }),
+                });
+        },
     });
 }
 
