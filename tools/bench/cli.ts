@@ -5,7 +5,9 @@
  * 1. The offline plan of every built stack: wall time, the part of it before the program runs (start-up),
  *    peak memory and time per resource.
  * 2. The plan of generated stacks of growing size (phase 1 with a growing free tier).
- * 3. The pack over generated resource files of growing size, against an empty file's start-up.
+ * 3. Phase 5 with 10, 100 and 1,000 generated tenants, against the target: 1,000 tenants in under 10 s and
+ *    1 GiB, and at most 1.5x the time per resource from 100 to 1,000.
+ * 4. The pack over generated resource files of growing size, against an empty file's start-up.
  * Each growing series ends with the ratio of the largest to the smallest time per resource: near 1 is linear.
  */
 import { spawnSync } from "node:child_process";
@@ -25,6 +27,8 @@ const BUILT = PHASES;
 /** Phase 1 free-tier users giving about 100, 1,000 and 5,000 resources (about 10 users per resource). */
 const GROWN = [600, 9_450, 48_700];
 const PACK_SIZES = [100, 1_000, 5_000, 10_000];
+const TENANTS = [10, 100, 1_000];
+const TENANT_TARGET = { wallMs: 10_000, rssMb: 1_024, growth: 1.5 };
 
 const { values: flags } = parseArgs({
     options: { runs: { type: "string", default: "3" }, quick: { type: "boolean", default: false } },
@@ -71,8 +75,12 @@ interface PlanSample {
     readonly maxRssMb: number;
 }
 
-function planSample(stack: string, freeUsers?: number): PlanSample {
-    const args = [stack, ...(freeUsers ? ["--free-users", String(freeUsers)] : [])];
+function planSample(stack: string, grow: { freeUsers?: number; tenants?: number } = {}): PlanSample {
+    const args = [
+        stack,
+        ...(grow.freeUsers ? ["--free-users", String(grow.freeUsers)] : []),
+        ...(grow.tenants ? ["--tenants", String(grow.tenants)] : []),
+    ];
     const run = timed(join(BIN, "bench/planOnce.js"), args);
     const out = JSON.parse(run.stdout) as { resources: number; planMs: number };
     return { resources: out.resources, planMs: out.planMs, wallMs: run.wallMs, maxRssMb: run.maxRssMb };
@@ -120,8 +128,27 @@ function benchPlans(): void {
     console.log(
         cols(["free users", "resources", "wall", "start-up", "program", "peak RSS", "ms/res"], PLAN_WIDTHS),
     );
-    const per = grown.map((users) => planRow(String(users), [planSample("phase1", users)]));
+    const per = grown.map((users) => planRow(String(users), [planSample("phase1", { freeUsers: users })]));
     console.log(`largest / smallest program time per resource: ${ratio(per)}`);
+}
+
+function benchTenants(): void {
+    console.log("\n3. offline plan of phase 5 with generated tenants, one process each");
+    console.log(
+        cols(["tenants", "resources", "wall", "start-up", "program", "peak RSS", "ms/res"], PLAN_WIDTHS),
+    );
+    const samples = TENANTS.map((tenants) => planSample("phase5", { tenants }));
+    const per = samples.map((s, i) => planRow(String(TENANTS[i]), [s]));
+    const largest = samples[samples.length - 1] as PlanSample;
+    const growth = (per[per.length - 1] as number) / (per[per.length - 2] as number);
+    const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+    console.log(
+        `${TENANTS[TENANTS.length - 1]} tenants: plan ${ms(largest.wallMs)} wall (target < ${ms(TENANT_TARGET.wallMs)}: ` +
+            `${verdict(largest.wallMs < TENANT_TARGET.wallMs)}), peak RSS ${Math.round(largest.maxRssMb)} MB ` +
+            `(target < ${TENANT_TARGET.rssMb} MB: ${verdict(largest.maxRssMb < TENANT_TARGET.rssMb)}); ` +
+            `time per resource ${TENANTS[TENANTS.length - 2]} → ${TENANTS[TENANTS.length - 1]}: ${growth.toFixed(2)}x ` +
+            `(target ≤ ${TENANT_TARGET.growth}x: ${verdict(growth <= TENANT_TARGET.growth)})`,
+    );
 }
 
 function packInput(): { phase3: PolicyResource[]; dev: PolicyResource[] } {
@@ -145,7 +172,7 @@ function benchPack(): void {
     const empty = median(judge(0).map((r) => r.wallMs));
     const sizes = flags.quick ? PACK_SIZES.slice(0, 3) : PACK_SIZES;
     console.log(
-        `\n3. policy pack on generated resources (--phase phase3), median of ${RUNS}; start-up (empty file) ${ms(empty)}`,
+        `\n4. policy pack on generated resources (--phase phase3), median of ${RUNS}; start-up (empty file) ${ms(empty)}`,
     );
     console.log(cols(["resources", "MB in", "wall", "judging", "peak RSS", "ms/res"], PACK_WIDTHS));
     const per = sizes.map((size) => {
@@ -176,6 +203,7 @@ try {
         `phase-stacks benchmark: node ${process.version}, compiled JS, ${RUNS} runs where a median is shown`,
     );
     benchPlans();
+    benchTenants();
     benchPack();
 } finally {
     rmSync(TMP, { recursive: true, force: true });
