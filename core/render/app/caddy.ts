@@ -248,7 +248,9 @@ export function renderCaddyConfig(options: CaddyOptions): string {
 }
 
 /** Content-hashed build output of the frontend, safe to cache for a year. */
-const IMMUTABLE_ASSET_PATHS = ["/_app/immutable/*", "/assets/*"];
+/** The frontend's content-hashed build output, served with a year's cache (phase 5's Ingress routes the same). */
+export const IMMUTABLE_ASSET_PREFIXES = ["/_app/immutable", "/assets"] as const;
+const IMMUTABLE_ASSET_PATHS = IMMUTABLE_ASSET_PREFIXES.map((p) => `${p}/*`);
 
 /**
  * The origin proxy behind Cloudflare: HTTPS with the Origin CA certificate, the frontend and the API, served
