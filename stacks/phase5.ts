@@ -28,11 +28,10 @@ import { externalCosts } from "./parts/baseline";
 import { clusterNetwork, clusterSecrets } from "./parts/cluster";
 import { controlPlane } from "./parts/controlPlane";
 import { privateNetwork } from "./parts/network";
+import { siteUrls } from "./parts/edge";
 import { nodePools } from "./parts/nodePools";
+import { INGRESS_NAMESPACE, platform } from "./parts/platform";
 import type { Exported } from "./outputs";
-
-/** Where the platform's ingress controller runs: the one namespace tenants accept traffic from. */
-const INGRESS_NAMESPACE = "ingress";
 
 export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phase5Outputs> {
     if (c.kubernetes.controlPlane.count === 1)
@@ -75,9 +74,10 @@ export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phas
     });
     const inCluster = (name: string, objects: readonly KubeObject[]) =>
         new KubeObjects(name, { objects, provider: access.provider });
-    inCluster("storage", storageClasses());
+    const storage = inCluster("storage", storageClasses());
     inCluster("system-upgrade", systemUpgradeObjects({ k3sVersion: c.kubernetes.version }));
     if (pools.autoscaler) inCluster("cluster-autoscaler", pools.autoscaler.objects);
+    const site = platform(c, stack, { plan, provider: access.provider, storage });
     // One bundle per tenant: its namespace holds its data, so it is protected and outlives its removal from config.
     for (const t of c.kubernetes.tenants)
         new KubeObjects(`tenant-${t.name}`, {
@@ -105,6 +105,8 @@ export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phas
             taints: p.taints.map(taintText),
         })),
         autoscalerNodeGroups: pools.autoscaler?.nodeGroups.nodesArgs ?? [],
-        externalCosts: externalCosts(c),
+        urls: siteUrls(site.hostnames),
+        ingressAddresses: site.ingressAddresses,
+        externalCosts: [...externalCosts(c), ...site.externalCosts],
     };
 }

@@ -22,7 +22,15 @@ const BUILT_IN: Readonly<Record<string, Constructor>> = {
     "v1/ResourceQuota": k8s.core.v1.ResourceQuota,
     "v1/LimitRange": k8s.core.v1.LimitRange,
     "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    "v1/PersistentVolumeClaim": k8s.core.v1.PersistentVolumeClaim,
+    "v1/Pod": k8s.core.v1.Pod,
     "apps/v1/Deployment": k8s.apps.v1.Deployment,
+    "apps/v1/StatefulSet": k8s.apps.v1.StatefulSet,
+    "apps/v1/DaemonSet": k8s.apps.v1.DaemonSet,
+    "policy/v1/PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+    "autoscaling/v2/HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
+    "networking.k8s.io/v1/Ingress": k8s.networking.v1.Ingress,
+    "networking.k8s.io/v1/IngressClass": k8s.networking.v1.IngressClass,
     "rbac.authorization.k8s.io/v1/ClusterRole": k8s.rbac.v1.ClusterRole,
     "rbac.authorization.k8s.io/v1/ClusterRoleBinding": k8s.rbac.v1.ClusterRoleBinding,
     "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
@@ -60,6 +68,9 @@ export function objectResourceName(prefix: string, o: KubeObject): string {
     return `${prefix}-${o.kind.toLowerCase()}-${ns}${o.metadata.name}`;
 }
 
+const objectKey = (o: Pick<KubeObject, "kind" | "metadata">) =>
+    `${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
 export interface KubeObjectsArgs {
     readonly objects: readonly KubeObject[];
     readonly provider: k8s.Provider;
@@ -70,6 +81,8 @@ export interface KubeObjectsArgs {
      * the program, so neither an edit nor a refactor deletes what they hold.
      */
     readonly stateful?: (o: KubeObject) => boolean;
+    /** Inputs of an object the program sets at creation only (a StatefulSet's claim sizes, grown on the claims). */
+    readonly ignoreChanges?: (o: KubeObject) => readonly string[];
 }
 
 /**
@@ -80,10 +93,13 @@ export interface KubeObjectsArgs {
 export class KubeObjects extends pulumi.ComponentResource {
     public readonly resources: readonly pulumi.CustomResource[];
     private readonly stateful?: (o: KubeObject) => boolean;
+    private readonly ignoreChanges?: (o: KubeObject) => readonly string[];
+    private readonly byObject = new Map<string, pulumi.CustomResource>();
 
     constructor(name: string, args: KubeObjectsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("phase-stacks:k8s:KubeObjects", name, {}, opts);
         this.stateful = args.stateful;
+        this.ignoreChanges = args.ignoreChanges;
         const base: pulumi.CustomResourceOptions = {
             parent: this,
             provider: args.provider,
@@ -113,9 +129,34 @@ export class KubeObjects extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 
+    /** The resource of one applied object, to read what the cluster filled in (a LoadBalancer's address). */
+    public resourceOf(o: Pick<KubeObject, "kind" | "metadata">): pulumi.CustomResource {
+        const r = this.byObject.get(objectKey(o));
+        if (!r)
+            throw new Error(
+                `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name} is not among these objects`,
+            );
+        return r;
+    }
+
     private apply(prefix: string, o: KubeObject, given: pulumi.CustomResourceOptions): pulumi.CustomResource {
+        const made = this.create(prefix, o, given);
+        this.byObject.set(objectKey(o), made);
+        return made;
+    }
+
+    private create(
+        prefix: string,
+        o: KubeObject,
+        given: pulumi.CustomResourceOptions,
+    ): pulumi.CustomResource {
         const resourceName = objectResourceName(prefix, o);
-        const opts = this.stateful?.(o) ? { ...given, protect: true, retainOnDelete: true } : given;
+        const ignored = this.ignoreChanges?.(o) ?? [];
+        const opts = {
+            ...given,
+            ...(this.stateful?.(o) ? { protect: true, retainOnDelete: true } : {}),
+            ...(ignored.length > 0 ? { ignoreChanges: [...ignored] } : {}),
+        };
         const args = (o.kind === "Secret" ? secretData(o) : o) as never;
         const Typed = BUILT_IN[`${o.apiVersion}/${o.kind}`];
         if (Typed) return new Typed(resourceName, args, opts);

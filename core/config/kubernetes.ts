@@ -9,6 +9,7 @@ import { TIER_NAMES } from "../capacity/tiers";
 import { K3S_RELEASE } from "../k8s/k3sFlags";
 import { cidrProblem, ipv4Overlap } from "./net";
 import type { PlacedType } from "./placement";
+import { Platform } from "./platform";
 import { checkedBy, DnsLabel, ServerTypeEnum } from "./sections";
 
 /** `v1.33.`: patch releases of a minor keep its flags; the hcloud CCM and the autoscaler match the minor. */
@@ -117,6 +118,7 @@ export const Kubernetes = z
         /** Pod addresses (flannel): outside the private network, so no route is ambiguous. */
         clusterCidr: Ipv4Cidr.default("10.244.0.0/16"),
         serviceCidr: Ipv4Cidr.default("10.43.0.0/16"),
+        platform: Platform.prefault({}),
     })
     .strict()
     .superRefine((k, ctx) => {

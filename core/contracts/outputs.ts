@@ -136,6 +136,9 @@ export interface Phase5Outputs {
     readonly nodePools: readonly NodePoolOutput[];
     /** The cluster-autoscaler's `--nodes` flags: `min:max:type:location:group`. */
     readonly autoscalerNodeGroups: readonly string[];
+    readonly urls: readonly string[];
+    /** The addresses of the load balancer the CCM made for the ingress controller: Cloudflare's origin. */
+    readonly ingressAddresses: readonly string[];
     readonly externalCosts: readonly ExternalCost[];
 }
 
@@ -203,6 +206,8 @@ export const OUTPUT_KEYS = {
         controlPlane: true,
         nodePools: true,
         autoscalerNodeGroups: true,
+        urls: true,
+        ingressAddresses: true,
         externalCosts: true,
     },
 } as const satisfies {

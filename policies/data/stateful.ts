@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { CONTENTS_LABEL, isTenantNamespace } from "../lib/labels";
 import type { Judged } from "../lib/policy";
-import { stringMap } from "../lib/read";
+import { at, stringMap } from "../lib/read";
 import { T } from "../lib/typeTokens";
 import { labels } from "../sandbox/docker/container";
 
@@ -34,6 +34,10 @@ export function statefulReason(
     if (r.type === T.k8sNamespace)
         return isTenantNamespace(r.props)
             ? "it is a tenant namespace (deleting it deletes its volumes)"
+            : undefined;
+    if (r.type === T.k8sStatefulSet)
+        return Array.isArray(at(r.props, "spec", "volumeClaimTemplates"))
+            ? "it claims volumes for its pods' data"
             : undefined;
     if (!types.includes(r.type)) return undefined;
     // Docker volumes that carry rendered config or secret files are rebuilt from the program; unlabelled ones count as data.

@@ -17,6 +17,7 @@ export const T = {
     k8sLimitRange: "kubernetes:core/v1:LimitRange",
     k8sNetworkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
     k8sPod: "kubernetes:core/v1:Pod",
+    k8sStatefulSet: "kubernetes:apps/v1:StatefulSet",
     k8sService: "kubernetes:core/v1:Service",
 } as const;
 
