@@ -16,6 +16,7 @@ import { planAgentPools } from "../../core/capacity/pools";
 import { DEFAULT_SYSTEM_RESERVE_MB } from "../../core/capacity/plan";
 import type { KubeObject } from "../../core/k8s/objects";
 import { runPlan, type Plan, type PlanResource } from "../../tools/plan/run";
+import { statefulChanges } from "../../tools/plan/diff";
 import { kubeSchemaProblems } from "../helpers/kubeSchemas";
 import { runTool } from "../helpers/tools";
 import { sharedPlanObject } from "../helpers/sharedPlans";
@@ -48,6 +49,13 @@ beforeAll(async () => {
                     { name: "system", role: "system", type: "cx23", min: 1, max: 1 },
                 ],
                 etcdSnapshots: { scheduleCron: "0 */2 * * *", retention: 84 },
+                // Bigger claims and more headroom: the StatefulSets' claim templates change, nothing is replaced.
+                platform: {
+                    redis: { storageGi: 20 },
+                    meilisearch: { storageGi: 30 },
+                    maxReplicasFactor: 5,
+                    observability: { metricsRetentionDays: 30, metricsStorageGi: 40 },
+                },
                 // bob gets more containers; carol is new.
                 tenants: [
                     { name: "alice", tier: "free" },
@@ -55,6 +63,8 @@ beforeAll(async () => {
                     { name: "carol", tier: "free" },
                 ],
             },
+            [`${P}:postgres`]: { volumeGb: 80 },
+            [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:3.0.0", memoryMb: 768 } },
         }),
     );
     withAgents = await runPlan(withValues(base, { [`${P}:agents`]: AGENTS }));
@@ -68,7 +78,10 @@ const named = (p: Plan, name: string): PlanResource => {
 };
 const labels = (r: PlanResource) => r.inputs["labels"] as Record<string, string>;
 const servers = (p: Plan, role: string) => ofType(p, SERVER).filter((s) => labels(s)["role"] === role);
-const kubeObjects = (p: Plan) => p.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:"));
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+/** The Kubernetes objects the program applies (Helm releases are not objects: their charts render them). */
+const kubeObjects = (p: Plan) =>
+    p.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.type !== RELEASE);
 const deployment = (p: Plan, name: string) =>
     kubeObjects(p).find(
         (r) =>
@@ -127,12 +140,12 @@ describe("the phase 5 cluster", () => {
             servers(plan, "k8s-node")
                 .filter((s) => labels(s)["pool"] === pool)
                 .map((s) => s.name);
-        expect(inPool("app")).toEqual(["pool-app-1-server", "pool-app-2-server"]);
+        expect(inPool("app")).toEqual(["pool-app-1-server", "pool-app-2-server", "pool-app-3-server"]);
         expect(inPool("system")).toEqual(["pool-system-1-server", "pool-system-2-server"]);
         const args = containerArgs(deployment(plan, "cluster-autoscaler"));
         expect(args).toContain("--cloud-provider=hetzner");
         const groups = args.filter((a) => a.startsWith("--nodes="));
-        expect(groups).toContain("--nodes=0:4:cx43:nbg1:app");
+        expect(groups).toContain("--nodes=0:3:cx43:nbg1:app");
         // min equals max for the system pool: the autoscaler leaves it alone.
         expect(groups.some((g) => g.endsWith(":system"))).toBe(false);
         expect(plan.outputs["autoscalerNodeGroups"]).toEqual(groups);
@@ -255,5 +268,89 @@ describe("the phase 5 cluster", () => {
         expect(containerArgs(deployment(edited, "cluster-autoscaler"))).toContain(
             "--nodes=0:9:cx53:nbg1:app",
         );
+    });
+});
+
+const meta = (r: PlanResource) => r.inputs["metadata"] as { name: string; namespace?: string };
+const objectsOf = (p: Plan, kind: string, namespace?: string) =>
+    kubeObjects(p).filter(
+        (r) => r.inputs["kind"] === kind && (namespace === undefined || meta(r).namespace === namespace),
+    );
+
+describe("the phase 5 platform", () => {
+    it("runs the application as Deployments with autoscalers and disruption budgets in the app namespace", () => {
+        const names = (kind: string) => objectsOf(plan, kind, "app").map((r) => meta(r).name);
+        for (const service of ["api", "frontend", "worker", "crawler"]) {
+            expect(names("Deployment")).toContain(service);
+            const hpa = objectsOf(plan, "HorizontalPodAutoscaler", "app").find(
+                (r) => meta(r).name === service,
+            );
+            expect((hpa?.inputs["spec"] as { scaleTargetRef: { name: string } }).scaleTargetRef.name).toBe(
+                service,
+            );
+            expect(names("PodDisruptionBudget")).toContain(service);
+        }
+        // The edit's factor raises every autoscaler's ceiling.
+        const max = (p: Plan) =>
+            objectsOf(p, "HorizontalPodAutoscaler", "app").map(
+                (r) => (r.inputs["spec"] as { maxReplicas: number }).maxReplicas,
+            );
+        expect(max(edited).every((m, i) => m > (max(plan)[i] ?? 0))).toBe(true);
+    });
+
+    it("proxies the site's hostnames to the one load balancer the CCM makes for the ingress", () => {
+        const lbs = objectsOf(plan, "Service").filter(
+            (r) => (r.inputs["spec"] as { type?: string }).type === "LoadBalancer",
+        );
+        expect(lbs.map((r) => meta(r).namespace)).toEqual(["ingress"]);
+        const addresses = plan.outputs["ingressAddresses"] as string[];
+        expect(addresses).toHaveLength(2);
+        const records = ofType(plan, "cloudflare:index/dnsRecord:DnsRecord");
+        expect(records.length).toBeGreaterThanOrEqual(4);
+        for (const r of records) {
+            expect(addresses).toContain(r.inputs["content"]);
+            expect(r.inputs["proxied"]).toBe(true);
+        }
+        expect(plan.outputs["urls"]).toEqual(["https://app.example.com", "https://api.example.com"]);
+    });
+
+    it("installs the operators and observability as pinned Helm releases, each after the ones it needs", () => {
+        const releases = ofType(plan, RELEASE);
+        const byName = new Map(releases.map((r) => [r.inputs["name"] as string, r]));
+        expect([...byName.keys()].sort()).toEqual(
+            ["alloy", "barman-cloud", "cert-manager", "cnpg", "kube-prometheus-stack", "loki"].sort(),
+        );
+        for (const r of releases) expect(r.inputs["version"]).toMatch(/^v?\d+\.\d+\.\d+$/);
+        const barman = byName.get("barman-cloud")!;
+        for (const needed of ["cert-manager", "cnpg"])
+            expect(barman.dependencies).toContain(byName.get(needed)!.urn);
+        // The database waits for its operator.
+        const cluster = objectsOf(plan, "Cluster", "app")[0]!;
+        expect(cluster.dependencies).toContain(byName.get("cnpg")!.urn);
+    });
+
+    it("protects the database, the data StatefulSets and the app namespace, and no platform edit replaces or deletes them", () => {
+        const held = [
+            ...objectsOf(plan, "Cluster", "app"),
+            ...objectsOf(plan, "StatefulSet", "app"),
+            ...objectsOf(plan, "Namespace").filter((r) => meta(r).name === "app"),
+        ];
+        expect(held.map((r) => `${r.inputs["kind"] as string}/${meta(r).name}`).sort()).toEqual([
+            "Cluster/app-db",
+            "Namespace/app",
+            "StatefulSet/meilisearch",
+            "StatefulSet/redis",
+        ]);
+        for (const r of held) expect(r.protect).toBe(true);
+        for (const r of objectsOf(plan, "StatefulSet"))
+            expect(r.ignoreChanges).toContain("spec.volumeClaimTemplates");
+        // The edit did reach the claim templates and the database's volume ...
+        const redis = (p: Plan) => objectsOf(p, "StatefulSet", "app").find((r) => meta(r).name === "redis")!;
+        expect(redis(edited).inputs["spec"] as object).not.toEqual(redis(plan).inputs["spec"]);
+        // ... and the engine would replace or delete none of the cluster's data (the edit's smaller system pool
+        // does delete a node server, which holds none).
+        const changes = statefulChanges(plan.resources, edited.resources);
+        expect(changes.filter((c) => c.urn.includes("$kubernetes:"))).toEqual([]);
+        expect(changes.map((c) => c.urn.replace(/.*::/, ""))).toEqual(["pool-system-2-server"]);
     });
 });
