@@ -78,13 +78,15 @@ export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phas
     inCluster("system-upgrade", systemUpgradeObjects({ k3sVersion: c.kubernetes.version }));
     if (pools.autoscaler) inCluster("cluster-autoscaler", pools.autoscaler.objects);
     const site = platform(c, stack, { plan, provider: access.provider, storage });
-    // One bundle per tenant: its namespace holds its data, so it is protected and outlives its removal from config.
-    for (const t of c.kubernetes.tenants)
-        new KubeObjects(`tenant-${t.name}`, {
-            objects: tenantObjects(t, { ingressNamespace: INGRESS_NAMESPACE }),
-            provider: access.provider,
-            stateful: (o) => o.kind === "Namespace",
-        });
+    // Every tenant's bundle: its namespace holds its data, so it is protected and outlives its removal from config.
+    // One component for all of them, so a thousand tenants do not add a thousand components to the plan.
+    new KubeObjects("tenants", {
+        objects: c.kubernetes.tenants.flatMap((t) =>
+            tenantObjects(t, { ingressNamespace: INGRESS_NAMESPACE }),
+        ),
+        provider: access.provider,
+        stateful: (o) => o.kind === "Namespace",
+    });
 
     return {
         kubeconfig: access.kubeconfig,

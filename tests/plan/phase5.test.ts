@@ -238,7 +238,9 @@ describe("the phase 5 cluster", () => {
 
     it("gives every tenant a protected namespace that a tenant edit leaves in place, with its guards inside it", () => {
         const namespaces = (p: Plan) =>
-            ofType(p, "kubernetes:core/v1:Namespace").filter((n) => n.name.startsWith("tenant-"));
+            ofType(p, "kubernetes:core/v1:Namespace").filter((n) =>
+                (n.inputs["metadata"] as { name: string }).name.startsWith("tenant-"),
+            );
         const before = namespaces(plan);
         expect(before.map((n) => (n.inputs["metadata"] as { name: string }).name).sort()).toEqual([
             "tenant-alice",
@@ -249,7 +251,7 @@ describe("the phase 5 cluster", () => {
         for (const ns of before) expect(after.get(ns.urn)?.inputs).toEqual(ns.inputs);
         expect(after.size).toBe(3);
         // Every object of a tenant is created after its namespace.
-        const bob = before.find((n) => n.name.includes("bob"))!;
+        const bob = before.find((n) => n.name.endsWith("tenant-bob"))!;
         const inBob = kubeObjects(plan).filter(
             (r) => (r.inputs["metadata"] as { namespace?: string }).namespace === "tenant-bob",
         );
