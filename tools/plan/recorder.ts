@@ -56,6 +56,21 @@ export function decodeWire(v: unknown, mask: boolean): unknown {
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeWire(x, mask)]));
 }
 
+/** Whether a wire value holds a secret anywhere. */
+function holdsSecret(v: unknown): boolean {
+    if (Array.isArray(v)) return v.some(holdsSecret);
+    if (typeof v !== "object" || v === null) return false;
+    const o = v as Record<string, unknown>;
+    if (o[SIG_KEY] === SECRET_SIG || (o[SIG_KEY] === OUTPUT_SIG && o["secret"] === true)) return true;
+    return Object.values(o).some(holdsSecret);
+}
+
+/** Both views of a registration's inputs; without a secret they are one object (a large plan keeps thousands). */
+function decodeInputs(raw: unknown): Pick<RecordedResource, "props" | "inputs"> {
+    const props = decodeWire(raw, false) as Record<string, unknown>;
+    return { props, inputs: holdsSecret(raw) ? (decodeWire(raw, true) as Record<string, unknown>) : props };
+}
+
 /**
  * One alias: a full URN, or the parts of the old URN that differ from the new one (the engine fills in the
  * rest from the resource itself: name, type, project, stack, and parent unless `noParent`).
@@ -150,8 +165,7 @@ export function recordRegistrations(): RecordedResource[] {
                         ...req.getAliasurnsList().map((urn) => ({ urn })),
                         ...req.getAliasesList().map(aliasOf),
                     ],
-                    props: decodeWire(raw, false) as Record<string, unknown>,
-                    inputs: decodeWire(raw, true) as Record<string, unknown>,
+                    ...decodeInputs(raw),
                 });
             }
             cb(err, resp);

@@ -12,6 +12,7 @@ import { evaluatePolicies, type PolicyResource, type Violation } from "../../pol
 import { main } from "../../stacks";
 import { artifactsOf, type Artifact } from "./artifacts";
 import { criticalPath, type CriticalPath } from "./graph";
+import { withoutPromiseDebugging } from "./lightRuntime";
 import { PlanMocks } from "./mocks";
 import {
     MASK,
@@ -124,24 +125,20 @@ export async function recordStack(
     pulumi.runtime.setAllConfig({ ...file.values }, [...file.secretKeys]);
     const recorded = recordRegistrations();
 
-    // The SDK captures a stack trace for every promise it makes (debuggablePromise): a quarter of a large plan's
-    // time. A plan reports errors by their message (ProgramError), never by a stack, so it runs without them.
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     try {
-        let raw: Record<string, unknown> = {};
-        await pulumi.runtime.runInPulumiStack(() => {
-            raw = program();
-            return Promise.resolve(raw);
+        return await withoutPromiseDebugging(async () => {
+            let raw: Record<string, unknown> = {};
+            await pulumi.runtime.runInPulumiStack(() => {
+                raw = program();
+                return Promise.resolve(raw);
+            });
+            const outputs = await resolveOutputs(raw);
+            await pulumi.runtime.disconnect();
+            assertUniqueUrns(recorded);
+            return { phase, recorded, outputs };
         });
-        const outputs = await resolveOutputs(raw);
-        await pulumi.runtime.disconnect();
-        assertUniqueUrns(recorded);
-        return { phase, recorded, outputs };
     } catch (e) {
         throw new ProgramError(e instanceof Error ? e.message : String(e));
-    } finally {
-        Error.stackTraceLimit = stackTraceLimit;
     }
 }
 
