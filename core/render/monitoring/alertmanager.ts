@@ -91,10 +91,12 @@ export function buildAlertmanagerConfig(receiver: AlertReceiver | undefined): ob
                 equal: ["stack", "transition"],
             },
             // A stack that is down fires everything downstream of it; the outage is the one message that matters.
+            // On a cluster, only within the namespace: a critical alert about one volume must not mute the rest.
+            // (Alerts without a namespace, the VM phases' all, compare equal on it.)
             {
                 source_matchers: ['severity="critical"'],
                 target_matchers: ['severity=~"warning|info"'],
-                equal: ["stack"],
+                equal: ["stack", "namespace"],
             },
         ],
         receivers: [receiverConfig(receiver)],
