@@ -236,14 +236,7 @@ function validate(input: PostgresInput): void {
 
 /** `s3://<bucket>/<prefix>/<stack>/postgres/`: the VM phases' folder (backup.ts `backupRemoteDir`). */
 export function backupDestinationPath(input: Pick<PostgresInput, "stack" | "backup">): string {
-    const dir = backupRemoteDir({
-        ...input.backup,
-        stack: input.stack,
-        region: "",
-        onCalendar: "",
-        postgres: { database: "x", user: "x" },
-        credentials: { accessKeyId: "", secretAccessKey: "" },
-    });
+    const dir = backupRemoteDir({ ...input.backup, stack: input.stack });
     return `s3://${dir.slice(`${RCLONE_REMOTE}:`.length)}/`;
 }
 

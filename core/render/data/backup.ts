@@ -45,7 +45,7 @@ export function assertBucketName(bucket: string, what: string): void {
 }
 
 /** Where the dumps go: `backup:<bucket>/<prefix>/<stack>/postgres`. */
-export function backupRemoteDir(spec: BackupSpec): string {
+export function backupRemoteDir(spec: Pick<BackupSpec, "bucket" | "prefix" | "stack">): string {
     assertBucketName(spec.bucket, "backup bucket");
     if (!/^[A-Za-z0-9._-]+$/.test(spec.stack))
         throw new Error(`stack name '${spec.stack}' may only contain letters, digits, '.', '_' and '-'`);

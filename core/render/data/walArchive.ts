@@ -48,11 +48,7 @@ export interface PitrSpec {
  * cluster's WAL and base backups are one history across regions, each region's Redis is its own).
  */
 function dirs(spec: PitrSpec): { wal: string; base: string; redis: string } {
-    const pg = backupRemoteDir({
-        ...spec.backup,
-        postgres: { database: "x", user: "x" },
-        credentials: { accessKeyId: "", secretAccessKey: "" },
-    });
+    const pg = backupRemoteDir(spec.backup);
     const region = spec.backup.fleetRegion;
     if (region !== undefined && !/^[a-z0-9-]+$/.test(region))
         throw new Error(`backup fleetRegion '${region}' must be a region name such as us-east`);
