@@ -239,6 +239,9 @@ export function traefikArgs(input: IngressInput): string[] {
         `--providers.kubernetesIngress.ingressClass=${INGRESS_CLASS}`,
         `--providers.kubernetesIngress.namespaces=${watchedNamespaces(input).join(",")}`,
         `--providers.kubernetesIngress.ingressEndpoint.publishedService=${input.namespace}/${TRAEFIK_NAME}`,
+        // Path-element matching as the Ingress spec defines Prefix: /assets must not match /assets-manifest.json,
+        // which would get the immutable assets' year-long cache.
+        "--providers.kubernetesIngress.strictPrefixMatching=true",
         `--providers.file.directory=${DYNAMIC_DIR}`,
         "--providers.file.watch=true",
     ];
@@ -435,6 +438,8 @@ export function ingressObjects(input: IngressInput): KubeObject[] {
                     // Traefik accepts no PROXY protocol header (see the module comment): both sides agree.
                     [`${HCLOUD}/uses-proxyprotocol`]: "false",
                     [`${HCLOUD}/node-selector`]: `${POOL_KIND_LABEL}=system`,
+                    // Only the public addresses in the Service's status: Cloudflare's records are made from it.
+                    [`${HCLOUD}/disable-private-ingress`]: "true",
                 },
             },
             spec: {

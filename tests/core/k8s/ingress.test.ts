@@ -203,7 +203,11 @@ describe("ingressObjects", () => {
             "load-balancer.hetzner.cloud/use-private-ip": "true",
             "load-balancer.hetzner.cloud/type": "lb11",
             "load-balancer.hetzner.cloud/name": "phase5-ingress",
+            // The status lists public addresses only: the edge's records are made from it.
+            "load-balancer.hetzner.cloud/disable-private-ingress": "true",
         });
+        // Prefix paths match path elements, so /assets never catches /assets-manifest.json.
+        expect(traefikArgs(INPUT)).toContain("--providers.kubernetesIngress.strictPrefixMatching=true");
         const typed = ingressObjects({ ...INPUT, loadBalancer: { ...INPUT.loadBalancer, type: "lb21" } });
         expect(
             (only(typed, "Service") as unknown as LbService).metadata.annotations[
