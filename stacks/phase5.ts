@@ -30,7 +30,7 @@ import { controlPlane } from "./parts/controlPlane";
 import { privateNetwork } from "./parts/network";
 import { siteUrls } from "./parts/edge";
 import { nodePools } from "./parts/nodePools";
-import { INGRESS_NAMESPACE, platform } from "./parts/platform";
+import { APP_PEER, INGRESS_NAMESPACE, platform } from "./parts/platform";
 import type { Exported } from "./outputs";
 
 export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phase5Outputs> {
@@ -82,7 +82,7 @@ export function phase5Stack(c: ConfigOf<"phase5">, stack: string): Exported<Phas
     // One component for all of them, so a thousand tenants do not add a thousand components to the plan.
     new KubeObjects("tenants", {
         objects: c.kubernetes.tenants.flatMap((t) =>
-            tenantObjects(t, { ingressNamespace: INGRESS_NAMESPACE }),
+            tenantObjects(t, { ingressNamespace: INGRESS_NAMESPACE, appPeer: APP_PEER }),
         ),
         provider: access.provider,
         stateful: (o) => o.kind === "Namespace",

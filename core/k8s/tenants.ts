@@ -39,6 +39,8 @@ export interface TenantPlatform {
     ingressNamespace: string;
     /** Where CoreDNS runs; k3s puts it in kube-system. */
     dnsNamespace?: "kube-system";
+    /** The application's pods that talk to agents (the api, which claims and drives them), besides the ingress. */
+    appPeer?: { namespace: string; podLabels: Record<string, string> };
 }
 
 export interface Toleration {
@@ -324,6 +326,18 @@ export function tenantObjects(t: TenantSpec, platform: TenantPlatform): KubeObje
                                     matchLabels: { [NAMESPACE_NAME_LABEL]: platform.ingressNamespace },
                                 },
                             },
+                            ...(platform.appPeer
+                                ? [
+                                      {
+                                          namespaceSelector: {
+                                              matchLabels: {
+                                                  [NAMESPACE_NAME_LABEL]: platform.appPeer.namespace,
+                                              },
+                                          },
+                                          podSelector: { matchLabels: { ...platform.appPeer.podLabels } },
+                                      },
+                                  ]
+                                : []),
                         ],
                     },
                 ],

@@ -68,6 +68,8 @@ export const TEMPLATE_HASH_LABEL = "phase-stacks/template-hash";
 
 export const KEEPER_NAME = "warm-pool-keeper";
 export const KEEPER_NAMESPACE = "agents-warm";
+/** The Role (and binding) in each pool namespace that lets the application claim and release pods. */
+export const CLAIMER_ROLE = "warm-pool-claimer";
 export const POOL_NAMESPACE_PREFIX = "agents-";
 /** Names of the pool namespace's own objects (the NetworkPolicies keep the tenant bundle's names). */
 export const POOL_OBJECT_NAMES = {
@@ -103,6 +105,12 @@ export interface WarmPoolInput {
     readonly tiers: readonly WarmPoolTier[];
     /** The ingress controller's namespace: the only source of traffic to agent pods. */
     readonly ingressNamespace: string;
+    /** Who claims warm pods (the api's ServiceAccount and pods): bound to the claimer Role, let in by the policy. */
+    readonly claimer: {
+        readonly namespace: string;
+        readonly serviceAccount: string;
+        readonly podLabels: Readonly<Record<string, string>>;
+    };
     /** Seconds between keeper passes (agents.keeperIntervalSeconds). */
     readonly intervalSeconds: number;
     readonly keeperImage?: string;
@@ -262,11 +270,15 @@ function namespace(name: string, labels: Record<string, string>): KubeObject {
 }
 
 /** One pool namespace: Namespace, quota, the tenant bundle's guards re-homed, and the keeper's Role(Binding). */
-function poolObjects(t: CheckedTier, ingressNamespace: string): KubeObject[] {
+function poolObjects(t: CheckedTier, input: WarmPoolInput): KubeObject[] {
     const ns = agentPoolNamespace(t.tier);
     const labels = poolLabels(t.tier);
     // The tenant bundle sized for maxPods: its quota, limit range, policies and ServiceAccount, one definition.
-    const bundle = tenantObjects(poolTenant(t.tier, t.maxPods), { ingressNamespace });
+    const { claimer } = input;
+    const bundle = tenantObjects(poolTenant(t.tier, t.maxPods), {
+        ingressNamespace: input.ingressNamespace,
+        appPeer: { namespace: claimer.namespace, podLabels: claimer.podLabels },
+    });
     const rename: Record<string, string> = {
         [TENANT_OBJECT_NAMES.quota]: POOL_OBJECT_NAMES.quota,
         [TENANT_OBJECT_NAMES.limits]: POOL_OBJECT_NAMES.limits,
@@ -302,6 +314,22 @@ function poolObjects(t: CheckedTier, ingressNamespace: string): KubeObject[] {
             roleRef: { apiGroup: RBAC, kind: "Role", name: KEEPER_NAME },
             subjects: [{ kind: "ServiceAccount", name: KEEPER_NAME, namespace: KEEPER_NAMESPACE }],
         },
+        // The claim protocol's side: read and claim (patch) warm pods, delete the tenant's when it is done.
+        {
+            apiVersion: `${RBAC}/v1`,
+            kind: "Role",
+            metadata: { ...meta, name: CLAIMER_ROLE },
+            rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "patch", "delete"] }],
+        },
+        {
+            apiVersion: `${RBAC}/v1`,
+            kind: "RoleBinding",
+            metadata: { ...meta, name: CLAIMER_ROLE },
+            roleRef: { apiGroup: RBAC, kind: "Role", name: CLAIMER_ROLE },
+            subjects: [
+                { kind: "ServiceAccount", name: claimer.serviceAccount, namespace: claimer.namespace },
+            ],
+        },
     ];
 }
 
@@ -319,7 +347,7 @@ export function warmPoolObjects(input: WarmPoolInput): KubeObject[] {
     const meta = { name: KEEPER_NAME, namespace: KEEPER_NAMESPACE, labels };
     const resources = { cpu: "50m", memory: "96Mi" };
     return [
-        ...tiers.flatMap((t) => poolObjects(t, input.ingressNamespace)),
+        ...tiers.flatMap((t) => poolObjects(t, input)),
         namespace(KEEPER_NAMESPACE, labels),
         { apiVersion: "v1", kind: "ServiceAccount", metadata: meta, automountServiceAccountToken: true },
         {

@@ -90,6 +90,12 @@ export const PART_OF_LABEL = "app.kubernetes.io/part-of";
 export const COMPONENT_LABEL = "app.kubernetes.io/component";
 /** The app pods' ServiceAccount (no token mounted: the app never talks to the API server). */
 export const APP_SERVICE_ACCOUNT = "app";
+/**
+ * The api claims warm agent pods through the API server (core/k8s/warmPool.ts): it alone runs with a token, under
+ * its own ServiceAccount, which the warm pools' claimer Role binds. Every other service stays token-less.
+ */
+export const CLAIMER_SERVICE_ACCOUNT = "api";
+export const CLAIMER_SERVICE: AppService = "api";
 export const DEFAULT_CPU_TARGET_PERCENT = 70;
 /** The container port's name; Services and probes refer to it. */
 export const HTTP_PORT_NAME = "http";
@@ -334,8 +340,8 @@ function podTemplate(
     return {
         metadata: { labels: appLabels(name) },
         spec: {
-            serviceAccountName: APP_SERVICE_ACCOUNT,
-            automountServiceAccountToken: false,
+            serviceAccountName: name === CLAIMER_SERVICE ? CLAIMER_SERVICE_ACCOUNT : APP_SERVICE_ACCOUNT,
+            automountServiceAccountToken: name === CLAIMER_SERVICE,
             enableServiceLinks: false,
             ...("shareProcessNamespace" in own ? { shareProcessNamespace: own.shareProcessNamespace } : {}),
             ...(rt.stopGraceSeconds !== undefined
@@ -409,21 +415,22 @@ function podTemplate(
 }
 
 /**
- * In apply order: the token-less ServiceAccount, then per service its Deployment, its ClusterIP Service (when it
+ * In apply order: the token-less ServiceAccount and the api's (the warm pools' claimer), then per service its Deployment, its ClusterIP Service (when it
  * has a port), its PodDisruptionBudget and its HorizontalPodAutoscaler.
  */
 export function appWorkloadObjects(input: AppWorkloadInput): KubeObject[] {
     validate(input);
     const { namespace } = input;
     const target = input.cpuTargetPercent ?? DEFAULT_CPU_TARGET_PERCENT;
-    const serviceAccount: KubeObject = {
+    const serviceAccount = (name: string, token: boolean): KubeObject => ({
         apiVersion: "v1",
         kind: "ServiceAccount",
-        metadata: { name: APP_SERVICE_ACCOUNT, namespace, labels: { [PART_OF_LABEL]: PART_OF } },
-        automountServiceAccountToken: false,
-    };
+        metadata: { name, namespace, labels: { [PART_OF_LABEL]: PART_OF } },
+        automountServiceAccountToken: token,
+    });
     return [
-        serviceAccount,
+        serviceAccount(APP_SERVICE_ACCOUNT, false),
+        serviceAccount(CLAIMER_SERVICE_ACCOUNT, true),
         ...APP_SERVICES.flatMap((name): KubeObject[] => {
             const s = input.workload[name];
             const metadata = { name, namespace, labels: appLabels(name) };

@@ -44,8 +44,11 @@ import { round2, type ExternalCost } from "../../core/cost/model";
 import { warmPoolObjects, warmPoolTiers } from "../../core/k8s/warmPool";
 import {
     appSecretObject,
+    appSelector,
     appWorkloadObjects,
     APP_SERVICES,
+    CLAIMER_SERVICE,
+    CLAIMER_SERVICE_ACCOUNT,
     type AppWorkloadInput,
 } from "../../core/k8s/workloads";
 import { PHASE_SPECS } from "../../core/phases";
@@ -56,6 +59,8 @@ import { edgeHostnames, originCertificate, publishEdge } from "./edge";
 export const APP_NAMESPACE = "app";
 /** The ingress controller's namespace, the one tenants and agent pools accept traffic from. */
 export const INGRESS_NAMESPACE = "ingress";
+/** The pods besides the ingress that reach agents: the api, which claims and drives them. */
+export const APP_PEER = { namespace: APP_NAMESPACE, podLabels: appSelector(CLAIMER_SERVICE) };
 
 const SECRET_NAMES = {
     app: "app-secrets",
@@ -342,6 +347,7 @@ export function platform(c: ConfigOf<"phase5">, stack: string, args: PlatformArg
                     image: c.agents.image,
                     tiers,
                     ingressNamespace: INGRESS_NAMESPACE,
+                    claimer: { ...APP_PEER, serviceAccount: CLAIMER_SERVICE_ACCOUNT },
                     intervalSeconds: c.agents.keeperIntervalSeconds,
                 }),
                 [],

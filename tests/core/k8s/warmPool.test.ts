@@ -21,6 +21,7 @@ import {
     CLAIM_LABEL,
     claimPatch,
     KEEPER_FILES,
+    CLAIMER_ROLE,
     KEEPER_NAME,
     KEEPER_NAMESPACE,
     keeperConfig,
@@ -58,6 +59,7 @@ const INPUT: WarmPoolInput = {
         { tier: "business", maxPods: 30 },
     ],
     ingressNamespace: "traefik",
+    claimer: { namespace: "app", serviceAccount: "api", podLabels: { "app.kubernetes.io/name": "api" } },
     intervalSeconds: 15,
 };
 const SHARED = ["free", "pro", "business"] as const;
@@ -153,6 +155,17 @@ describe("warmPoolObjects", () => {
                 `ServiceAccount/${TENANT_SERVICE_ACCOUNT}`,
                 `Role/${KEEPER_NAME}`,
                 `RoleBinding/${KEEPER_NAME}`,
+                `Role/${CLAIMER_ROLE}`,
+                `RoleBinding/${CLAIMER_ROLE}`,
+            ]);
+            // Agents take traffic from the ingress and from the api, nothing else.
+            const allow = only(os, "NetworkPolicy", agentPoolNamespace(tier), "allow-from-ingress");
+            expect((allow["spec"] as { ingress: { from: unknown[] }[] }).ingress[0]?.from).toEqual([
+                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } },
+                {
+                    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "app" } },
+                    podSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
+                },
             ]);
             const deny = only(os, "NetworkPolicy", agentPoolNamespace(tier), "default-deny");
             expect(deny["spec"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
@@ -166,7 +179,7 @@ describe("warmPoolObjects", () => {
         const os = objects();
         for (const tier of SHARED) {
             const ns = agentPoolNamespace(tier);
-            expect(only(os, "Role", ns)["rules"]).toEqual([
+            expect(only(os, "Role", ns, KEEPER_NAME)["rules"]).toEqual([
                 { apiGroups: [""], resources: ["pods"], verbs: ["list", "create", "delete"] },
                 {
                     apiGroups: [""],
@@ -175,7 +188,7 @@ describe("warmPoolObjects", () => {
                     resourceNames: [POOL_OBJECT_NAMES.quota],
                 },
             ]);
-            const binding = only(os, "RoleBinding", ns);
+            const binding = only(os, "RoleBinding", ns, KEEPER_NAME);
             expect(binding["roleRef"]).toEqual({
                 apiGroup: "rbac.authorization.k8s.io",
                 kind: "Role",
@@ -186,6 +199,19 @@ describe("warmPoolObjects", () => {
             ]);
         }
         expect(os.filter((o) => o.kind === "Role" && o.metadata.namespace === KEEPER_NAMESPACE)).toEqual([]);
+    });
+
+    it("lets the claimer (the api's ServiceAccount) read, claim and release pods in each pool, nothing more", () => {
+        const os = objects();
+        for (const tier of SHARED) {
+            const ns = agentPoolNamespace(tier);
+            expect(only(os, "Role", ns, CLAIMER_ROLE)["rules"]).toEqual([
+                { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "patch", "delete"] },
+            ]);
+            const binding = only(os, "RoleBinding", ns, CLAIMER_ROLE);
+            expect(binding["roleRef"]).toMatchObject({ kind: "Role", name: CLAIMER_ROLE });
+            expect(binding["subjects"]).toEqual([{ kind: "ServiceAccount", name: "api", namespace: "app" }]);
+        }
     });
 
     it("runs one restricted keeper on a pinned image with the program and config from its ConfigMap", () => {

@@ -44,6 +44,7 @@ const INPUT: WarmPoolInput = {
         { tier: "pro", maxPods: 3, target: 5 },
     ],
     ingressNamespace: "traefik",
+    claimer: { namespace: "app", serviceAccount: "api", podLabels: { "app.kubernetes.io/name": "api" } },
     intervalSeconds: 5,
 };
 const PERIOD_MS = 200;

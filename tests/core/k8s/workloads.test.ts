@@ -16,6 +16,7 @@ import {
     APP_POD_PLACEMENT,
     APP_SECRET_ENV_KEYS,
     APP_SERVICE_ACCOUNT,
+    CLAIMER_SERVICE_ACCOUNT,
     APP_SERVICES,
     appPodTemplate,
     appSecretObject,
@@ -133,6 +134,10 @@ describe("appWorkloadObjects", () => {
         expect(only(objects, "ServiceAccount", APP_SERVICE_ACCOUNT)["automountServiceAccountToken"]).toBe(
             false,
         );
+        // Only the api, which claims warm agent pods, has a token.
+        expect(only(objects, "ServiceAccount", CLAIMER_SERVICE_ACCOUNT)["automountServiceAccountToken"]).toBe(
+            true,
+        );
         for (const name of APP_SERVICES)
             for (const kind of ["Deployment", "PodDisruptionBudget", "HorizontalPodAutoscaler"])
                 expect(() => only(objects, kind, name)).not.toThrow();
@@ -185,7 +190,10 @@ describe("appWorkloadObjects", () => {
                 expect(c.securityContext.capabilities.drop).toEqual(["ALL"]);
                 expect(c.securityContext.capabilities.add ?? []).toEqual(rt.capabilities);
                 expect(spec["terminationGracePeriodSeconds"]).toBe(rt.stopGraceSeconds);
-                expect(spec["automountServiceAccountToken"]).toBe(false);
+                expect(spec["automountServiceAccountToken"]).toBe(name === "api");
+                expect(spec["serviceAccountName"]).toBe(
+                    name === "api" ? CLAIMER_SERVICE_ACCOUNT : APP_SERVICE_ACCOUNT,
+                );
                 for (const w of rt.writable) {
                     const mount = c.volumeMounts.find((m) => m.mountPath === w.path);
                     const volume = spec.volumes.find((v) => v.name === mount?.name);
