@@ -11,8 +11,13 @@
  * - Backups go through the plugin (`plugins[].isWALArchiver`), not the in-tree `backup.barmanObjectStore`,
  *   deprecated since CNPG 1.26. The ObjectStore leaves `serverName` empty, as the plugin demands; the Cluster
  *   names it as a plugin parameter, so the folder the archive lives in is written down in one place.
- * - The bucket layout is the VM phases' (backup.ts): `<bucket>/<prefix>/<stack>/postgres/`, under which Barman
- *   writes `<cluster>/wals` and `<cluster>/base`, beside the VM phases' `wal` and `base`, never into them.
+ * - The archive sits beside the VM phases' folder of the bucket (backup.ts): `<bucket>/<prefix>/<stack>/cnpg/`,
+ *   under which Barman writes `<cluster>/wals` and `<cluster>/base`. Not inside `postgres/`: the VM dump job
+ *   prunes that folder recursively by age, which would delete the base backup a 90-day window starts from while
+ *   a VM phase of the stack still runs (a migration into phase 5).
+ * - The plugin's sidecar sends S3 checksums only when required (AWS_REQUEST_CHECKSUM_CALCULATION and
+ *   AWS_RESPONSE_CHECKSUM_VALIDATION `when_required`): botocore ≥ 1.36's default checksums are refused by
+ *   Ceph-based stores such as Hetzner's (plugin-barman-cloud docs/object_stores.md, issue #393).
  * - `archive_timeout` is the RPO less a minute for the upload, so a quiet database still ships a segment inside
  *   the seed's 5 minutes; retention is the phase's days (`90d`), for base backups and WAL alike.
  * - Requests equal limits (Guaranteed QoS), for Postgres and for the plugin's sidecar in the same pods, so the
@@ -50,11 +55,6 @@ export const POSTGRES_NAMES = {
     poolerRo: `${POSTGRES_CLUSTER_NAME}-pooler-ro`,
     podMonitor: POSTGRES_CLUSTER_NAME,
     poolerPodMonitor: `${POSTGRES_CLUSTER_NAME}-pooler`,
-    /**
-     * The Secret CNPG creates for the initdb owner (`<cluster>-app`): keys `username`, `password`, `host`,
-     * `port`, `dbname`, `uri`, `jdbc-uri`, `pgpass`. It points at the Cluster's `-rw` Service, not a Pooler.
-     */
-    appSecret: `${POSTGRES_CLUSTER_NAME}-app`,
     /**
      * The owner's credentials the shell creates (kubernetes.io/basic-auth: `username`, `password`) from the stack's
      * generated password, which initdb gives the owner: the application's Secret is built from the same value.
@@ -234,11 +234,17 @@ function validate(input: PostgresInput): void {
         fail("imageName", `"${input.imageName}" is not an image reference`, "give registry/name:tag");
 }
 
-/** `s3://<bucket>/<prefix>/<stack>/postgres/`: the VM phases' folder (backup.ts `backupRemoteDir`). */
+/** `s3://<bucket>/<prefix>/<stack>/cnpg/`: beside the VM phases' `postgres/` (backup.ts `backupRemoteDir`). */
 export function backupDestinationPath(input: Pick<PostgresInput, "stack" | "backup">): string {
-    const dir = backupRemoteDir({ ...input.backup, stack: input.stack });
-    return `s3://${dir.slice(`${RCLONE_REMOTE}:`.length)}/`;
+    const vmDir = backupRemoteDir({ ...input.backup, stack: input.stack }).slice(`${RCLONE_REMOTE}:`.length);
+    return `s3://${vmDir.replace(/\/postgres$/, "/cnpg")}/`;
 }
+
+/** botocore's checksums only where the API requires them: Ceph-based S3 stores reject its defaults. */
+export const S3_CHECKSUM_ENV = [
+    { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
+    { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
+] as const;
 
 /** The RPO less a minute for the upload: a partly filled segment is archived this often at the latest. */
 export function archiveTimeoutSeconds(rpoMinutes: number): number {
@@ -337,7 +343,10 @@ export function postgresObjects(input: PostgresInput): KubeObject[] {
                 data: { compression: "gzip" },
             },
             retentionPolicy: `${input.backup.retentionDays}d`,
-            instanceSidecarConfiguration: { resources: quantities(input.sidecar ?? SIDECAR_DEFAULTS) },
+            instanceSidecarConfiguration: {
+                env: S3_CHECKSUM_ENV.map((e) => ({ ...e })),
+                resources: quantities(input.sidecar ?? SIDECAR_DEFAULTS),
+            },
         },
     };
 

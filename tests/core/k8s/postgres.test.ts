@@ -161,7 +161,7 @@ describe("postgresObjects", () => {
         expect(plugin?.parameters["serverName"]).toBe(POSTGRES_CLUSTER_NAME);
     });
 
-    it("keeps the seed's 90 days and writes under the VM phases' folder of the bucket", () => {
+    it("keeps the seed's 90 days and writes beside the VM phases' folder, which their dump job prunes", () => {
         const store = spec(only(objects, "ObjectStore"));
         expect(phase5.backups.retentionDays).toBe(90);
         expect(store["retentionPolicy"]).toBe("90d");
@@ -170,7 +170,13 @@ describe("postgresObjects", () => {
             `${RCLONE_REMOTE}:`.length,
         );
         expect(vmDir).toBe("acme-backups/backups/phase5/postgres");
-        expect(conf["destinationPath"]).toBe(`s3://${vmDir}/`);
+        expect(conf["destinationPath"]).toBe("s3://acme-backups/backups/phase5/cnpg/");
+        expect(conf["destinationPath"]).not.toContain(vmDir);
+        // Hetzner's Ceph-based store refuses botocore's default checksums.
+        expect((store["instanceSidecarConfiguration"] as Json)["env"]).toEqual([
+            { name: "AWS_REQUEST_CHECKSUM_CALCULATION", value: "when_required" },
+            { name: "AWS_RESPONSE_CHECKSUM_VALIDATION", value: "when_required" },
+        ]);
         expect(conf["endpointURL"]).toBe(INPUT.backup.endpoint);
         expect(conf["wal"]).toEqual({ compression: "gzip" });
     });
@@ -248,7 +254,8 @@ describe("postgresObjects", () => {
     it("bootstraps the database and owner the VM phases name", () => {
         const initdb = (clusterSpec(objects)["bootstrap"] as Json)["initdb"] as Json;
         expect(initdb).toMatchObject({ database: "app", owner: "app" });
-        expect(POSTGRES_NAMES.appSecret).toBe(`${POSTGRES_CLUSTER_NAME}-app`);
+        // initdb takes the owner's password from the stack's Secret, so CNPG makes no `<cluster>-app` of its own.
+        expect(initdb["secret"]).toEqual({ name: POSTGRES_NAMES.ownerSecret });
     });
 
     it("monitors through hand-made PodMonitors, the instances' one selecting instance pods only", () => {
