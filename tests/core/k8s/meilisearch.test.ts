@@ -3,8 +3,6 @@
  * scratch paths (read from the compose translation and the runtime table, not repeated here), the data volume on
  * the Retain class, the master key only as a Secret reference, and probes on the health path.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
@@ -29,6 +27,7 @@ import { podSpecViolations } from "../../../policies/sandbox/pss/judge";
 import type { PodMetadata, PodSpec } from "../../../policies/sandbox/pss/types";
 import { kubeSchemaProblems } from "../../helpers/kubeSchemas";
 import { distinctiveSecrets, RESERVATIONS, WORKLOAD } from "../../render/fixtures";
+import { POD_SECURITY_FIXTURES } from "../../helpers/podSecurityFixtures";
 
 type Json = Record<string, unknown>;
 const copy = <T>(o: T): T => structuredClone<T>(o);
@@ -99,18 +98,6 @@ function composeMeilisearch(): Json {
     return s;
 }
 
-const FIXTURES = readFileSync(resolve(__dirname, "../../fixtures/pod-security/fixtures.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map(
-        (line) =>
-            JSON.parse(line) as {
-                level: string;
-                expect: string;
-                object: { metadata: PodMetadata; spec: PodSpec };
-            },
-    );
-
 describe("meilisearchObjects", () => {
     const objects = meilisearchObjects(INPUT);
 
@@ -137,7 +124,7 @@ describe("meilisearchObjects", () => {
                 runPolicy(p, [sts]).map((v) => v.message),
                 p.name,
             ).toEqual([]);
-        const bad = FIXTURES.filter((f) => f.level === "restricted" && f.expect === "fail");
+        const bad = POD_SECURITY_FIXTURES.filter((f) => f.level === "restricted" && f.expect === "fail");
         expect(bad.length).toBeGreaterThan(0);
         expect(
             bad.filter((f) => podSpecViolations(f.object.spec, "restricted", f.object.metadata).length === 0),

@@ -3,8 +3,6 @@
  * that deny all but DNS and the ingress controller, a restricted pod template, and the pack's own tenant and
  * Pod Security policies finding nothing to report (and firing when a guard is taken away).
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Agents } from "../../../core/capacity/config";
 import { DEFAULT_SYSTEM_RESERVE_MB } from "../../../core/capacity/plan";
@@ -33,8 +31,9 @@ import {
     k8sTenantNamespaceEnforcesRestricted,
 } from "../../../policies/sandbox/pods";
 import { podSpecViolations } from "../../../policies/sandbox/pss/judge";
-import type { PodMetadata, PodSpec } from "../../../policies/sandbox/pss/types";
+import type { PodSpec } from "../../../policies/sandbox/pss/types";
 import { kubeSchemaProblems } from "../../helpers/kubeSchemas";
+import { POD_SECURITY_FIXTURES } from "../../helpers/podSecurityFixtures";
 
 const PLATFORM = { ingressNamespace: "traefik" } as const;
 const IMAGE = "ghcr.io/acme/agent:1.4.2";
@@ -338,19 +337,6 @@ describe("the tenant's NetworkPolicies", () => {
     });
 });
 
-const FIXTURES = readFileSync(resolve(__dirname, "../../fixtures/pod-security/fixtures.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map(
-        (line) =>
-            JSON.parse(line) as {
-                level: "restricted" | "baseline";
-                expect: "pass" | "fail";
-                source: string;
-                object: { metadata: PodMetadata; spec: PodSpec };
-            },
-    );
-
 describe("tenantPodTemplate", () => {
     it("meets Pod Security restricted with the pack's judge, for every tier", () => {
         for (const t of TENANTS) {
@@ -360,7 +346,7 @@ describe("tenantPodTemplate", () => {
     });
 
     it("is judged by a judge that rejects the known-bad restricted fixtures and admits the good ones", () => {
-        const restricted = FIXTURES.filter((f) => f.level === "restricted");
+        const restricted = POD_SECURITY_FIXTURES.filter((f) => f.level === "restricted");
         const bad = restricted.filter((f) => f.expect === "fail");
         expect(bad.length).toBeGreaterThan(0);
         expect(

@@ -43,6 +43,7 @@ import { k8sPodSecurity, k8sReadOnlyRoot } from "../../../policies/sandbox/pods"
 import { podSpecViolations } from "../../../policies/sandbox/pss/judge";
 import type { PodMetadata, PodSpec } from "../../../policies/sandbox/pss/types";
 import { kubeSchemaProblems } from "../../helpers/kubeSchemas";
+import { POD_SECURITY_FIXTURES } from "../../helpers/podSecurityFixtures";
 
 type Keeper = typeof import("../../../core/k8s/keeper/keeper.mjs");
 let keeper: Keeper;
@@ -252,21 +253,9 @@ describe("warmPoolObjects", () => {
     });
 });
 
-const FIXTURES = readFileSync(resolve(__dirname, "../../fixtures/pod-security/fixtures.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map(
-        (line) =>
-            JSON.parse(line) as {
-                level: string;
-                expect: "pass" | "fail";
-                object: { metadata: PodMetadata; spec: PodSpec };
-            },
-    );
-
 describe("warmPodTemplate", () => {
     it("meets restricted, with a judge that rejects every known-bad restricted fixture", () => {
-        const bad = FIXTURES.filter((f) => f.level === "restricted" && f.expect === "fail");
+        const bad = POD_SECURITY_FIXTURES.filter((f) => f.level === "restricted" && f.expect === "fail");
         expect(bad.length).toBeGreaterThan(0);
         expect(
             bad.filter((f) => podSpecViolations(f.object.spec, "restricted", f.object.metadata).length === 0),

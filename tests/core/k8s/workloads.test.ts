@@ -3,8 +3,6 @@
  * judge, which the upstream fixtures show can fail), per-service values that are the runtime table's and the
  * workload spec's, HPA and PDB that match their Deployment, app-pool placement, and errors that name the key.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Agents } from "../../../core/capacity/config";
 import { DEFAULT_SYSTEM_RESERVE_MB } from "../../../core/capacity/plan";
@@ -31,9 +29,10 @@ import { RUNTIME } from "../../../core/workload/runtime";
 import { evaluatePolicies, type PolicyResource } from "../../../policies/evaluate";
 import { MIB, parseQuantity } from "../../../policies/caps/quantity";
 import { podSpecViolations } from "../../../policies/sandbox/pss/judge";
-import type { PodMetadata, PodSpec } from "../../../policies/sandbox/pss/types";
+import type { PodSpec } from "../../../policies/sandbox/pss/types";
 import { kubeSchemaProblems } from "../../helpers/kubeSchemas";
 import { WORKLOAD } from "../../render/fixtures";
+import { POD_SECURITY_FIXTURES } from "../../helpers/podSecurityFixtures";
 
 type Json = Record<string, unknown>;
 const copy = <T>(o: T): T => structuredClone<T>(o);
@@ -112,19 +111,6 @@ const containerOf = (objects: readonly KubeObject[], name: AppService) => {
 };
 const selects = (selector: { matchLabels: Record<string, string> }, labels: Record<string, string>) =>
     Object.entries(selector.matchLabels).every(([k, v]) => labels[k] === v);
-
-const FIXTURES = readFileSync(resolve(__dirname, "../../fixtures/pod-security/fixtures.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map(
-        (line) =>
-            JSON.parse(line) as {
-                level: string;
-                expect: "pass" | "fail";
-                source: string;
-                object: { metadata: PodMetadata; spec: PodSpec };
-            },
-    );
 
 describe("appWorkloadObjects", () => {
     it.each(VARIANTS)("builds schema-valid objects for %s, all in the namespace", (_, input) => {
@@ -360,7 +346,7 @@ describe("the app pod templates", () => {
     });
 
     it("are judged by a judge that rejects the known-bad restricted fixtures and admits the good ones", () => {
-        const restricted = FIXTURES.filter((f) => f.level === "restricted");
+        const restricted = POD_SECURITY_FIXTURES.filter((f) => f.level === "restricted");
         const bad = restricted.filter((f) => f.expect === "fail");
         expect(bad.length).toBeGreaterThan(0);
         expect(
