@@ -224,6 +224,9 @@ export const LOAD_BALANCER_TYPES = {
 
 export type LoadBalancerTypeName = keyof typeof LOAD_BALANCER_TYPES;
 
+/** The smallest Hetzner volume (and CSI claim), GB; volumes come in whole GB. */
+export const VOLUME_MIN_GB = 10;
+
 /** Unit prices for everything that is not a server or a load balancer. */
 export const UNIT_PRICES = {
     volumePerGb: { monthlyEur: 0.0572, basis: "quoted", source: DEVANTLER, seen: "2026-05-27" },

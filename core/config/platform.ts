@@ -2,14 +2,13 @@
  * Phase 5's `kubernetes.platform`: what the platform on the cluster keeps and how big it may grow. Sizes are
  * GiB of Hetzner volumes, which come in whole GiB from 10 up.
  */
+import { VOLUME_MIN_GB } from "../catalog/hetzner";
 import { z } from "zod";
 
-/** Hetzner's smallest volume (and the CSI driver's smallest claim). */
-const VOLUME_MIN_GI = 10;
 const VolumeGi = z
     .number()
     .int()
-    .min(VOLUME_MIN_GI, `must be at least ${VOLUME_MIN_GI}: Hetzner volumes start at ${VOLUME_MIN_GI} GiB`)
+    .min(VOLUME_MIN_GB, `must be at least ${VOLUME_MIN_GB}: Hetzner volumes start at ${VOLUME_MIN_GB} GiB`)
     .max(10_240);
 
 export const Platform = z

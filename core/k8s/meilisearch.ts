@@ -19,10 +19,11 @@
  * - The working directory is the data path, so the relative dumps/ and snapshots/ directories land on the volume.
  * - Requests equal limits (Guaranteed QoS), as for every phase-5 workload.
  */
+import { VOLUME_MIN_GB } from "../catalog/hetzner";
 import { RUNTIME, type WritablePath } from "../workload/runtime";
 import type { ServiceSpec } from "../workload/services";
 import type { KubeObject } from "./objects";
-import { MIN_VOLUME_GI, type KubePlacement } from "./redis";
+import { type KubePlacement } from "./redis";
 import { RETAIN_STORAGE_CLASS } from "./storage";
 
 export const MEILISEARCH_NAMES = { statefulSet: "meilisearch", service: "meilisearch" } as const;
@@ -56,10 +57,10 @@ function validate(input: MeilisearchObjectsInput): void {
             `masterKeySecret "${input.masterKeySecret}" is not a Secret name`,
             "name the Secret the shell creates",
         );
-    if (!Number.isInteger(input.storageGi) || input.storageGi < MIN_VOLUME_GI)
+    if (!Number.isInteger(input.storageGi) || input.storageGi < VOLUME_MIN_GB)
         fail(
             `storageGi is ${input.storageGi}`,
-            `give a whole number of at least ${MIN_VOLUME_GI} (hcloud's smallest volume)`,
+            `give a whole number of at least ${VOLUME_MIN_GB} (hcloud's smallest volume)`,
         );
     if (input.meilisearch.healthPath === undefined)
         fail("workload.meilisearch.healthPath is not set", "set it to /health, which Meilisearch answers");

@@ -29,6 +29,7 @@
  *   under 85 % of its volume (`retentionSize`) besides the time retention, so a busy week cannot fill the disk.
  *   Grafana keeps no volume: its dashboards and datasources come from this file, and its admin from a Secret.
  */
+import { VOLUME_MIN_GB } from "../catalog/hetzner";
 import type { KubeObject } from "./objects";
 import type { HelmRelease } from "./helmRelease";
 import { POOL_KIND_LABEL } from "./clusterPlan";
@@ -78,7 +79,6 @@ export const RELEASE_NAMES = {
 } as const;
 
 /** Hetzner bills every volume as at least 10 GiB. */
-export const MIN_VOLUME_GI = 10;
 
 /** The Grafana chart's sidecar collects ConfigMaps with this label (kube-prometheus-stack's default). */
 export const GRAFANA_DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } as const;
@@ -186,16 +186,16 @@ function checked(input: ObservabilityInput): Resolved {
         if (v !== undefined && !SECRET_KEY.test(v))
             problems.push(`grafanaAdmin.${k} '${v}' is not a Secret key`);
     }
-    const alertmanagerStorageGi = input.alertmanager?.storageGi ?? MIN_VOLUME_GI;
+    const alertmanagerStorageGi = input.alertmanager?.storageGi ?? VOLUME_MIN_GB;
     const sizes: [string, number][] = [
         ["prometheus.storageGi", input.prometheus.storageGi],
         ["loki.storageGi", input.loki.storageGi],
         ["alertmanager.storageGi", alertmanagerStorageGi],
     ];
     for (const [k, v] of sizes)
-        if (!Number.isInteger(v) || v < MIN_VOLUME_GI)
+        if (!Number.isInteger(v) || v < VOLUME_MIN_GB)
             problems.push(
-                `${k} is ${v}: give whole GiB, at least ${MIN_VOLUME_GI} (Hetzner's smallest volume)`,
+                `${k} is ${v}: give whole GiB, at least ${VOLUME_MIN_GB} (Hetzner's smallest volume)`,
             );
     for (const [k, v] of [
         ["prometheus.retentionDays", input.prometheus.retentionDays],

@@ -30,6 +30,7 @@
  * - Monitoring is two hand-made PodMonitors (the Cluster's `enablePodMonitor` is deprecated): one for the
  *   instances and one for the poolers, told apart by `cnpg.io/podRole` (pooler pods carry `cnpg.io/cluster` too).
  */
+import { VOLUME_MIN_GB } from "../catalog/hetzner";
 import { backupRemoteDir, RCLONE_REMOTE, type BackupTarget } from "../render/data/backup";
 import { memorySettings } from "../render/data/postgresConf";
 import { POOL_LABEL, type PoolPlan } from "./clusterPlan";
@@ -87,7 +88,6 @@ export const POOLER_DEFAULTS = { instances: 2, maxClientConn: 1000, poolSize: 20
 /** The VM phases' Postgres (dataNode.ts, haPostgres.ts). */
 export const POSTGRES_MAX_CONNECTIONS = 200;
 /** Every hcloud volume is billed at least 10 GiB, and smaller ones cannot be created. */
-export const MIN_VOLUME_GB = 10;
 /** The plugin's sidecar in each instance pod (WAL uploads, backups): requests = limits. */
 export const SIDECAR_DEFAULTS = { cpuMillis: 250, memoryMb: 256 } as const;
 
@@ -162,15 +162,15 @@ function validate(input: PostgresInput): void {
     wholeAtLeast(
         "storageGb",
         input.storageGb,
-        MIN_VOLUME_GB,
-        `give whole GiB of at least ${MIN_VOLUME_GB} (the smallest hcloud volume)`,
+        VOLUME_MIN_GB,
+        `give whole GiB of at least ${VOLUME_MIN_GB} (the smallest hcloud volume)`,
     );
     if (input.walStorageGb !== undefined)
         wholeAtLeast(
             "walStorageGb",
             input.walStorageGb,
-            MIN_VOLUME_GB,
-            `give whole GiB of at least ${MIN_VOLUME_GB} (the smallest hcloud volume), or leave it out`,
+            VOLUME_MIN_GB,
+            `give whole GiB of at least ${VOLUME_MIN_GB} (the smallest hcloud volume), or leave it out`,
         );
     wholeAtLeast(
         "resources.cpuMillis",

@@ -37,6 +37,7 @@
  * - Sentinels take no password, as on the VM data tier; the namespace's NetworkPolicies decide who reaches them.
  * - The script reads the password as one bare token, as redis.conf does (secrets.ts generates no other).
  */
+import { VOLUME_MIN_GB } from "../catalog/hetzner";
 import { createHash } from "node:crypto";
 import { renderRedisNodeConf, SENTINEL_MASTER, SENTINEL_PORT } from "../render/data/sentinel";
 import { SENTINEL_TIMING } from "../render/data/dataUnits";
@@ -82,7 +83,6 @@ const WAIT_TRIES = 30;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** hcloud volumes are created (and billed) in whole GB from 10 GB up. */
-export const MIN_VOLUME_GI = 10;
 
 export interface KubePlacement {
     readonly nodeSelector?: Readonly<Record<string, string>>;
@@ -121,10 +121,10 @@ function validate(input: RedisObjectsInput): void {
             `passwordSecret "${input.passwordSecret}" is not a Secret name`,
             "name the Secret the shell creates",
         );
-    if (!Number.isInteger(input.storageGi) || input.storageGi < MIN_VOLUME_GI)
+    if (!Number.isInteger(input.storageGi) || input.storageGi < VOLUME_MIN_GB)
         fail(
             `storageGi is ${input.storageGi}`,
-            `give a whole number of at least ${MIN_VOLUME_GI} (hcloud's smallest volume)`,
+            `give a whole number of at least ${VOLUME_MIN_GB} (hcloud's smallest volume)`,
         );
     if (input.redis.command)
         fail(

@@ -3,12 +3,10 @@
  * and the VM phase's redis.conf, the Retain class under every volume, no secret in any object, a start script
  * shellcheck accepts (tests/integration/k8sRedisSentinel.test.ts runs it for real).
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { VOLUME_MIN_GB } from "../../../core/catalog/hetzner";
 import type { KubeObject } from "../../../core/k8s/objects";
 import {
-    MIN_VOLUME_GI,
     REDIS_NAMES,
     REDIS_PASSWORD_KEY,
     REDIS_PATHS,
@@ -35,6 +33,7 @@ import type { PodMetadata, PodSpec } from "../../../policies/sandbox/pss/types";
 import { kubeSchemaProblems } from "../../helpers/kubeSchemas";
 import { runTool } from "../../helpers/tools";
 import { distinctiveSecrets, WORKLOAD } from "../../render/fixtures";
+import { POD_SECURITY_FIXTURES } from "../../helpers/podSecurityFixtures";
 
 type Json = Record<string, unknown>;
 const copy = <T>(o: T): T => structuredClone<T>(o);
@@ -92,18 +91,6 @@ function asResource(o: KubeObject): PolicyResource {
     };
 }
 
-const FIXTURES = readFileSync(resolve(__dirname, "../../fixtures/pod-security/fixtures.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map(
-        (line) =>
-            JSON.parse(line) as {
-                level: string;
-                expect: "pass" | "fail";
-                object: { metadata: PodMetadata; spec: PodSpec };
-            },
-    );
-
 /** The directives of a redis.conf, last one winning, as Redis reads them. */
 function directives(conf: string): Map<string, string> {
     const m = new Map<string, string>();
@@ -147,7 +134,7 @@ describe("redisObjects", () => {
                 p.name,
             ).toEqual([]);
 
-        const restricted = FIXTURES.filter((f) => f.level === "restricted");
+        const restricted = POD_SECURITY_FIXTURES.filter((f) => f.level === "restricted");
         const bad = restricted.filter((f) => f.expect === "fail");
         expect(bad.length).toBeGreaterThan(0);
         expect(
@@ -335,7 +322,7 @@ describe("input validation", () => {
         ["a bad namespace", { namespace: "Data" }, /redis: namespace "Data"/],
         [
             "a small volume",
-            { storageGi: MIN_VOLUME_GI - 1 },
+            { storageGi: VOLUME_MIN_GB - 1 },
             /storageGi is 9; give a whole number of at least 10/,
         ],
         ["half a GiB", { storageGi: 10.5 }, /storageGi is 10.5/],
