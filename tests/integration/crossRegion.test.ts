@@ -286,7 +286,8 @@ describe("cross-region replication from the rendered patroni.yml", () => {
     it("promoted after the primary stops, the standby cluster takes writes and has every row the primary committed", async () => {
         const writes = writeLoop(primary.pgPort);
         await writes.okAfter(Date.now(), 10_000);
-        await sleep(1000);
+        // Counted, not timed: under load a second held only ten commits.
+        await writes.committedAtLeast(30, 30_000);
         const stoppedAt = Date.now();
         // Patroni stops PostgreSQL with a fast shutdown: the walsender exits once the standby has all WAL.
         const p = primary.proc as ReturnType<typeof start>;

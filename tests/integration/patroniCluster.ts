@@ -178,6 +178,8 @@ export function killNode(patroniPid: number, dataDir: string): void {
 export function writeLoop(port: number): {
     /** Resolves at the first write that succeeds after `since`. */
     okAfter: (since: number, timeoutMs: number) => Promise<number>;
+    /** Resolves once `count` writes have committed: a loaded machine commits fewer per second. */
+    committedAtLeast: (count: number, timeoutMs: number) => Promise<void>;
     stop: () => Promise<{ committed: number[]; log: { at: number; ok: boolean }[] }>;
 } {
     const committed: number[] = [];
@@ -199,6 +201,16 @@ export function writeLoop(port: number): {
                 if (w) return w.at;
                 if (Date.now() > deadline) throw new Error(`no write succeeded within ${timeoutMs} ms`);
                 await new Promise((res) => setTimeout(res, 100));
+            }
+        },
+        committedAtLeast: async (count, timeoutMs) => {
+            const deadline = Date.now() + timeoutMs;
+            while (committed.length < count) {
+                if (Date.now() > deadline)
+                    throw new Error(
+                        `only ${committed.length} of ${count} writes committed within ${timeoutMs} ms`,
+                    );
+                await new Promise((res) => setTimeout(res, 50));
             }
         },
         stop: async () => {
