@@ -355,4 +355,19 @@ describe("the phase 5 platform", () => {
         expect(changes.filter((c) => c.urn.includes("$kubernetes:"))).toEqual([]);
         expect(changes.map((c) => c.urn.replace(/.*::/, ""))).toEqual(["pool-system-2-server"]);
     });
+
+    it("prices what the cluster buys outside Pulumi: the CCM's load balancer and every claimed volume", () => {
+        const items = (plan.outputs["externalCosts"] as { item: string; monthlyEur: number }[]).map(
+            (e) => e.item,
+        );
+        expect(items.some((i) => i.startsWith("ingress load balancer lb11"))).toBe(true);
+        // Postgres 3 × (40 data + 10 WAL), Redis 3 × 10, Meilisearch 10, Prometheus 20, Alertmanager 10, Loki 20.
+        const volumes = items.find((i) => i.includes("volumes the CSI driver makes"));
+        expect(volumes).toMatch(/^240 GiB /);
+        const grown = (edited.outputs["externalCosts"] as { item: string }[]).find((e) =>
+            e.item.includes("volumes the CSI driver makes"),
+        );
+        // The edit: Postgres 3 × (80 + 10), Redis 3 × 20, Meilisearch 30, Prometheus 40, Alertmanager 10, Loki 20.
+        expect(grown?.item).toMatch(/^430 GiB /);
+    });
 });
