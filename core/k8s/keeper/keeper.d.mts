@@ -30,7 +30,14 @@ export interface KeeperPod {
         readonly phase?: string;
         readonly reason?: string;
         readonly conditions?: readonly { readonly type: string; readonly status: string }[];
+        readonly initContainerStatuses?: readonly ContainerStatus[];
+        readonly containerStatuses?: readonly ContainerStatus[];
     };
+}
+
+interface ContainerStatus {
+    readonly name?: string;
+    readonly state?: { readonly waiting?: { readonly reason?: string } };
 }
 
 export interface KeeperQuota {

@@ -28,6 +28,14 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 300_000;
 /** Phases a pod never leaves; an evicted pod is Failed with reason Evicted. */
 const TERMINAL = new Set(["Failed", "Succeeded"]);
+/** Waiting reasons a warm pod does not recover from by itself: it is replaced, as a failed one is. */
+const STUCK = new Set([
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+]);
 
 const SUFFIX = {
     n: 1e-9,
@@ -115,6 +123,11 @@ export function quotaRoom(quota, template, listed) {
 
 const isReady = (pod) =>
     (pod?.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+/** The first container (init containers first) waiting for a reason it does not recover from, if any. */
+const stuckReason = (pod) =>
+    [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])]
+        .map((c) => c?.state?.waiting?.reason)
+        .find((reason) => STUCK.has(reason));
 const created = (pod) => Date.parse(pod?.metadata?.creationTimestamp ?? "") || 0;
 const ref = (pod, reason) => ({
     name: pod.metadata.name,
@@ -128,7 +141,8 @@ const ref = (pod, reason) => ({
  * with why, and the counts it judged by. Pure.
  *
  * - warm: labelled `labels.warm=true`; claimed pods (the label removed) are never touched, only counted by quota;
- * - failed (terminal phase, evicted included) warm pods are deleted; pods being deleted are ignored;
+ * - failed (terminal phase, evicted included) and stuck (a container waiting in CrashLoopBackOff, an image pull
+ *   failure or a config error) warm pods are deleted; pods being deleted are ignored;
  * - fresh warm pods carry the pool's template hash; stale ones are replaced: all at once when the quota has room for
  *   the replacements, otherwise as many as the quota is short by, so the next pass can create them;
  * - create = min(target - fresh, quota room); fresh pods beyond the target (a lowered target) are deleted,
@@ -138,7 +152,8 @@ export function decide(pool, labels, pods, quota) {
     const live = pods.filter((p) => !p?.metadata?.deletionTimestamp);
     const warm = live.filter((p) => p?.metadata?.labels?.[labels.warm] === "true");
     const failed = warm.filter((p) => TERMINAL.has(p?.status?.phase));
-    const running = warm.filter((p) => !TERMINAL.has(p?.status?.phase));
+    const stuck = warm.filter((p) => !TERMINAL.has(p?.status?.phase) && stuckReason(p) !== undefined);
+    const running = warm.filter((p) => !TERMINAL.has(p?.status?.phase) && stuckReason(p) === undefined);
     const fresh = running.filter((p) => p.metadata.labels?.[labels.templateHash] === pool.templateHash);
     const stale = running.filter((p) => p.metadata.labels?.[labels.templateHash] !== pool.templateHash);
     const { room, limitedBy } = quotaRoom(quota, pool.pod, pods);
@@ -155,6 +170,7 @@ export function decide(pool, labels, pods, quota) {
             : [];
     const remove = [
         ...failed.map((p) => ref(p, `failed (${p.status?.reason ?? p.status?.phase})`)),
+        ...stuck.map((p) => ref(p, `stuck (${stuckReason(p)})`)),
         ...[...stale]
             .sort((a, b) => created(a) - created(b))
             .slice(0, staleToDelete)

@@ -380,6 +380,7 @@ function observed(
         hash?: string;
         ready?: boolean;
         deleting?: boolean;
+        waiting?: string;
     } = {},
 ): KeeperPod {
     serial++;
@@ -402,6 +403,9 @@ function observed(
             phase: opts.phase ?? "Running",
             ...(opts.reason ? { reason: opts.reason } : {}),
             conditions: [{ type: "Ready", status: opts.ready === false ? "False" : "True" }],
+            ...(opts.waiting
+                ? { containerStatuses: [{ name: "agent", state: { waiting: { reason: opts.waiting } } }] }
+                : {}),
         },
     };
 }
@@ -477,6 +481,21 @@ describe("the keeper's decide (keeper.mjs)", () => {
             [done.metadata.name, "failed (Succeeded)"],
         ]);
         expect(d.remove[0]?.resourceVersion).toBe(evicted.metadata.resourceVersion);
+        expect(d.warm).toBe(1);
+        expect(d.create).toBe(2);
+    });
+
+    it("replaces warm pods stuck crash-looping or failing to pull, but not one that is only starting", () => {
+        const pool = POOL(3);
+        const looping = observed(pool, { ready: false, waiting: "CrashLoopBackOff" });
+        const pulling = observed(pool, { ready: false, waiting: "ImagePullBackOff" });
+        const starting = observed(pool, { ready: false, waiting: "ContainerCreating" });
+        const claimedLooping = observed(pool, { warm: false, waiting: "CrashLoopBackOff" });
+        const d = keeper.decide(pool, LABELS, [looping, pulling, starting, claimedLooping], quota(60));
+        expect(d.remove.map((r) => [r.name, r.reason])).toEqual([
+            [looping.metadata.name, "stuck (CrashLoopBackOff)"],
+            [pulling.metadata.name, "stuck (ImagePullBackOff)"],
+        ]);
         expect(d.warm).toBe(1);
         expect(d.create).toBe(2);
     });
