@@ -21,6 +21,7 @@
  * The network, firewall and SSH key are process-wide environment variables in 1.33.
  */
 import { z } from "zod";
+import { DNS_LABEL } from "./names";
 
 /** Kubernetes' taint effects (`k8s.io/api/core/v1` `TaintEffect`). Any other string breaks k3s's node-taint. */
 export const TaintEffect = z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]);
@@ -146,7 +147,6 @@ export interface AutoscalerNodeGroups {
 }
 
 /** A DNS label: a valid hostname part, k8s node name, and hcloud/k8s label value (`hcloud/node-group=<name>`). */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /**
  * Label keys kubelet refuses in `--node-labels` (NodeRestriction): the kubernetes.io and k8s.io namespaces,

@@ -34,6 +34,7 @@ import type { Severity } from "../render/monitoring/alertmanager";
 import type { KubeObject } from "./objects";
 import { OBSERVABILITY_NAMESPACE } from "./observability";
 import { TENANT_NAMESPACE_PREFIX, TENANT_OBJECT_NAMES } from "./tenants";
+import { isDnsLabel } from "./names";
 
 export const CLUSTER_ALERTS = {
     replicationLag: "CnpgReplicationLagHigh",
@@ -96,7 +97,6 @@ export interface RuleGroup {
 
 const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 type Resolved = Required<ClusterAlertsSpec>;
 
@@ -114,8 +114,7 @@ function resolved(spec: ClusterAlertsSpec): Resolved {
         ...spec,
     };
     const problems: string[] = [];
-    if (!DNS_LABEL.test(s.namespace) || s.namespace.length > 63)
-        problems.push(`namespace '${s.namespace}' is not a namespace name`);
+    if (!isDnsLabel(s.namespace)) problems.push(`namespace '${s.namespace}' is not a namespace name`);
     if (!(Number.isFinite(s.replicationLagSeconds) && s.replicationLagSeconds > 0))
         problems.push(`replicationLagSeconds ${s.replicationLagSeconds} is not a positive number`);
     if (!(Number.isFinite(s.backupMaxAgeHours) && s.backupMaxAgeHours > 0))

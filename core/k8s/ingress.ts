@@ -44,6 +44,7 @@ import { toYaml } from "../render/base/yaml";
 import { POOL_KIND_LABEL } from "./clusterPlan";
 import type { KubeObject } from "./objects";
 import { appServiceName } from "./workloads";
+import { DNS_LABEL, isDnsLabel } from "./names";
 
 export const TRAEFIK_IMAGE = "docker.io/traefik:v3.7.13";
 export const TRAEFIK_NAME = "traefik";
@@ -98,7 +99,6 @@ export interface IngressInput {
     readonly originPullCaPem?: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const IPV6_CIDR = /^[0-9a-f:]+\/(\d{1,3})$/i;
@@ -117,7 +117,7 @@ function isCidr(c: string): boolean {
 
 function validate(input: IngressInput): void {
     for (const key of ["namespace", "appNamespace"] as const)
-        if (!DNS_LABEL.test(input[key]) || input[key].length > 63)
+        if (!isDnsLabel(input[key]))
             fail(key, `"${input[key]}" is not a namespace name`, "use a DNS label such as ingress");
     if (input.namespace === input.appNamespace)
         fail("namespace", "is the app namespace", "run the ingress controller in a namespace of its own");

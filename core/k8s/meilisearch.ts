@@ -25,6 +25,7 @@ import type { ServiceSpec } from "../workload/services";
 import type { KubeObject } from "./objects";
 import { type KubePlacement } from "./redis";
 import { RETAIN_STORAGE_CLASS } from "./storage";
+import { isDnsLabel, isDnsSubdomain } from "./names";
 
 export const MEILISEARCH_NAMES = { statefulSet: "meilisearch", service: "meilisearch" } as const;
 /** The key of the master-key Secret the shell creates. */
@@ -41,8 +42,6 @@ export interface MeilisearchObjectsInput {
     readonly placement?: KubePlacement;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const labels = { "app.kubernetes.io/name": "meilisearch", "app.kubernetes.io/component": "search" };
 
 function fail(problem: string, fix: string): never {
@@ -50,9 +49,9 @@ function fail(problem: string, fix: string): never {
 }
 
 function validate(input: MeilisearchObjectsInput): void {
-    if (!DNS_LABEL.test(input.namespace) || input.namespace.length > 63)
+    if (!isDnsLabel(input.namespace))
         fail(`namespace "${input.namespace}" is not a namespace name`, "use a DNS label such as data");
-    if (!DNS_NAME.test(input.masterKeySecret) || input.masterKeySecret.length > 253)
+    if (!isDnsSubdomain(input.masterKeySecret))
         fail(
             `masterKeySecret "${input.masterKeySecret}" is not a Secret name`,
             "name the Secret the shell creates",

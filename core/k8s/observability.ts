@@ -37,6 +37,7 @@ import { RETAIN_STORAGE_CLASS } from "./storage";
 import type { Toleration } from "./tenants";
 import { buildAlertmanagerConfig, type AlertReceiver } from "../render/monitoring/alertmanager";
 import { dashboardsFor, PROMETHEUS_DATASOURCE, renderDashboard } from "../render/monitoring/dashboards";
+import { DNS_LABEL, isDnsLabel } from "./names";
 
 /**
  * kube-prometheus-stack 88.5.3 (app: Prometheus Operator v0.93.1; Grafana chart 12.11.1, kube-state-metrics 8.4.0,
@@ -139,7 +140,6 @@ export const SYSTEM_POOL_PLACEMENT: {
 /** A DaemonSet that must run on every node tolerates every taint. */
 export const EVERY_NODE_TOLERATIONS: readonly { readonly operator: "Exists" }[] = [{ operator: "Exists" }];
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
@@ -174,8 +174,7 @@ interface Resolved {
 function checked(input: ObservabilityInput): Resolved {
     const problems: string[] = [];
     const namespace = input.namespace ?? OBSERVABILITY_NAMESPACE;
-    if (!DNS_LABEL.test(namespace) || namespace.length > 63)
-        problems.push(`namespace '${namespace}' is not a namespace name`);
+    if (!isDnsLabel(namespace)) problems.push(`namespace '${namespace}' is not a namespace name`);
     if (!LABEL_VALUE.test(input.stack) || input.stack === "")
         problems.push(`stack '${input.stack}' is not a label value`);
     const admin = input.grafanaAdmin;

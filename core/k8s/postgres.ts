@@ -36,6 +36,7 @@ import { memorySettings } from "../render/data/postgresConf";
 import { POOL_LABEL, type PoolPlan } from "./clusterPlan";
 import type { KubeObject } from "./objects";
 import { RETAIN_STORAGE_CLASS } from "./storage";
+import { isDnsLabel } from "./names";
 
 /** The Cluster's name: CNPG names its Services (`-rw`, `-ro`, `-r`), Secrets and PVCs after it. */
 export const POSTGRES_CLUSTER_NAME = "app-db";
@@ -125,7 +126,6 @@ export interface PostgresInput {
     readonly imageName?: string;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SQL_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Roles CNPG creates itself: the owner must be none of them. */
 const CNPG_ROLES = ["postgres", "streaming_replica", "cnpg_pooler_pgbouncer"] as const;
@@ -157,7 +157,7 @@ function validate(input: PostgresInput): void {
             `is ${instances}: the program runs odd counts, a primary and standbys in pairs`,
             `use ${instances - 1} or ${instances + 1}`,
         );
-    if (!DNS_LABEL.test(input.namespace) || input.namespace.length > 63)
+    if (!isDnsLabel(input.namespace))
         fail("namespace", `"${input.namespace}" is not a namespace name`, "use a DNS label such as app");
     wholeAtLeast(
         "storageGb",

@@ -45,6 +45,7 @@ import { RUNTIME, type WritablePath } from "../workload/runtime";
 import type { ServiceSpec } from "../workload/services";
 import type { KubeObject } from "./objects";
 import { RETAIN_STORAGE_CLASS } from "./storage";
+import { DNS_SUBDOMAIN, isDnsLabel, isDnsSubdomain } from "./names";
 
 export { SENTINEL_MASTER, SENTINEL_PORT } from "../render/data/sentinel";
 
@@ -80,8 +81,6 @@ const RUN_DIR_MB = 1;
 const ASK_TRIES = 5;
 /** How long (seconds) a starting Sentinel waits for the master to answer before it starts anyway. */
 const WAIT_TRIES = 30;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** hcloud volumes are created (and billed) in whole GB from 10 GB up. */
 
 export interface KubePlacement {
@@ -114,9 +113,9 @@ function fail(problem: string, fix: string): never {
 }
 
 function validate(input: RedisObjectsInput): void {
-    if (!DNS_LABEL.test(input.namespace) || input.namespace.length > 63)
+    if (!isDnsLabel(input.namespace))
         fail(`namespace "${input.namespace}" is not a namespace name`, "use a DNS label such as data");
-    if (!DNS_NAME.test(input.passwordSecret) || input.passwordSecret.length > 253)
+    if (!isDnsSubdomain(input.passwordSecret))
         fail(
             `passwordSecret "${input.passwordSecret}" is not a Secret name`,
             "name the Secret the shell creates",
@@ -131,7 +130,7 @@ function validate(input: RedisObjectsInput): void {
             "workload.redis.command is set",
             "remove it: the pods run the rendered start script, which writes the config with the password",
         );
-    if (input.clusterDomain !== undefined && !DNS_NAME.test(input.clusterDomain))
+    if (input.clusterDomain !== undefined && !DNS_SUBDOMAIN.test(input.clusterDomain))
         fail(`clusterDomain "${input.clusterDomain}" is not a DNS name`, "k3s uses cluster.local");
 }
 

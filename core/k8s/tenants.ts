@@ -23,6 +23,7 @@ import { TENANT_LABEL, TIER_LABEL } from "../contracts/labels";
 import { AGENT_USER } from "../render/agents/warmPool";
 import { CUSTOMER_LABEL, type Taint } from "./clusterPlan";
 import type { KubeObject } from "./objects";
+import { DNS_LABEL, isDnsLabel } from "./names";
 
 export interface TenantSpec {
     /** DNS label; the namespace is `tenant-<name>`. */
@@ -75,7 +76,6 @@ export const TENANT_OBJECT_NAMES = {
 } as const;
 
 const POD_SECURITY = ["enforce", "audit", "warn"] as const;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const IMAGE_REF = /^[a-z0-9][a-z0-9._/:@-]*$/;
 const MAX_NAME = 63 - TENANT_NAMESPACE_PREFIX.length;
 
@@ -111,7 +111,7 @@ function validateTenant(t: TenantSpec): void {
                 `the ${t.tier} tier runs on a customer's dedicated pool but names no customer`,
                 "set customer to the agents.enterprise entry whose pool it uses",
             );
-        if (!DNS_LABEL.test(t.customer) || t.customer.length > 63)
+        if (!isDnsLabel(t.customer))
             fail(t, `customer "${t.customer}" is not a DNS label`, "use the agents.enterprise entry's name");
     } else if (t.customer !== undefined) {
         fail(
@@ -123,7 +123,7 @@ function validateTenant(t: TenantSpec): void {
 }
 
 function validatePlatform(t: TenantSpec, p: TenantPlatform): void {
-    if (!DNS_LABEL.test(p.ingressNamespace) || p.ingressNamespace.length > 63)
+    if (!isDnsLabel(p.ingressNamespace))
         fail(
             t,
             `ingressNamespace "${p.ingressNamespace}" is not a namespace name`,

@@ -39,6 +39,7 @@ import { RUNTIME, type SecretName, type WritablePath } from "../workload/runtime
 import { ImageRef, type ServiceName } from "../workload/services";
 import { POOL_KIND_LABEL } from "./clusterPlan";
 import type { KubeObject } from "./objects";
+import { DNS_LABEL } from "./names";
 
 /** The services phase 5 runs as Deployments in the app namespace (the data tier and monitoring are others'). */
 export const APP_SERVICES = ["api", "frontend", "worker", "crawler"] as const;
@@ -117,7 +118,6 @@ const PROBE = { timeoutSeconds: 5, failureThreshold: 3 } as const;
 const STARTUP_SECONDS = 60;
 const STARTUP_PERIOD = 5;
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Restricted Pod Security allows adding this capability only. */
 const RESTRICTED_ADDABLE = ["NET_BIND_SERVICE"];
