@@ -7,7 +7,6 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { KubeObject } from "../../core/k8s/objects";
 import {
     REDIS_PASSWORD_KEY,
     REDIS_PATHS,
@@ -15,51 +14,12 @@ import {
     redisConfigData,
     redisObjects,
     SENTINEL_MASTER,
-    type RedisObjectsInput,
 } from "../../core/k8s/redis";
 import { SENTINEL_TIMING } from "../../core/render/data/dataNode";
 import { MIB } from "../../policies/caps/quantity";
-import type { PodMetadata, PodSpec } from "../../policies/sandbox/pss/types";
 import { commands, type Reply } from "./resp";
 import { cleanup, run, sleep, start, stop, tempDir, waitFor, writeOwned } from "./support";
-import { distinctiveSecrets, WORKLOAD } from "../render/fixtures";
-
-type Json = Record<string, unknown>;
-const INPUT: RedisObjectsInput = {
-    namespace: "data",
-    redis: WORKLOAD.redis,
-    passwordSecret: "redis-auth",
-    storageGi: 20,
-};
-const PASSWORD = distinctiveSecrets().redisPassword;
-
-function only(objects: readonly KubeObject[], kind: string, name?: string): Json {
-    const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-    if (found.length !== 1) throw new Error(`expected one ${kind} ${name ?? ""}, found ${found.length}`);
-    return found[0] as Json;
-}
-
-interface Container {
-    name: string;
-    image: string;
-    command: string[];
-    env: { name: string; value?: string; valueFrom?: Json }[];
-    resources: { requests: Record<string, string>; limits: Record<string, string> };
-    volumeMounts: { name: string; mountPath: string }[];
-    securityContext: Json;
-    readinessProbe: { exec: { command: string[] } };
-}
-interface StatefulSetSpec {
-    serviceName: string;
-    replicas: number;
-    selector: { matchLabels: Record<string, string> };
-    template: { metadata: PodMetadata & { labels: Record<string, string> }; spec: PodSpec & Json };
-    volumeClaimTemplates: { metadata: { name: string }; spec: Json }[];
-    persistentVolumeClaimRetentionPolicy: Json;
-}
-const stsOf = (objects: readonly KubeObject[]) => only(objects, "StatefulSet")["spec"] as StatefulSetSpec;
-const containers = (objects: readonly KubeObject[]) =>
-    stsOf(objects).template.spec["containers"] as unknown as Container[];
+import { containers, INPUT, PASSWORD } from "../helpers/redisObjects";
 
 async function freePorts(n: number): Promise<number[]> {
     const servers: Server[] = [];

@@ -29,50 +29,15 @@ import type { PolicyResource } from "../../../policies/evaluate";
 import { runPolicy } from "../../../policies/lib/run";
 import { k8sImagePinned, k8sPodSecurity, k8sReadOnlyRoot } from "../../../policies/sandbox/pods";
 import { podSpecViolations } from "../../../policies/sandbox/pss/judge";
-import type { PodMetadata, PodSpec } from "../../../policies/sandbox/pss/types";
 import { kubeSchemaProblems } from "../../helpers/kubeSchemas";
 import { runTool } from "../../helpers/tools";
-import { distinctiveSecrets, WORKLOAD } from "../../render/fixtures";
+import { WORKLOAD } from "../../render/fixtures";
 import { POD_SECURITY_FIXTURES } from "../../helpers/podSecurityFixtures";
+import { containers, INPUT, only, PASSWORD, stsOf, type Container } from "../../helpers/redisObjects";
 
 type Json = Record<string, unknown>;
 const copy = <T>(o: T): T => structuredClone<T>(o);
 
-const INPUT: RedisObjectsInput = {
-    namespace: "data",
-    redis: WORKLOAD.redis,
-    passwordSecret: "redis-auth",
-    storageGi: 20,
-};
-const PASSWORD = distinctiveSecrets().redisPassword;
-
-function only(objects: readonly KubeObject[], kind: string, name?: string): Json {
-    const found = objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-    if (found.length !== 1) throw new Error(`expected one ${kind} ${name ?? ""}, found ${found.length}`);
-    return found[0] as Json;
-}
-
-interface Container {
-    name: string;
-    image: string;
-    command: string[];
-    env: { name: string; value?: string; valueFrom?: Json }[];
-    resources: { requests: Record<string, string>; limits: Record<string, string> };
-    volumeMounts: { name: string; mountPath: string }[];
-    securityContext: Json;
-    readinessProbe: { exec: { command: string[] } };
-}
-interface StatefulSetSpec {
-    serviceName: string;
-    replicas: number;
-    selector: { matchLabels: Record<string, string> };
-    template: { metadata: PodMetadata & { labels: Record<string, string> }; spec: PodSpec & Json };
-    volumeClaimTemplates: { metadata: { name: string }; spec: Json }[];
-    persistentVolumeClaimRetentionPolicy: Json;
-}
-const stsOf = (objects: readonly KubeObject[]) => only(objects, "StatefulSet")["spec"] as StatefulSetSpec;
-const containers = (objects: readonly KubeObject[]) =>
-    stsOf(objects).template.spec["containers"] as unknown as Container[];
 const container = (objects: readonly KubeObject[], name: string) => {
     const c = containers(objects).find((x) => x.name === name);
     if (!c) throw new Error(`no container ${name}`);
