@@ -7,6 +7,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import { CORE_SCHEMA, load } from "js-yaml";
+import { decodeUserData } from "../../core/render/base/cloudInit";
 import { byContent } from "./memo";
 import { rec, str, type Json } from "./read";
 
@@ -48,12 +49,16 @@ function readFile(entry: unknown, index: number): ShippedFile {
     return { index, path: str(f["path"]) ?? "", permissions: f["permissions"], encoding, content };
 }
 
-/** The cloud-config in `userData`, or undefined when it is not one (a script, or YAML that does not parse). */
+/**
+ * The cloud-config in `userData` (plain, or the base64 of its gzip as a large one ships), or undefined when it is
+ * not one (a script, or YAML that does not parse).
+ */
 export const cloudConfigOf = byContent((userData: string): CloudConfig | undefined => {
-    if (!userData.startsWith("#cloud-config")) return undefined;
+    const text = decodeUserData(userData);
+    if (!text.startsWith("#cloud-config")) return undefined;
     let doc: Json | undefined;
     try {
-        doc = rec(load(userData, { schema: CORE_SCHEMA }));
+        doc = rec(load(text, { schema: CORE_SCHEMA }));
     } catch {
         return undefined;
     }

@@ -5,6 +5,7 @@
  */
 import { posix } from "node:path";
 import { cloudConfigOf } from "../lib/cloudInit";
+import { decodeUserData } from "../../core/render/base/cloudInit";
 import { rec, type Json } from "../lib/read";
 
 export interface ScanUnit {
@@ -46,7 +47,12 @@ function leaves(v: unknown, path: string, key: string | undefined, out: ScanUnit
 
 export function splitUserData(userData: string, secretsDir: string): SplitUserData {
     const config = cloudConfigOf(userData);
-    if (!config) return { units: [{ where: "userData", text: userData }], secretFiles: [], unreadable: [] };
+    if (!config)
+        return {
+            units: [{ where: "userData", text: decodeUserData(userData) }],
+            secretFiles: [],
+            unreadable: [],
+        };
     const units: ScanUnit[] = [];
     const secretFiles: SecretFile[] = [];
     const unreadable: { where: string; why: string }[] = [];

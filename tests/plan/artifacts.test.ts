@@ -1,3 +1,4 @@
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { loadStackConfig } from "../../core/config/load";
 import type { RenderedFile } from "../../core/render/base/artifact";
@@ -48,7 +49,7 @@ describe("shipped-file labels", () => {
 });
 
 describe("reading files back from user data", () => {
-    it("decodes gz+b64 entries to the rendered content", () => {
+    it("reads a gzip+base64 user data back to its cloud-config and the rendered files", () => {
         const big = "x".repeat(40_000);
         const userData = renderCloudConfig({
             packages: [],
@@ -58,14 +59,21 @@ describe("reading files back from user data", () => {
             ],
             runcmd: [],
         });
-        expect(userData).toContain("gz+b64");
+        expect(userData.startsWith("#cloud-config")).toBe(false);
         const artifacts = cloudConfigArtifacts("app", userData);
         expect(artifacts.map((a) => [a.target, a.kind])).toEqual([
             ["user-data", "cloud-config"],
             ["/opt/big.sh", "shell"],
             ["/etc/small.conf", "text"],
         ]);
+        expect(artifacts[0]?.content.startsWith("#cloud-config\n")).toBe(true);
         expect(artifacts[1]?.content).toBe(big);
+    });
+
+    it("still decodes a gz+b64 file entry (user data written by hand or by another tool)", () => {
+        const gz = gzipSync("echo hi\n").toString("base64");
+        const userData = `#cloud-config\nwrite_files:\n  - path: /opt/a.sh\n    encoding: gz+b64\n    content: ${gz}\n`;
+        expect(cloudConfigArtifacts("app", userData)[1]?.content).toBe("echo hi\n");
     });
 
     it("reads container uploads and ignores resources that ship nothing", () => {

@@ -9,6 +9,7 @@ import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import type { AppHostSecrets, AppHostSpec } from "../../core/render/machines/appHost";
 import type { RenderedFile } from "../../core/render/base/artifact";
+import { decodeUserData } from "../../core/render/base/cloudInit";
 import { SERVICE_NAMES, Workload, type ServiceName } from "../../core/workload/services";
 import { withDefaultPorts, type ResolvedWorkload } from "../../core/config/ports";
 import { runTool } from "../helpers/tools";
@@ -183,9 +184,9 @@ export interface WriteFilesEntry {
     readonly append?: boolean;
 }
 
-/** The cloud-config's write_files, with gz+b64 contents decoded. */
-export function writeFilesOf(cloudConfig: string): { entry: WriteFilesEntry; decoded: string }[] {
-    const doc = parse(cloudConfig) as { write_files: WriteFilesEntry[] };
+/** The cloud-config's write_files (of plain or gzip+base64 user data), with gz+b64 contents decoded. */
+export function writeFilesOf(userData: string): { entry: WriteFilesEntry; decoded: string }[] {
+    const doc = parse(decodeUserData(userData)) as { write_files: WriteFilesEntry[] };
     return doc.write_files.map((entry) => ({
         entry,
         decoded:

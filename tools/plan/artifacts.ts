@@ -5,6 +5,7 @@
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
 import type { ArtifactKind } from "../../core/render/base/artifact";
+import { decodeUserData } from "../../core/render/base/cloudInit";
 
 export interface Artifact {
     /** Resource name of the machine or container that receives the file. */
@@ -65,15 +66,17 @@ function decode(entry: WriteFile): string {
     }
 }
 
+/** `userData` as the server receives it; the artifacts hold the decoded cloud-config and its files. */
 export function cloudConfigArtifacts(machine: string, userData: string): Artifact[] {
-    const doc = parse(userData) as { write_files?: WriteFile[] } | null;
+    const text = decodeUserData(userData);
+    const doc = parse(text) as { write_files?: WriteFile[] } | null;
     const files = (doc?.write_files ?? []).map((f) => ({
         machine,
         target: String(f.path),
         kind: kindOfPath(String(f.path)),
         content: decode(f),
     }));
-    return [{ machine, target: "user-data", kind: "cloud-config", content: userData }, ...files];
+    return [{ machine, target: "user-data", kind: "cloud-config", content: text }, ...files];
 }
 
 interface Upload {

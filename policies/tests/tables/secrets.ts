@@ -146,6 +146,15 @@ export const SECRETS_TABLES: PolicyTable[] = [
                 expect: "(/etc/phase-stacks/app.env) line 2 contains a hard-coded credential (DB_PASSWORD)",
             },
             {
+                name: "a credential in user data sent as the base64 of its gzip",
+                change: (p) => {
+                    p["userData"] = gzb64(
+                        cloudConfig((d) => (d["bootcmd"] = ["echo DB_PASSWORD=hunter2hunter2"])),
+                    );
+                },
+                expect: "userData bootcmd[0] contains a hard-coded credential (DB_PASSWORD)",
+            },
+            {
                 name: "a credential inside a b64 file",
                 change: file({
                     path: "/etc/app.env",

@@ -1,19 +1,43 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { RenderedFile } from "../../../core/render/base/artifact";
 import {
     USER_DATA_LIMIT_BYTES,
+    decodeUserData,
     renderCloudConfig,
     type CloudConfigSpec,
 } from "../../../core/render/base/cloudInit";
-import { runTool } from "../../helpers/tools";
+import { requireTool, runTool } from "../../helpers/tools";
 import { pyYamlLoad, removeDir, tempDir, writeFilesOf } from "../fixtures";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
+
+/**
+ * What cloud-init on a Hetzner server makes of `userData`: the datasource's base64 decode (DataSourceHetzner), then
+ * the user-data processor's gunzip, run in cloud-init's own Python modules.
+ */
+function cloudInitRead(userData: string): string {
+    const script = [
+        "import sys",
+        "from cloudinit.sources.helpers.hetzner import maybe_b64decode",
+        "from cloudinit.user_data import UserDataProcessor",
+        "message = UserDataProcessor({}).process(maybe_b64decode(sys.stdin.buffer.read()))",
+        "parts = [p for p in message.walk() if p.get_content_type() == 'text/cloud-config']",
+        "sys.stdout.write(parts[0].get_payload(decode=True).decode())",
+    ].join("\n");
+    // cloud-init's modules live with the interpreter its entry point names, not necessarily the first python3.
+    const python = readFileSync(requireTool("cloud-init"), "utf8")
+        .split("\n")[0]!
+        .replace(/^#!\s*/, "");
+    const r = spawnSync(python, ["-c", script], { input: userData, encoding: "utf8", timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`cloud-init could not read the user data: ${r.stderr}`);
+    return r.stdout;
+}
 
 function cloudInitSchema(text: string): { status: number | null; output: string } {
     const dir = tempDir("cloud-config");
@@ -67,7 +91,7 @@ describe("cloud-config assembly", () => {
         expect(r.status, r.output).toBe(0);
     });
 
-    it("compresses the largest files as gz+b64 when the plain document is over 32 KiB, and no more than needed", () => {
+    it("sends a document over 32 KiB as the base64 of its gzip, which cloud-init's Hetzner datasource reads back", () => {
         const files = [
             file("/etc/big-1.conf", compressible("one", 20_000)),
             file("/etc/big-2.conf", compressible("two", 16_000)),
@@ -76,27 +100,31 @@ describe("cloud-config assembly", () => {
         const plainSize = files.reduce((n, f) => n + f.content.length, 0);
         expect(plainSize).toBeGreaterThan(USER_DATA_LIMIT_BYTES);
 
-        const text = renderCloudConfig(spec(files));
-        expect(Buffer.byteLength(text)).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
-        const entries = writeFilesOf(text);
-        const encoding = Object.fromEntries(entries.map((e) => [e.entry.path, e.entry.encoding]));
-        expect(encoding).toEqual({
-            "/etc/big-1.conf": "gz+b64",
-            "/etc/big-2.conf": undefined,
-            "/etc/small.conf": undefined,
-        });
-        for (const e of entries)
+        const userData = renderCloudConfig(spec(files));
+        expect(Buffer.byteLength(userData)).toBeLessThanOrEqual(USER_DATA_LIMIT_BYTES);
+        expect(userData).toMatch(/^[A-Za-z0-9+/]+=*$/);
+        const text = decodeUserData(userData);
+        expect(text.split("\n")[0]).toBe("#cloud-config");
+        for (const e of writeFilesOf(userData)) {
+            expect(e.entry.encoding, e.entry.path).toBeUndefined();
             expect(e.decoded, e.entry.path).toBe(files.find((f) => f.path === e.entry.path)!.content);
-
+        }
+        expect(cloudInitRead(userData)).toBe(text);
         const r = cloudInitSchema(text);
         expect(r.status, r.output).toBe(0);
+    });
+
+    it("leaves a plain document plain for cloud-init: the datasource's base64 decode does not apply to it", () => {
+        const userData = renderCloudConfig(spec([file("/etc/a.conf", "a = 1\n")]));
+        expect(cloudInitRead(userData)).toBe(userData);
+        expect(decodeUserData(userData)).toBe(userData);
     });
 
     it("gives byte-identical output for the same input (the gzip header carries no time or host)", () => {
         const files = [file("/etc/big.conf", compressible("x", 40_000))];
         const a = renderCloudConfig(spec(files));
         expect(renderCloudConfig(spec(files))).toBe(a);
-        const gz = Buffer.from(writeFilesOf(a)[0]!.entry.content, "base64");
+        const gz = Buffer.from(a, "base64");
         expect(gz.readUInt32LE(4)).toBe(0); // MTIME
         expect(gz[9]).toBe(3); // OS
     });
