@@ -50,6 +50,11 @@ export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phas
                 ip: dataIp,
                 placement: dataPlacement,
                 sentinel: false,
+                // The data server's Prometheus reads its own exporters and the app server's node exporter.
+                prometheus: {
+                    databaseNodes: [{ name: "data", ip: dataIp }],
+                    hosts: [{ name: "app", ip: appIp }],
+                },
             },
         ],
         sshKeyIds,

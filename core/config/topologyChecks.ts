@@ -10,6 +10,8 @@ import type { Phase } from "../phases";
 import { PGBOUNCER_PORT } from "../render/data/pgbouncer";
 import { ROLE_HEALTH_PORT } from "../render/data/roleHealth";
 import { SENTINEL_PORT } from "../render/data/sentinel";
+import { POSTGRES_EXPORTER } from "../render/monitoring/postgresExporter";
+import { REDIS_EXPORTER } from "../render/monitoring/redisExporter";
 import { hostMemoryProblem, planHostMemory } from "../workload/memoryPlan";
 import type { ServiceName } from "../workload/services";
 import type { NetworkedService } from "./ports";
@@ -81,6 +83,8 @@ function splitHosts(c: StackConfig): HostSpec[] {
         postgres: w.postgres.port,
         pgbouncer: PGBOUNCER_PORT,
         redis: w.redis.port,
+        "postgres exporter": POSTGRES_EXPORTER.port,
+        "redis exporter": REDIS_EXPORTER.port,
         ...(sentinel ? { sentinel: SENTINEL_PORT } : {}),
         ...(health ? { "role health": ROLE_HEALTH_PORT } : {}),
     });
@@ -94,7 +98,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
                 containers: ["proxy", "api", "frontend", "worker", "crawler", "nodeExporter"],
                 native: [],
                 daemonPorts: { sshd: 22 },
-                published: ["api"],
+                published: ["api", "nodeExporter"],
                 loopback: [],
                 proxy: true,
             },
@@ -123,7 +127,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
             containers: i === 0 ? ["meilisearch", "nodeExporter"] : ["nodeExporter"],
             native: ["postgres", "redis"],
             daemonPorts: dataPorts(true, true),
-            published: i === 0 ? ["meilisearch"] : [],
+            published: i === 0 ? ["meilisearch", "nodeExporter"] : ["nodeExporter"],
             loopback: [],
             proxy: false,
         })),
@@ -145,7 +149,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
             containers: ["proxy", "api", "worker", "crawler", "nodeExporter"],
             native: [],
             daemonPorts: sentinelOnOthers ? { sshd: 22, sentinel: SENTINEL_PORT } : { sshd: 22 },
-            published: ["api"],
+            published: ["api", "nodeExporter"],
             loopback: [],
             proxy: true,
         },

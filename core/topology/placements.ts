@@ -39,7 +39,8 @@ export function phase2AppPlacement(appIp: string, data: DataEndpoints): HostPlac
     return {
         local: ["proxy", "api", "frontend", "worker", "crawler", "nodeExporter"],
         remote: dataRemote(data),
-        published: { api: appIp },
+        // The data server's Prometheus reads the host's node exporter over the private network.
+        published: { api: appIp, nodeExporter: appIp },
     };
 }
 
@@ -67,7 +68,7 @@ export function backendPlacement(
     return {
         local: ["proxy", "api", "worker", "crawler", "nodeExporter"],
         remote: { ...dataRemote(data), frontend: { host: frontendIp, port: port(w, "frontend") } },
-        published: { api: ownIp },
+        published: { api: ownIp, nodeExporter: ownIp },
     };
 }
 
@@ -90,7 +91,7 @@ export function databasePlacement(ownIp: string, withSearch: boolean, data: Data
     return {
         local: withSearch ? ["meilisearch", "nodeExporter"] : ["nodeExporter"],
         remote: dataRemote(data),
-        published: withSearch ? { meilisearch: ownIp } : {},
+        published: withSearch ? { meilisearch: ownIp, nodeExporter: ownIp } : { nodeExporter: ownIp },
     };
 }
 

@@ -17,6 +17,7 @@ import type { HaCluster } from "./haCluster";
 import { renderDatabaseHost } from "../../core/render/machines/databaseHost";
 import type { HostMemoryPlan } from "../../core/workload/memoryPlan";
 import type { HostPlacement } from "../../core/topology/placement";
+import type { PrometheusInputs } from "../../core/render/monitoring/monitoring";
 import type { CloudStackConfig, ConfigOf } from "../../core/config/schema";
 import type { CrossRegionSpec } from "../../core/render/data/crossRegion";
 import type { RegionalConfig } from "./region";
@@ -40,6 +41,8 @@ export interface DataNodePlan {
     readonly placement: HostPlacement;
     /** Runs one of the three Redis Sentinels. */
     readonly sentinel: boolean;
+    /** Where the node's placement runs the region's Prometheus (phase 2's data server): what it scrapes. */
+    readonly prometheus?: PrometheusInputs;
 }
 
 export interface DataTierArgs {
@@ -171,6 +174,7 @@ export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, 
                                         reservationsMb: (memory[i] as HostMemoryPlan).reservationsMb,
                                         placement: n.placement,
                                         hostnames: a.hostnames,
+                                        ...(n.prometheus ? { prometheus: n.prometheus } : {}),
                                     },
                                 }).cloudConfig,
                         ),

@@ -95,6 +95,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
     const primaryIp = dbIps[0] as string;
     const backendIps = Array.from({ length: backend.count }, (_, i) => ip("backend", i));
     const frontendIp = ip("frontend");
+    const backends = backendIps.map((b, i) => ({ name: `backend-${i + 1}`, ip: b }));
     // The role endpoints: internal load balancers, or the seed's HAProxy server on its private address.
     const haproxy = c.loadBalancer.kind === "haproxy";
     const writerIp = haproxy ? ip("lb") : ip("writerLb");
@@ -189,9 +190,11 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
             frontendPlacement(c.workload, frontendIp, backendIps[0] as string, endpoints),
             {
                 ...(ha.witnessFiles ? { etcdWitness: ha.witnessFiles } : {}),
-                // The frontend's Prometheus scrapes the region's database nodes' postgres_exporter.
+                // The frontend's Prometheus scrapes the region's database nodes' exporters and the hosts' node exporters.
                 prometheus: {
                     databaseNodes: ha.members,
+                    hosts: [...backends, ...ha.members],
+                    apiHosts: backends,
                     ...(a.standbyRegions?.length
                         ? { replication: { standbyRegions: a.standbyRegions } }
                         : {}),

@@ -23,6 +23,7 @@ import { PITR_PATHS, PITR_UNITS, renderPitr } from "./walArchive";
 import { HA_PACKAGES, HA_UNITS, renderHaPostgres, type HaPostgresSpec as HaSpec } from "./haPostgres";
 import { PATRONI_UNIT } from "./patroniNode";
 import { POSTGRES_EXPORTER, renderPostgresExporter } from "../monitoring/postgresExporter";
+import { REDIS_EXPORTER, renderRedisExporter } from "../monitoring/redisExporter";
 
 import {
     DATA_PACKAGES,
@@ -195,27 +196,38 @@ export function renderDataNode(spec: DataNodeSpec): {
             spec.privateIp,
         ),
         ...renderPitr(pitr),
-        // Patroni nodes: the region's Prometheus scrapes PostgreSQL's metrics on the private address.
-        ...(spec.ha
-            ? renderPostgresExporter({
-                  listenIp: spec.privateIp,
-                  socketDir: PG_SOCKET_DIR,
-                  pgPort,
-                  after: PATRONI_UNIT,
-              })
-            : []),
+        // The region's Prometheus scrapes both on the private address.
+        ...renderPostgresExporter({
+            listenIp: spec.privateIp,
+            socketDir: PG_SOCKET_DIR,
+            pgPort,
+            after: spec.ha ? PATRONI_UNIT : DATA_UNITS.postgres,
+        }),
+        ...renderRedisExporter({
+            listenIp: spec.privateIp,
+            redisPort,
+            password: s.redisPassword,
+            after: DATA_UNITS.redis,
+        }),
     ];
     const units = [
-        ...(spec.ha ? [...HA_UNITS, POSTGRES_EXPORTER.unit] : [DATA_UNITS.postgres]),
+        ...(spec.ha ? HA_UNITS : [DATA_UNITS.postgres]),
         DATA_UNITS.pgbouncer,
         DATA_UNITS.redis,
+        POSTGRES_EXPORTER.unit,
+        REDIS_EXPORTER.unit,
         ...(spec.sentinelQuorum !== undefined ? [DATA_UNITS.sentinel] : []),
         "phase-stacks-role-health.socket",
         PITR_UNITS.timer,
     ];
     return {
         files,
-        packages: [...DATA_PACKAGES, ...(spec.ha ? [...HA_PACKAGES, POSTGRES_EXPORTER.package] : [])],
+        packages: [
+            ...DATA_PACKAGES,
+            ...(spec.ha ? HA_PACKAGES : []),
+            POSTGRES_EXPORTER.package,
+            REDIS_EXPORTER.package,
+        ],
         runcmd: [
             // The packages' own units would compete for the same ports with default configs.
             [

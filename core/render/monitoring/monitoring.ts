@@ -10,8 +10,7 @@ import type { RenderedFile } from "../base/artifact";
 import { renderGrafanaDatasources } from "./grafana";
 import { HOST_PATHS } from "../base/paths";
 import { hostPort, serviceEndpoint, type HostPlacement } from "../../topology/placement";
-import { renderPrometheusConfig, workloadScrapeJobs } from "./prometheus";
-import type { DatabaseNodeTarget } from "./postgresExporter";
+import { renderPrometheusConfig, workloadScrapeJobs, type RegionScrapeTargets } from "./prometheus";
 import {
     REPLICATION_RULES_FILE,
     renderReplicationRules,
@@ -19,9 +18,7 @@ import {
 } from "./replicationRules";
 
 /** What a region's Prometheus watches beyond its own host's placement. */
-export interface PrometheusInputs {
-    /** The region's database nodes (Patroni member name, private address): the `postgres` scrape job. */
-    readonly databaseNodes?: readonly DatabaseNodeTarget[];
+export interface PrometheusInputs extends RegionScrapeTargets {
     /**
      * Phase 4's primary region only: the regions that stream from its primary. Ships the replication rules, which
      * read the primary's exporter, so it needs `databaseNodes`.
@@ -44,7 +41,7 @@ export function prometheusFiles(
     return [
         {
             path: HOST_PATHS.prometheusConfig,
-            content: renderPrometheusConfig(stack, workloadScrapeJobs(workload, placement, databaseNodes), [
+            content: renderPrometheusConfig(stack, workloadScrapeJobs(workload, placement, inputs), [
                 RULE_FILES_GLOB,
             ]),
             kind: "prometheus-config",

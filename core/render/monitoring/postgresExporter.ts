@@ -14,6 +14,7 @@
 import type { RenderedFile } from "../base/artifact";
 import { renderIni } from "../base/ini";
 import { UNIT_DIR } from "../base/systemd";
+import { labelledTargets, privateListen, type ScrapeHost } from "./scrapeTargets";
 
 export const POSTGRES_EXPORTER = {
     package: "prometheus-postgres-exporter",
@@ -35,8 +36,6 @@ export interface PostgresExporterSpec {
     readonly after: string;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-
 /** libpq key/value connection string: the local socket as the peer-authenticated superuser, no password. */
 export function postgresExporterDsn(socketDir: string, pgPort: number): string {
     if (!/^\/[A-Za-z0-9_./-]*$/.test(socketDir))
@@ -46,15 +45,9 @@ export function postgresExporterDsn(socketDir: string, pgPort: number): string {
     return `host=${socketDir} port=${pgPort} user=postgres dbname=postgres sslmode=disable`;
 }
 
-export function postgresExporterListen(ip: string): string {
-    if (!IPV4.test(ip) || ip === "0.0.0.0")
-        throw new Error(`postgresExporter: listen address '${ip}' is not one host's IPv4 address`);
-    return `${ip}:${POSTGRES_EXPORTER.port}`;
-}
-
 /** The packaged unit's drop-in: the empty `EnvironmentFile=` and `ExecStart=` drop the package's own. */
 export function renderPostgresExporter(spec: PostgresExporterSpec): RenderedFile[] {
-    const listen = postgresExporterListen(spec.listenIp);
+    const listen = privateListen("postgresExporter", spec.listenIp, POSTGRES_EXPORTER.port);
     const dsn = postgresExporterDsn(spec.socketDir, spec.pgPort);
     return [
         {
@@ -87,31 +80,12 @@ export function renderPostgresExporter(spec: PostgresExporterSpec): RenderedFile
     ];
 }
 
-export interface DatabaseNodeTarget {
-    /** The Patroni member name (pg1, pg2, ...): the series' `node` label. */
-    readonly name: string;
-    /** Its private address. */
-    readonly ip: string;
-}
+/** A database node: the Patroni member name (pg1, pg2, ...) as the series' `node` label, and its private address. */
+export type DatabaseNodeTarget = ScrapeHost;
 
 /** The `postgres` job: each node's exporter on its private address, labelled with the member's name. */
-export function postgresScrapeTargets(nodes: readonly DatabaseNodeTarget[]): {
-    readonly targets: string[];
-    readonly labels: Record<string, Record<string, string>>;
-} {
-    const problems: string[] = [];
-    nodes.forEach((n, i) => {
-        if (!/^[A-Za-z0-9_.-]+$/.test(n.name))
-            problems.push(`databaseNodes[${i}].name '${n.name}' is not a plain label value`);
-        if (!IPV4.test(n.ip)) problems.push(`databaseNodes[${i}].ip '${n.ip}' is not an IPv4 address`);
-    });
-    for (const k of ["name", "ip"] as const)
-        if (new Set(nodes.map((n) => n[k])).size !== nodes.length)
-            problems.push(`databaseNodes: a ${k} appears twice`);
-    if (problems.length > 0) throw new Error(`postgres scrape job: ${problems.join("; ")}`);
-    const targets = nodes.map((n) => `${n.ip}:${POSTGRES_EXPORTER.port}`);
-    return {
-        targets,
-        labels: Object.fromEntries(nodes.map((n, i) => [targets[i] as string, { node: n.name }])),
-    };
+export function postgresScrapeTargets(
+    nodes: readonly DatabaseNodeTarget[],
+): ReturnType<typeof labelledTargets> {
+    return labelledTargets(POSTGRES_SCRAPE_JOB, nodes, POSTGRES_EXPORTER.port);
 }

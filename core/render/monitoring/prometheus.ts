@@ -1,11 +1,14 @@
 /**
- * prometheus.yml for the app host and the dev stack: Prometheus itself, the node exporter and the api's metrics,
- * and where the caller names them, the region's database nodes' postgres_exporter.
+ * prometheus.yml for the host that runs Prometheus and the dev stack: Prometheus itself, the node exporters and
+ * the api's metrics, and where the caller names them, the region's database nodes' postgres_exporter and
+ * redis_exporter and the other hosts' node exporters, all over the private network.
  */
 import { toYaml } from "../base/yaml";
 import type { ResolvedWorkload } from "../../config/ports";
 import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topology/placement";
-import { POSTGRES_SCRAPE_JOB, postgresScrapeTargets, type DatabaseNodeTarget } from "./postgresExporter";
+import { POSTGRES_SCRAPE_JOB, postgresScrapeTargets } from "./postgresExporter";
+import { REDIS_SCRAPE_JOB, redisScrapeTargets } from "./redisExporter";
+import { labelledTargets, type ScrapeHost } from "./scrapeTargets";
 
 export interface ScrapeJob {
     readonly job: string;
@@ -30,29 +33,55 @@ function probeConfig(probe: NonNullable<ScrapeJob["probe"]>): object {
     };
 }
 
+/** What a region's Prometheus reads on the other hosts of its private network. */
+export interface RegionScrapeTargets {
+    /** The region's database nodes (Patroni member or server name, private address): the postgres and redis jobs. */
+    readonly databaseNodes?: readonly ScrapeHost[];
+    /** Every other host whose node exporter is published on its private address: more targets of the node job. */
+    readonly hosts?: readonly ScrapeHost[];
+    /** Every host that serves the api (phase 3's backends): the api job reads each, not only the one this host calls. */
+    readonly apiHosts?: readonly ScrapeHost[];
+}
+
+function job(name: string, local: readonly string[], remote?: ReturnType<typeof labelledTargets>): ScrapeJob {
+    return remote
+        ? { job: name, targets: [...local, ...remote.targets], targetLabels: remote.labels }
+        : { job: name, targets: [...local] };
+}
+
 /**
  * The jobs a host's Prometheus scrapes. The api is expected to serve Prometheus metrics on `/metrics` at its
  * port (the contract with the application image); a missing endpoint shows as a down target, not an error.
- * `databaseNodes`: the region's database nodes, whose postgres_exporter the `postgres` job reads over the
- * private network (none: no such job).
+ * No database nodes: no postgres or redis job (the caller adds the containers' own where they run in Docker).
  */
 export function workloadScrapeJobs(
     workload: ResolvedWorkload,
     placement: HostPlacement,
-    databaseNodes: readonly DatabaseNodeTarget[] = [],
+    region: RegionScrapeTargets = {},
 ): ScrapeJob[] {
     if (!isLocal(placement, "prometheus")) return [];
-    const postgres = databaseNodes.length > 0 ? postgresScrapeTargets(databaseNodes) : undefined;
+    const nodes = region.databaseNodes ?? [];
+    const hosts = region.hosts ?? [];
+    const apiHosts = region.apiHosts ?? [];
+    const nodeExporter = endpointsOf(placement, workload, "nodeExporter").map(hostPort);
     return [
         { job: "prometheus", targets: [`localhost:${workload.prometheus.port}`] },
-        { job: "node", targets: endpointsOf(placement, workload, "nodeExporter").map(hostPort) },
+        job(
+            "node",
+            nodeExporter,
+            hosts.length > 0 ? labelledTargets("node", hosts, workload.nodeExporter.port) : undefined,
+        ),
         {
-            job: "api",
-            targets: endpointsOf(placement, workload, "api").map(hostPort),
+            ...(apiHosts.length > 0
+                ? job("api", [], labelledTargets("api", apiHosts, workload.api.port))
+                : job("api", endpointsOf(placement, workload, "api").map(hostPort))),
             metricsPath: "/metrics",
         },
-        ...(postgres
-            ? [{ job: POSTGRES_SCRAPE_JOB, targets: postgres.targets, targetLabels: postgres.labels }]
+        ...(nodes.length > 0
+            ? [
+                  job(POSTGRES_SCRAPE_JOB, [], postgresScrapeTargets(nodes)),
+                  job(REDIS_SCRAPE_JOB, [], redisScrapeTargets(nodes)),
+              ]
             : []),
     ];
 }

@@ -2,7 +2,7 @@
  * postgres_exporter on the database nodes: the drop-in over the packaged unit (listen address, connection string,
  * no password), the packaged unit with it passing `systemd-analyze verify`, Debian's exporter started from the
  * drop-in's very command line and environment against a real PostgreSQL behind the pg_hba rows Patroni writes, and
- * the shipped plans: every Patroni node of phases 3 and 4 runs it on its private address, phase 2's server does not.
+ * the shipped plans: every data node of phases 2 to 4 runs it and redis_exporter on its private address.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +13,7 @@ import {
     postgresExporterDsn,
     renderPostgresExporter,
 } from "../../../core/render/monitoring/postgresExporter";
+import { REDIS_EXPORTER } from "../../../core/render/monitoring/redisExporter";
 import { DATA_PATHS, PG_SOCKET_DIR } from "../../../core/render/data/dataLayout";
 import { PATRONI_UNIT } from "../../../core/render/data/patroniNode";
 import { renderPgHba } from "../../../core/render/data/pgHba";
@@ -200,18 +201,19 @@ describe("Debian's postgres_exporter run as the drop-in says", () => {
 
 describe("the shipped plans", () => {
     const artifacts = (stack: "phase2" | "phase3" | "phase4") => sharedPlanObject(stack).artifacts;
-    const patroniNodes = (all: readonly Artifact[]) => [
-        ...new Set(all.filter((a) => a.target === `${UNIT_DIR}/${PATRONI_UNIT}`).map((a) => a.machine)),
+    // A data node is a machine that runs PgBouncer: phase 2's data server, every Patroni node of phases 3 and 4.
+    const dataNodes = (all: readonly Artifact[]) => [
+        ...new Set(all.filter((a) => a.target === DATA_PATHS.pgbouncerIni).map((a) => a.machine)),
     ];
     const at = (all: readonly Artifact[], machine: string, target: string) =>
         all.find((a) => a.machine === machine && a.target === target);
 
-    it.each(["phase3", "phase4"] as const)(
-        "%s: every Patroni node runs the exporter on its own private address",
+    it.each(["phase2", "phase3", "phase4"] as const)(
+        "%s: every data node runs both exporters on its own private address",
         (stack) => {
             const all = artifacts(stack);
-            const nodes = patroniNodes(all);
-            expect(nodes.length).toBeGreaterThanOrEqual(2);
+            const nodes = dataNodes(all);
+            expect(nodes.length).toBeGreaterThanOrEqual(stack === "phase2" ? 1 : 2);
             for (const machine of nodes) {
                 // PgBouncer listens on loopback and the node's private address.
                 const pgbouncer = at(all, machine, DATA_PATHS.pgbouncerIni)!.content;
@@ -223,25 +225,33 @@ describe("the shipped plans", () => {
                     POSTGRES_EXPORTER.binary,
                     `--web.listen-address=${ip}:9187`,
                 ]);
+                const redisDropIn = at(all, machine, REDIS_EXPORTER.dropIn)?.content ?? "";
+                expect(redisDropIn, machine).toContain(`-web.listen-address=${ip}:9121 `);
+                const passwords = at(all, machine, REDIS_EXPORTER.passwordFile)?.content ?? "{}";
+                expect(Object.keys(JSON.parse(passwords) as object), machine).toEqual([
+                    "redis://127.0.0.1:6379",
+                ]);
                 const userData = parse(at(all, machine, "user-data")!.content) as {
                     packages: string[];
                     runcmd: string[][];
                 };
-                expect(userData.packages, machine).toContain(POSTGRES_EXPORTER.package);
+                expect(userData.packages, machine).toEqual(
+                    expect.arrayContaining([POSTGRES_EXPORTER.package, REDIS_EXPORTER.package]),
+                );
                 const enable = userData.runcmd.find((c) =>
                     c.join(" ").startsWith("systemctl enable --now --no-block"),
                 );
-                expect(enable, machine).toContain(POSTGRES_EXPORTER.unit);
+                expect(enable, machine).toEqual(
+                    expect.arrayContaining([POSTGRES_EXPORTER.unit, REDIS_EXPORTER.unit]),
+                );
             }
         },
     );
 
-    it("phase 2's single data server (no Patroni) ships no exporter", () => {
-        const all = artifacts("phase2");
-        expect(patroniNodes(all)).toEqual([]);
-        expect(all.filter((a) => a.target === POSTGRES_EXPORTER.dropIn)).toEqual([]);
-        expect(
-            all.find((a) => a.target === "user-data" && a.content.includes(POSTGRES_EXPORTER.package)),
-        ).toBeUndefined();
+    it("phase 2's data server starts the exporter after its standalone PostgreSQL, Patroni nodes after Patroni", () => {
+        const after = (stack: "phase2" | "phase3") =>
+            artifacts(stack).find((a) => a.target === POSTGRES_EXPORTER.dropIn)!.content;
+        expect(after("phase2")).toMatch(/^After=network-online\.target phase-stacks-postgres\.service$/m);
+        expect(after("phase3")).toMatch(new RegExp(`^After=network-online\\.target ${PATRONI_UNIT}$`, "m"));
     });
 });

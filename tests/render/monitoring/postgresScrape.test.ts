@@ -1,7 +1,8 @@
 /**
- * The region's Prometheus and the database nodes' postgres_exporter: the `postgres` job lists exactly the nodes the
- * caller passes, each with its member name as `node`; the replication rules ship only for a primary region's
- * standbys; the rendered prometheus.yml passes `promtool check config`.
+ * The region's Prometheus and the other hosts' exporters: the `postgres` and `redis` jobs list exactly the database
+ * nodes the caller passes, each with its member name as `node`, and the `node` job adds every other host's node
+ * exporter; the replication rules ship only for a primary region's standbys; the rendered prometheus.yml passes
+ * `promtool check config`.
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
@@ -73,15 +74,65 @@ describe("the postgres scrape job", () => {
         ]);
     });
 
+    it("reads each node's redis_exporter on port 9121 under the same labels", () => {
+        expect(job(config, "redis")!.static_configs).toEqual([
+            { targets: ["10.0.1.10:9121"], labels: { node: "pg1" } },
+            { targets: ["10.0.1.11:9121"], labels: { node: "pg2" } },
+            { targets: ["10.0.1.12:9121"], labels: { node: "pg3" } },
+        ]);
+    });
+
     it("leaves the other jobs as they were, and adds none without database nodes", () => {
         const plain = configOf(prometheusFiles("phase3", "phase3", WORKLOAD, FRONTEND));
         expect(job(plain, "postgres")).toBeUndefined();
-        expect(config.scrape_configs.filter((j) => j.job_name !== "postgres")).toEqual(plain.scrape_configs);
-        expect(workloadScrapeJobs(WORKLOAD, FRONTEND, [])).toEqual(workloadScrapeJobs(WORKLOAD, FRONTEND));
+        expect(job(plain, "redis")).toBeUndefined();
+        expect(
+            config.scrape_configs.filter((j) => j.job_name !== "postgres" && j.job_name !== "redis"),
+        ).toEqual(plain.scrape_configs);
+        expect(workloadScrapeJobs(WORKLOAD, FRONTEND, {})).toEqual(workloadScrapeJobs(WORKLOAD, FRONTEND));
+    });
+
+    it("adds every other host's node exporter to the local one, labelled with the host's name", () => {
+        const hosts = [
+            { name: "backend-1", ip: "10.0.1.20" },
+            { name: "pg1", ip: "10.0.1.10" },
+        ];
+        const node = job(
+            configOf(prometheusFiles("phase3", "phase3", WORKLOAD, FRONTEND, { hosts })),
+            "node",
+        );
+        expect(node!.static_configs).toEqual([
+            { targets: [`node-exporter:${WORKLOAD.nodeExporter.port}`] },
+            { targets: ["10.0.1.20:9100"], labels: { node: "backend-1" } },
+            { targets: ["10.0.1.10:9100"], labels: { node: "pg1" } },
+        ]);
+        expect(() =>
+            workloadScrapeJobs(WORKLOAD, FRONTEND, {
+                hosts: [...hosts, { name: "backend-2", ip: "10.0.1.20" }],
+            }),
+        ).toThrow(/node scrape job: a host's ip appears twice/);
+    });
+
+    it("reads the api on every backend given, not only the one the frontend calls", () => {
+        const apiHosts = [
+            { name: "backend-1", ip: "10.0.1.20" },
+            { name: "backend-2", ip: "10.0.1.21" },
+        ];
+        const api = job(
+            configOf(prometheusFiles("phase3", "phase3", WORKLOAD, FRONTEND, { apiHosts })),
+            "api",
+        );
+        expect(api!.static_configs).toEqual([
+            { targets: [`10.0.1.20:${WORKLOAD.api.port}`], labels: { node: "backend-1" } },
+            { targets: [`10.0.1.21:${WORKLOAD.api.port}`], labels: { node: "backend-2" } },
+        ]);
+        const plain = job(configOf(prometheusFiles("phase3", "phase3", WORKLOAD, FRONTEND)), "api");
+        expect(plain!.static_configs).toEqual([{ targets: [`10.0.1.20:${WORKLOAD.api.port}`] }]);
     });
 
     it("refuses a node twice or an address that is not one", () => {
-        const jobs = (nodes: typeof NODES) => () => workloadScrapeJobs(WORKLOAD, FRONTEND, nodes);
+        const jobs = (nodes: typeof NODES) => () =>
+            workloadScrapeJobs(WORKLOAD, FRONTEND, { databaseNodes: nodes });
         expect(jobs([NODES[0]!, { name: "pg2", ip: NODES[0]!.ip }])).toThrow(/ip appears twice/);
         expect(jobs([NODES[0]!, { ...NODES[1]!, name: "pg1" }])).toThrow(/name appears twice/);
         expect(jobs([{ name: "pg1", ip: "db-1.internal" }])).toThrow(/not an IPv4 address/);
