@@ -28,6 +28,7 @@ import {
 } from "../../../core/scaling/matrix";
 import { PROMQL } from "../../../core/scaling/promql";
 import { PHASES } from "../../../core/phases";
+import { asPromql, metricNames } from "../../helpers/promqlNames";
 import { runTool } from "../../helpers/tools";
 import { removeDir, tempDir } from "../fixtures";
 
@@ -76,52 +77,9 @@ function variableQueries(d: Dashboard): Query[] {
 
 const queriesOf = (d: Dashboard): Query[] => [...panelQueries(d), ...variableQueries(d)];
 
-/**
- * Grafana's interval macros as the durations Prometheus would see. `$var` may appear only inside a label
- * matcher's string, where Grafana substitutes a regex; anywhere else it would not be PromQL.
- */
-function asPromql(expr: string): string {
-    return expr.replace(/\$__(rate_interval|interval|range)\b/g, "5m");
-}
-
+/** The expression with every string literal emptied: what is left is PromQL syntax, not matcher values. */
 function stripStrings(expr: string): string {
     return expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
-}
-
-const KEYWORDS = new Set(
-    [
-        "and",
-        "or",
-        "unless",
-        "by",
-        "without",
-        "on",
-        "ignoring",
-        "group_left",
-        "group_right",
-        "bool",
-        "offset",
-    ].concat(["inf", "nan"]),
-);
-
-/**
- * The metric names a PromQL expression selects: identifiers left once strings, label matchers, ranges and the
- * label lists of by/without/on/ignoring/group_* are gone, that are neither keywords nor called as functions.
- */
-function metricNames(expr: string): string[] {
-    const bare = stripStrings(asPromql(expr))
-        .replace(/\{[^}]*\}/g, " ")
-        .replace(/\[[^\]]*\]/g, " ")
-        .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ");
-    const names = new Set<string>();
-    // Numbers, and durations (`offset 5m`), before identifiers, so `5m` or `1e3` leave no `m` or `e3` behind.
-    const token = /(\d+(?:\.\d+)?(?:e[+-]?\d+)?(?:ms|[smhdwy])*)|([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/gi;
-    for (const m of bare.matchAll(token)) {
-        const [, num, ident, call] = m;
-        if (num || !ident || call || KEYWORDS.has(ident.toLowerCase())) continue;
-        names.add(ident);
-    }
-    return [...names].sort();
 }
 
 function recordingRules(dashboards: readonly Dashboard[]): string {
@@ -307,6 +265,10 @@ describe("the metric-name reader", () => {
             ),
         ).toEqual(["a_total", "b_bytes", "c"]);
         expect(metricNames(`sum by (tier) (x{tier=~"$tier"}[$__rate_interval]) / time()`)).toEqual(["x"]);
+    });
+
+    it("refuses what is not PromQL instead of reading no series from it", () => {
+        expect(() => metricNames("sum(rate(up[5m])")).toThrow(/does not parse/);
     });
 });
 
