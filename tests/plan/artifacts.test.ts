@@ -7,6 +7,8 @@ import { renderCloudConfig } from "../../core/render/base/cloudInit";
 import { renderDevStack } from "../../core/render/dev/devStack";
 import { planMemory } from "../../core/workload/memoryPlan";
 import { artifactsOf, cloudConfigArtifacts, kindOfPath } from "../../tools/plan/artifacts";
+import { renderPostgresExporter } from "../../core/render/monitoring/postgresExporter";
+import { renderRedisExporter } from "../../core/render/monitoring/redisExporter";
 import { loadedConfig, shippedStack } from "../helpers/stackFiles";
 
 function phase1Files(): RenderedFile[] {
@@ -44,6 +46,24 @@ describe("shipped-file labels", () => {
         if (!r.ok) throw new Error(r.message);
         const files = [...phase1Files(), ...renderDevStack({ workload: r.config.workload }).files];
         expect(files.length).toBeGreaterThan(20);
+        for (const f of files) expect(kindOfPath(f.path), f.path).toBe(f.kind);
+    });
+
+    it("labels the database nodes' exporter drop-ins as units, though their names say redis and postgres", () => {
+        const files = [
+            ...renderRedisExporter({
+                listenIp: "10.0.1.10",
+                redisPort: 6379,
+                password: "p",
+                after: "x.service",
+            }),
+            ...renderPostgresExporter({
+                listenIp: "10.0.1.10",
+                socketDir: "/run/postgresql",
+                pgPort: 5432,
+                after: "x",
+            }),
+        ];
         for (const f of files) expect(kindOfPath(f.path), f.path).toBe(f.kind);
     });
 });

@@ -18,6 +18,8 @@ export interface Artifact {
 
 const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/compose\.ya?ml$/, "compose"],
+    // Before the daemons' own patterns: a drop-in for redis_exporter is a unit, not a redis.conf.
+    [/\.(service|timer|mount|socket)$|\.service\.d\/[^/]+\.conf$/, "systemd"],
     [/caddy\.json$|Caddyfile$/, "caddy"],
     [/haproxy\.cfg$/, "haproxy"],
     [/nginx.*\.conf$/, "nginx"],
@@ -30,7 +32,6 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/sentinel.*\.conf$/, "sentinel-conf"],
     [/redis.*\.conf$/, "redis-conf"],
     [/docker\/daemon\.json$/, "docker-daemon"],
-    [/\.(service|timer|mount|socket)$|\.service\.d\/[^/]+\.conf$/, "systemd"],
     [/\.sh$|\/(s?bin)\/[^/.]+$/, "shell"],
     [/sshd_config/, "sshd"],
     [/fail2ban\//, "fail2ban"],
