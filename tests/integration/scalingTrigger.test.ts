@@ -3,12 +3,16 @@
  * rendered phase 1 rules scrapes a real postgres_exporter (against a real PostgreSQL) and a real redis_exporter
  * (against a real Redis). The test lowers the trigger's threshold to just above the database's size and its
  * hold from 1 h to none, checks the alert stays quiet, grows the database past the threshold and waits for
- * the alert to fire. Everything else in the rule (its PromQL, labels, annotations) is the shipped one.
+ * the alert to fire. Everything else in the rule (its PromQL, labels, annotations) is the shipped one. Prometheus
+ * sends it to a real Alertmanager on the rendered config with a webhook receiver, and a listener on loopback
+ * records what the operator's endpoint receives: the message, its labels and the bearer token from its file.
  */
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildAlertRules, triggerAlertName } from "../../core/render/monitoring/alertRules";
 import { buildPrometheusConfig } from "../../core/render/monitoring/prometheus";
+import { renderAlertmanagerConfig } from "../../core/render/monitoring/alertmanager";
 import { toYaml } from "../../core/render/base/yaml";
 import { PROMQL } from "../../core/scaling/promql";
 import {
@@ -32,12 +36,43 @@ const PG_EXPORTER_PORT = 25661;
 const REDIS_PORT = 25662;
 const REDIS_EXPORTER_PORT = 25663;
 const PROMETHEUS_PORT = 25664;
+const ALERTMANAGER_PORT = 25665;
+const WEBHOOK_PORT = 25666;
+const WEBHOOK_TOKEN = "operators-webhook-token";
 const ALERT = triggerAlertName("databaseSize");
 const MIB = 1024 * 1024;
 const GIB = 1024 * MIB;
 
 let root: string;
 const measured: Record<string, unknown> = {};
+
+interface Delivery {
+    readonly authorization: string | undefined;
+    readonly body: {
+        status: string;
+        receiver: string;
+        groupLabels: Record<string, string>;
+        alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+    };
+}
+const deliveries: Delivery[] = [];
+let webhook: Server;
+
+/** The operator's endpoint: records every POST Alertmanager makes. */
+function listen(): Promise<Server> {
+    const server = createServer((req, res) => {
+        let data = "";
+        req.on("data", (c: Buffer) => (data += c.toString("utf8")));
+        req.on("end", () => {
+            deliveries.push({
+                authorization: req.headers.authorization,
+                body: JSON.parse(data) as Delivery["body"],
+            });
+            res.writeHead(200).end();
+        });
+    });
+    return new Promise((resolve) => server.listen(WEBHOOK_PORT, "127.0.0.1", () => resolve(server)));
+}
 
 const sql = (statement: string): string => superSql(root, PG_PORT, statement, "app");
 const databaseBytes = () => Number(sql("SELECT sum(pg_database_size(datname)) FROM pg_database"));
@@ -111,6 +146,25 @@ beforeAll(async () => {
     const thresholdGb = (sizeBytes + 24 * MIB) / GIB;
     measured.sizeBeforeMb = Math.round(sizeBytes / MIB);
     measured.thresholdMb = Math.round(thresholdGb * 1024);
+    webhook = await listen();
+    const tokenFile = writeOwned(join(root, "webhook-token"), WEBHOOK_TOKEN);
+    const amConfig = writeOwned(
+        join(root, "alertmanager.yml"),
+        renderAlertmanagerConfig({
+            kind: "webhook",
+            url: `http://127.0.0.1:${WEBHOOK_PORT}/alerts`,
+            tokenFile,
+        }),
+        0o644,
+    );
+    const alertmanager = start([
+        "prometheus-alertmanager",
+        `--config.file=${amConfig}`,
+        `--storage.path=${root}`,
+        `--web.listen-address=127.0.0.1:${ALERTMANAGER_PORT}`,
+        "--cluster.listen-address=",
+    ]);
+    await waitForHttp(`http://127.0.0.1:${ALERTMANAGER_PORT}/-/ready`, alertmanager);
     const rulesFile = writeOwned(join(root, "scaling.rules.yml"), toYaml(loweredRules(thresholdGb)), 0o644);
     const config = buildPrometheusConfig(
         "trigger-test",
@@ -119,12 +173,14 @@ beforeAll(async () => {
             { job: "redis", targets: [`127.0.0.1:${REDIS_EXPORTER_PORT}`] },
         ],
         [rulesFile],
+        [`127.0.0.1:${ALERTMANAGER_PORT}`],
     ) as { global: Record<string, unknown> };
     await startPrometheus(root, PROMETHEUS_PORT, config);
 });
 
 afterAll(async () => {
     console.log(`[integration] scaling trigger: ${JSON.stringify(measured)}`);
+    await new Promise((resolve) => webhook.close(resolve));
     await cleanup();
 });
 
@@ -159,4 +215,32 @@ describe("the database-size trigger on real exporters", () => {
         measured.secondsToFire = (Date.now() - grownAt) / 1000;
         expect(state).toBe("firing");
     });
+});
+
+describe("what the operator receives", () => {
+    it("Alertmanager delivers the fired trigger to the webhook, with its summary and the bearer token", async () => {
+        // The trigger is severity info: Alertmanager's 30 s group_wait, then one message for the group.
+        const delivery = await waitFor(
+            "the webhook delivery",
+            () => deliveries.find((d) => d.body.alerts.some((a) => a.labels["alertname"] === ALERT)),
+            60_000,
+        );
+        expect(delivery.authorization).toBe(`Bearer ${WEBHOOK_TOKEN}`);
+        expect(delivery.body.status).toBe("firing");
+        const alert = delivery.body.alerts.find((a) => a.labels["alertname"] === ALERT)!;
+        expect(alert.labels).toMatchObject({
+            severity: "info",
+            stack: "trigger-test",
+            transition: "phase1-to-phase2",
+        });
+        expect(alert.annotations["summary"]).toMatch(
+            /^Database size is over the phase1 -> phase2 trigger of /,
+        );
+        expect(delivery.body.groupLabels).toEqual({
+            alertname: ALERT,
+            stack: "trigger-test",
+            transition: "phase1-to-phase2",
+        });
+        measured.delivered = { labels: alert.labels, annotations: alert.annotations };
+    }, 90_000);
 });
