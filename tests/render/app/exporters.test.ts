@@ -26,6 +26,8 @@ import {
     phase2DataPlacement,
 } from "../../../core/topology/placements";
 import { ImageRef } from "../../../core/workload/services";
+import { RUNTIME, type ServiceRuntime } from "../../../core/workload/runtime";
+import { secretFileOwners } from "../../../core/render/app/composeUnit";
 import { toYaml } from "../../../core/render/base/yaml";
 import { runTool } from "../../helpers/tools";
 import { RESERVATIONS, WORKLOAD, distinctiveSecrets, phase1Spec, removeDir, tempDir } from "../fixtures";
@@ -119,6 +121,19 @@ describe("the phase-1 host's exporters", () => {
             const s = service(name);
             const path = compose.secrets[s.secrets![0]!.source]!.file;
             expect(unit).toContain(`/usr/bin/chown ${s.user.split(":")[0]} ${path}`);
+        }
+    });
+
+    it("the unit refuses a password file two services would read as different uids", () => {
+        const exporter = RUNTIME.postgresExporter as { user: ServiceRuntime["user"] };
+        const own = exporter.user;
+        exporter.user = { uid: 65534, gid: 65534 };
+        try {
+            expect(() => secretFileOwners(ALL_LOCAL)).toThrow(
+                /RUNTIME\.postgresExporter\.user\.uid \(65534\) differs from RUNTIME\.postgres\.user\.uid \(70\)/,
+            );
+        } finally {
+            exporter.user = own;
         }
     });
 
