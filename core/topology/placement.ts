@@ -32,9 +32,12 @@ const SINGLETONS: ReadonlySet<ServiceName> = new Set([
     "nodeExporter",
 ]);
 
-/** DNS name of a service on the container network (compose service name, dev container alias). */
+/**
+ * DNS name of a service on the container network (compose service name, dev container alias): the config key in
+ * kebab case, as host names are written (nodeExporter answers to node-exporter).
+ */
 export function serviceDnsName(name: ServiceName): string {
-    return name === "nodeExporter" ? "node-exporter" : name;
+    return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /** One name per copy: `api` for one replica, `worker-1`, `worker-2` for several (compose 1.29 and v2 both accept distinct services). */

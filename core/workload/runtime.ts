@@ -18,7 +18,12 @@ export type NetworkName = keyof typeof NETWORKS;
 
 /** Secrets a service reads from a file itself (not through an environment file read by the runtime). */
 export type SecretName =
-    "postgresPassword" | "redisAuth" | "grafanaAdminPassword" | "originCert" | "originKey";
+    | "postgresPassword"
+    | "redisAuth"
+    | "redisExporterPasswords"
+    | "grafanaAdminPassword"
+    | "originCert"
+    | "originKey";
 
 /** A path the service writes. `scratch` holds nothing worth keeping; `state` is the service's own data. */
 export interface WritablePath {
@@ -30,8 +35,11 @@ export interface WritablePath {
     readonly durable?: boolean;
 }
 
-/** How the runtime tells the service is healthy; `http` uses the workload's port and `healthPath`. */
-export type Probe = "http" | "caddy-admin" | "postgres-ready" | "redis-ping";
+/**
+ * How the runtime tells the service is healthy; `http` uses the workload's port and `healthPath`. `none`: the image
+ * has no program to probe with (a scratch image), so the runtime only sees whether the process runs.
+ */
+export type Probe = "http" | "caddy-admin" | "postgres-ready" | "redis-ping" | "none";
 
 export interface ServiceRuntime {
     /**
@@ -188,6 +196,29 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         reaches: [],
         secrets: [],
         probe: "http",
+        pidsLimit: 128,
+    },
+    // Runs as the postgres image's uid 70, not the image's nobody: it reads the same password file as Postgres,
+    // which the host hands to uid 70 and keeps owner-only.
+    postgresExporter: {
+        user: { uid: 70, gid: 70 },
+        capabilities: [],
+        writable: [],
+        networks: ["data", "monitoring"],
+        reaches: ["postgres"],
+        secrets: ["postgresPassword"],
+        probe: "http",
+        pidsLimit: 128,
+    },
+    // The image's own user. A scratch image: no shell or HTTP client to probe /metrics from inside.
+    redisExporter: {
+        user: { uid: 59000, gid: 59000 },
+        capabilities: [],
+        writable: [],
+        networks: ["data", "monitoring"],
+        reaches: ["redis"],
+        secrets: ["redisExporterPasswords"],
+        probe: "none",
         pidsLimit: 128,
     },
 };

@@ -16,14 +16,19 @@ export const SERVICE_NAMES = [
     "prometheus",
     "grafana",
     "nodeExporter",
+    "postgresExporter",
+    "redisExporter",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/** An image reference pinned to a tag or digest; `latest` and untagged images drift between deploys. */
+/**
+ * An image reference pinned to a tag or digest; `latest` and untagged images drift between deploys. Repository
+ * paths may hold underscores (oliver006/redis_exporter), as Docker's reference grammar allows.
+ */
 export const ImageRef = z
     .string()
     .regex(
-        /^[a-z0-9][a-z0-9._/:-]*(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
+        /^[a-z0-9][a-z0-9_./:-]*(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
         "must be an image pinned to a tag or digest, like postgres:16.4-alpine",
     )
     .refine(

@@ -63,6 +63,14 @@ export const WORKLOAD: ResolvedWorkload = withDefaultPorts(
             healthPath: "/api/health",
         },
         nodeExporter: { image: "prom/node-exporter:v1.8.2", memoryMb: 64, cpus: 0.25, port: 9100 },
+        postgresExporter: {
+            image: "quay.io/prometheuscommunity/postgres-exporter:v0.15.0",
+            memoryMb: 64,
+            cpus: 0.25,
+            port: 9187,
+            healthPath: "/metrics",
+        },
+        redisExporter: { image: "oliver006/redis_exporter:v1.66.0", memoryMb: 64, cpus: 0.25, port: 9121 },
     }),
 );
 

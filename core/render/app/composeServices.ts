@@ -6,6 +6,7 @@ import { RULES_DIRS } from "../monitoring/alertRules";
 import { CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS } from "../base/paths";
 import { serviceEndpoint } from "../../topology/placement";
 import type { ComposeSpec } from "./compose";
+import { postgresExporterEnv, redisExporterEnv } from "./exporterEnv";
 
 /** Compose interpolates `$`; values from config must reach the container literally. */
 export function literal(s: string): string {
@@ -46,7 +47,18 @@ export function healthcheckTest(name: ServiceName, spec: ComposeSpec): string[] 
             return s.healthPath !== undefined && s.port !== undefined
                 ? httpProbe(s.port, s.healthPath)
                 : undefined;
+        case "none":
+            if (s.healthPath !== undefined)
+                throw new Error(
+                    `workload.${name}.healthPath is set, but ${name}'s image has no program to probe it with: unset it`,
+                );
+            return undefined;
     }
+}
+
+/** Compose interpolates `$` in environment values too. */
+function literalEnv(env: Readonly<Record<string, string>>): Record<string, string> {
+    return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, literal(v)]));
 }
 
 function bind(host: string, container: string): string {
@@ -195,6 +207,24 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                           ],
                       }),
                 volumes: ["/proc:/host/proc:ro", "/sys:/host/sys:ro", "/:/rootfs:ro,rslave"],
+            };
+        case "postgresExporter":
+            return {
+                environment: literalEnv(
+                    postgresExporterEnv({
+                        endpoint: serviceEndpoint(placement, workload, "postgres"),
+                        database: spec.postgres.database,
+                        user: spec.postgres.user,
+                    }),
+                ),
+                secrets: [secret("postgresPassword", CONTAINER_PATHS.postgresPassword)],
+            };
+        case "redisExporter":
+            return {
+                environment: literalEnv(
+                    redisExporterEnv(serviceEndpoint(placement, workload, "redis"), true),
+                ),
+                secrets: [secret("redisExporterPasswords", CONTAINER_PATHS.redisExporterPasswords)],
             };
     }
 }

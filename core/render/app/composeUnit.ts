@@ -8,13 +8,26 @@ import { RUNTIME } from "../../workload/runtime";
 /** On the app host these read their secrets from the env file, which Docker reads as root. */
 const ENV_FILE_READERS: ReadonlySet<ServiceName> = new Set(["api", "worker", "crawler"]);
 
-/** The secret files a service's own user reads: the unit chowns them to it (they stay 0600). */
+/**
+ * The secret files a service's own user reads: the unit chowns them to it (they stay 0600). Services sharing a
+ * file (Postgres and its exporter) must run as one uid, or the second chown would lock the first out.
+ */
 export function secretFileOwners(
     placement: HostPlacement,
 ): { readonly path: string; readonly uid: number }[] {
-    return SERVICE_NAMES.filter((n) => isLocal(placement, n) && !ENV_FILE_READERS.has(n)).flatMap((n) =>
-        RUNTIME[n].secrets.map((secret) => ({ path: SECRET_PATHS[secret], uid: RUNTIME[n].user.uid })),
-    );
+    const owners = new Map<string, { uid: number; service: ServiceName }>();
+    for (const n of SERVICE_NAMES.filter((s) => isLocal(placement, s) && !ENV_FILE_READERS.has(s)))
+        for (const secret of RUNTIME[n].secrets) {
+            const path = SECRET_PATHS[secret];
+            const { uid } = RUNTIME[n].user;
+            const first = owners.get(path);
+            if (first && first.uid !== uid)
+                throw new Error(
+                    `RUNTIME.${n}.user.uid (${uid}) differs from RUNTIME.${first.service}.user.uid (${first.uid}), but both read ${path}, which only one owner can read`,
+                );
+            owners.set(path, first ?? { uid, service: n });
+        }
+    return [...owners].map(([path, { uid }]) => ({ path, uid }));
 }
 
 export function renderComposeUnit(placement: HostPlacement, mountPoints: readonly string[]): RenderedFile {

@@ -5,8 +5,9 @@
 import type { Workload } from "../../workload/services";
 import { SECRETS_DIR, type ArtifactKind, type RenderedFile } from "../base/artifact";
 import { SECRET_PATHS } from "../base/paths";
-import { serviceEndpoint, type HostPlacement } from "../../topology/placement";
+import { isLocal, serviceEndpoint, type HostPlacement } from "../../topology/placement";
 import { renderRedisAuth } from "./redis";
+import { renderRedisExporterPasswords } from "./exporterEnv";
 
 export interface ServiceSecrets {
     readonly postgresPassword: string;
@@ -74,6 +75,15 @@ export function renderSecretFiles(spec: SecretFilesSpec): RenderedFile[] {
         secretFile(SECRET_PATHS.postgresPassword, s.postgresPassword, "text"),
         secretFile(SECRET_PATHS.grafanaAdminPassword, s.grafanaAdminPassword, "text"),
         secretFile(SECRET_PATHS.redisAuth, renderRedisAuth(s.redisPassword), "redis-conf"),
+        ...(isLocal(placement, "redisExporter")
+            ? [
+                  secretFile(
+                      SECRET_PATHS.redisExporterPasswords,
+                      renderRedisExporterPasswords(redis, s.redisPassword),
+                      "text",
+                  ),
+              ]
+            : []),
         secretFile(SECRET_PATHS.meilisearchEnv, envFile({ MEILI_MASTER_KEY: s.meiliMasterKey }), "env"),
         secretFile(SECRET_PATHS.appEnv, appEnv, "env"),
         secretFile(SECRET_PATHS.originCert, s.originCertPem, "pem"),

@@ -32,6 +32,7 @@ export const HOST_PATHS = {
 export const SECRET_PATHS = {
     postgresPassword: `${SECRETS_DIR}/postgres-password`,
     redisAuth: `${SECRETS_DIR}/redis-auth.conf`,
+    redisExporterPasswords: `${SECRETS_DIR}/redis-exporter-passwords.json`,
     meilisearchEnv: `${SECRETS_DIR}/meilisearch.env`,
     appEnv: `${SECRETS_DIR}/app.env`,
     grafanaAdminPassword: `${SECRETS_DIR}/grafana-admin-password`,
@@ -52,6 +53,7 @@ export const CONTAINER_PATHS = {
     postgresData: "/var/lib/postgresql/data",
     redisConfig: "/usr/local/etc/redis/redis.conf",
     redisAuth: "/usr/local/etc/redis/auth.conf",
+    redisExporterPasswords: "/run/secrets/redis-exporter-passwords.json",
 } as const;
 
 /** `docker compose` bound to the project, for units and scripts. */

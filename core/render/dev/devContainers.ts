@@ -11,6 +11,7 @@ import { RUNTIME, type NetworkName, type SecretName } from "../../workload/runti
 import { DEV_HOSTNAMES, DEV_PROXY_PORT, type DevStackFiles } from "./devStack";
 import { CONTAINER_PATHS } from "../base/paths";
 import { instanceHosts, serviceDnsName } from "../../topology/placement";
+import { postgresExporterEnv, redisExporterEnv } from "../app/exporterEnv";
 
 export interface DevSecrets {
     readonly postgresPassword: string;
@@ -164,6 +165,12 @@ function healthcheckOf(name: ServiceName, w: ResolvedWorkload): readonly string[
             return ["CMD", "redis-cli", "ping"];
         case "http":
             return httpProbe(w[name].port, w[name].healthPath);
+        case "none":
+            if (w[name].healthPath !== undefined)
+                throw new Error(
+                    `workload.${name}.healthPath is set, but ${name}'s image has no program to probe it with: unset it`,
+                );
+            return undefined;
     }
 }
 
@@ -218,6 +225,17 @@ function specifics(name: ServiceName, w: ResolvedWorkload): Partial<DevContainer
         case "prometheus":
         case "nodeExporter":
             return {};
+        case "postgresExporter":
+            return {
+                env: postgresExporterEnv({
+                    endpoint: { host: serviceDnsName("postgres"), port: w.postgres.port },
+                    database: "app",
+                    user: "app",
+                }),
+            };
+        // Dev's Redis has no password, so neither has its exporter.
+        case "redisExporter":
+            return { env: redisExporterEnv({ host: serviceDnsName("redis"), port: w.redis.port }, false) };
     }
 }
 
