@@ -12,6 +12,7 @@ const PACKAGES: Readonly<Record<string, string>> = {
     promtool: "prometheus",
     amtool: "prometheus-alertmanager",
     "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
+    "prometheus-node-exporter": "prometheus-node-exporter",
     shellcheck: "shellcheck",
     "docker-compose": "docker-compose",
     "redis-server": "redis-server",

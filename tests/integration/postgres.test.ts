@@ -1,7 +1,8 @@
 /**
  * Real Postgres, from the configs and scripts the program renders: a primary and a synchronous streaming
  * replica on loopback, rows written through scram auth, the primary killed, the replica promoted, and every
- * committed row found on it; then a base backup plus archived WAL restored into a new data directory.
+ * committed row found on it; then a base backup (its success read back by the node exporter) plus archived WAL
+ * restored into a new data directory.
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +22,7 @@ import {
     renderWalArchive,
     renderWalFetch,
 } from "../../core/render/data/walArchive";
+import { scrapeTextfiles } from "../helpers/nodeExporter";
 import { localBackupEnv, loopbackPitr } from "./localArchive";
 import {
     asPostgres,
@@ -41,6 +43,7 @@ import {
 const PRIMARY_PORT = 25401;
 const REPLICA_PORT = 25402;
 const RESTORE_PORT = 25403;
+const NODE_EXPORTER_PORT = 25404;
 const DB = "app";
 const APP_USER = "app";
 const APP_PASSWORD = "integration-app-password";
@@ -48,6 +51,7 @@ const REPLICATION_PASSWORD = "integration-replication-password";
 
 let root: string;
 let bin: string;
+let textfiles: string;
 let env: NodeJS.ProcessEnv;
 let primary: ReturnType<typeof start>;
 let replica: ReturnType<typeof start>;
@@ -101,9 +105,11 @@ beforeAll(async () => {
     root = tempDir("pg");
     bin = tempDir("pg-bin");
     const archive = tempDir("pg-archive");
+    textfiles = tempDir("pg-textfile");
     const pitr = loopbackPitr(root, PRIMARY_PORT);
     env = {
         ...localBackupEnv(bin, archive),
+        PHASE_STACKS_TEXTFILE_DIR: textfiles,
         PG_BIN,
         PG_SOCKET_DIR: root,
         PHASE_STACKS_BASE_DIR: `backup:${archive}/base`,
@@ -256,7 +262,16 @@ describe("Postgres primary and replica from the rendered configs", () => {
                 "INSERT INTO events (batch) SELECT 'before-backup' FROM generate_series(1, 100)",
             ).status,
         ).toBe(0);
+        const before = Math.floor(Date.now() / 1000);
         runOk(asPostgres([join(bin, "base-backup.sh")]), { ...env, PG_PORT: String(PRIMARY_PORT) }, 120_000);
+        const metrics = await scrapeTextfiles(textfiles, NODE_EXPORTER_PORT);
+        const done = /^phase_stacks_backup_last_success_timestamp_seconds\{kind="base"\} (\S+)$/m.exec(
+            metrics,
+        );
+        expect(Number(done?.[1]), metrics).toBeGreaterThanOrEqual(before);
+        expect(Number(done?.[1])).toBeLessThanOrEqual(Date.now() / 1000);
+        expect(metrics).toMatch(/^phase_stacks_backup_interval_seconds\{kind="base"\} 3600$/m);
+        expect(metrics).toMatch(/^node_textfile_scrape_error 0$/m);
         expect(
             appSql(
                 PRIMARY_PORT,

@@ -3,7 +3,7 @@ import type { ServiceName } from "../../workload/services";
 import { RUNTIME } from "../../workload/runtime";
 import { CADDY_ADMIN_LISTEN, CADDY_COMMAND } from "./caddy";
 import { RULES_DIRS } from "../monitoring/alertRules";
-import { CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS } from "../base/paths";
+import { CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS, TEXTFILE_COLLECTOR_DIR } from "../base/paths";
 import { serviceEndpoint } from "../../topology/placement";
 import type { ComposeSpec } from "./compose";
 import { postgresExporterEnv, redisExporterEnv } from "./exporterEnv";
@@ -204,9 +204,16 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                               "--path.sysfs=/host/sys",
                               "--path.rootfs=/rootfs",
                               "--collector.filesystem.mount-points-exclude=^/(dev|proc|run|sys|var/lib/docker/.+)($$|/)",
+                              // The backups' `*.prom` files (empty on hosts that run none).
+                              `--collector.textfile.directory=${CONTAINER_PATHS.textfileCollector}`,
                           ],
                       }),
-                volumes: ["/proc:/host/proc:ro", "/sys:/host/sys:ro", "/:/rootfs:ro,rslave"],
+                volumes: [
+                    "/proc:/host/proc:ro",
+                    "/sys:/host/sys:ro",
+                    "/:/rootfs:ro,rslave",
+                    bind(TEXTFILE_COLLECTOR_DIR, CONTAINER_PATHS.textfileCollector),
+                ],
             };
         case "postgresExporter":
             return {

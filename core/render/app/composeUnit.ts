@@ -1,6 +1,13 @@
 /** The systemd unit that runs a host's Docker Compose project after docker, the metadata block and its volumes. */
 import type { RenderedFile } from "../base/artifact";
-import { DOCKER_COMPOSE, HOST_PATHS, PROJECT_DIR, SECRET_PATHS, UNITS } from "../base/paths";
+import {
+    DOCKER_COMPOSE,
+    HOST_PATHS,
+    PROJECT_DIR,
+    SECRET_PATHS,
+    TEXTFILE_COLLECTOR_DIR,
+    UNITS,
+} from "../base/paths";
 import { isLocal, type HostPlacement } from "../../topology/placement";
 import { unitFile } from "../base/systemd";
 import { SERVICE_NAMES, type ServiceName } from "../../workload/services";
@@ -52,6 +59,9 @@ export function renderComposeUnit(placement: HostPlacement, mountPoints: readonl
                 HOST_PATHS.metadataBlockScript,
                 // Images whose process reads its secret file itself need to own it (the file stays 0600).
                 ...secretFileOwners(placement).map((o) => `/usr/bin/chown ${o.uid} ${o.path}`),
+                // The source of the node exporter's textfile bind; -p leaves an existing one, and the owner a backup
+                // unit's StateDirectory= gave it, as it is.
+                `/usr/bin/mkdir -p ${TEXTFILE_COLLECTOR_DIR}`,
                 // Volumes exist from here on, but no container has started: hand them to the services' users.
                 `${compose} create`,
                 HOST_PATHS.stateOwnersScript,

@@ -17,6 +17,11 @@ export const CONFIG_DIR = "/etc/phase-stacks";
  * containers. Secrets stay in SECRETS_DIR and reach containers as compose secrets, one file each.
  */
 export const SERVICE_CONFIG_DIR = `${PROJECT_DIR}/config`;
+/**
+ * node_exporter's textfile collector reads every `*.prom` here (Debian's own default for it): the backup scripts
+ * write their success metrics into it, and every host's node exporter container reads it bound read-only.
+ */
+export const TEXTFILE_COLLECTOR_DIR = "/var/lib/prometheus/node-exporter";
 
 export const HOST_PATHS = {
     caddyConfig: `${SERVICE_CONFIG_DIR}/caddy.json`,
@@ -54,6 +59,7 @@ export const CONTAINER_PATHS = {
     redisConfig: "/usr/local/etc/redis/redis.conf",
     redisAuth: "/usr/local/etc/redis/auth.conf",
     redisExporterPasswords: "/run/secrets/redis-exporter-passwords.json",
+    textfileCollector: "/host/textfile",
 } as const;
 
 /** `docker compose` bound to the project, for units and scripts. */

@@ -7,6 +7,12 @@ import { DOCKER_COMPOSE, HOST_PATHS, SECRET_PATHS, UNITS } from "../base/paths";
 import { secretFile } from "../app/secrets";
 import { bashScript, shellQuote } from "../base/shell";
 import { unitFile } from "../base/systemd";
+import {
+    CADENCE_SECONDS,
+    recordSuccess,
+    recordSuccessFunction,
+    TEXTFILE_STATE_DIRECTORY,
+} from "./backupMetrics";
 
 export interface BackupSpec {
     readonly stack: string;
@@ -117,6 +123,8 @@ export function renderBackupScript(spec: BackupSpec): string {
         ],
         [
             ...preamble(spec),
+            // The timer below runs daily.
+            ...recordSuccessFunction(CADENCE_SECONDS.daily),
             `readonly retention_days=${spec.retentionDays}`,
             'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
             'dump="$workdir/$stamp.dump"',
@@ -126,6 +134,8 @@ export function renderBackupScript(spec: BackupSpec): string {
             `${compose} exec -T postgres pg_dump -U "$db_user" -d "$database" -Fc >"$dump" || fail "pg_dump exited with status $?"`,
             '[[ -s "$dump" ]] || fail "pg_dump wrote an empty dump"',
             'rclone copyto "$dump" "$remote_dir/$stamp.dump" || fail "upload to $remote_dir/$stamp.dump exited with status $?"',
+            "# The dump is off-site from here on; a failed prune fails the unit, not the backup.",
+            recordSuccess("dump"),
             "# Only after a successful upload, so the newest dump always survives however long backups have been failing.",
             'rclone delete --min-age "${retention_days}d" "$remote_dir" || fail "deleting dumps older than $retention_days days exited with status $?"',
             'log "OK: uploaded $remote_dir/$stamp.dump ($(stat -c %s "$dump") bytes), deleted dumps older than $retention_days days"',
@@ -176,6 +186,8 @@ export function renderBackup(spec: BackupSpec): RenderedFile[] {
             Service: {
                 Type: "oneshot",
                 ExecStart: HOST_PATHS.backupScript,
+                // Where the script records its success for the node exporter.
+                StateDirectory: TEXTFILE_STATE_DIRECTORY,
                 PrivateTmp: true,
                 Nice: 10,
                 IOSchedulingClass: "idle",

@@ -17,6 +17,12 @@ import { SCRIPTS_DIR, SECRET_PATHS } from "../base/paths";
 import { envSetting } from "../base/shell";
 import { bashScript } from "../base/shell";
 import { unitFile } from "../base/systemd";
+import {
+    CADENCE_SECONDS,
+    recordSuccess,
+    recordSuccessFunction,
+    TEXTFILE_STATE_DIRECTORY,
+} from "./backupMetrics";
 
 export const PITR_PATHS = {
     walArchive: `${SCRIPTS_DIR}/wal-archive.sh`,
@@ -124,6 +130,7 @@ export function renderBaseBackup(spec: PitrSpec): string {
         ],
         [
             ...envPreamble(spec, ["wal", "base", "pg"]),
+            ...recordSuccessFunction(CADENCE_SECONDS[spec.every]),
             `readonly retention_days=${days}`,
             'in_recovery="$("$pg_bin/psql" -XAtq -h "$pg_socket_dir" -p "$pg_port" -U postgres -d postgres -c "SELECT pg_is_in_recovery()")" || fail "postgres is not answering"',
             'if [[ "$in_recovery" == t ]]; then log "a replica: the primary takes the base backups"; exit 0; fi',
@@ -133,6 +140,7 @@ export function renderBaseBackup(spec: PitrSpec): string {
             "# Tar format, compressed; -X fetch keeps each backup consistent on its own, the archive carries what follows.",
             '"$pg_bin/pg_basebackup" -h "$pg_socket_dir" -p "$pg_port" -U postgres -D "$workdir/base" -Ft -z -X fetch --checkpoint=fast || fail "pg_basebackup exited with status $?"',
             'rclone copy "$workdir/base" "$base_dir/$stamp" || fail "upload of base backup $stamp failed"',
+            recordSuccess("base"),
             "# Deleted only after a successful upload, so the newest backup always survives.",
             'rclone delete --rmdirs --min-age "${retention_days}d" "$base_dir" || fail "pruning base backups failed"',
             "# WAL a day older than the retention cannot be needed by any kept base backup.",
@@ -163,6 +171,7 @@ function backupCopyLines(spec: PitrSpec): string[] {
         ...envSetting("PHASE_STACKS_BACKUP_ROOT", source, "source_root"),
         ...envSetting("PHASE_STACKS_COPY_ROOT", target, "copy_root"),
         'rclone copy "$source_root" "$copy_root" || fail "copy to $copy_root exited with status $?"',
+        recordSuccess("copy"),
         'rclone delete --min-age "$((retention_days + 1))d" "$copy_root" || fail "pruning the copy exited with status $?"',
         'log "OK: $source_root copied to $copy_root"',
     ];
@@ -175,6 +184,7 @@ export function renderRedisSnapshot(spec: PitrSpec): string {
         [
             ...envPreamble(spec, ["redis"]),
             ...envSetting("REDIS_PORT", spec.redis.port),
+            ...recordSuccessFunction(CADENCE_SECONDS[spec.every]),
             'readonly redis_password_file="${REDIS_PASSWORD_FILE:?the unit sets it}"',
             'REDISCLI_AUTH="$(cat "$redis_password_file")"',
             "export REDISCLI_AUTH",
@@ -183,6 +193,7 @@ export function renderRedisSnapshot(spec: PitrSpec): string {
             'stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
             'redis-cli -h 127.0.0.1 -p "$redis_port" --no-auth-warning --rdb "$workdir/dump.rdb" >/dev/null || fail "redis-cli --rdb failed"',
             'rclone copyto "$workdir/dump.rdb" "$redis_dir/$stamp.rdb" || fail "upload of $stamp.rdb failed"',
+            recordSuccess("redis"),
             `rclone delete --min-age ${days}d "$redis_dir" || fail "pruning snapshots failed"`,
             'log "OK: $redis_dir/$stamp.rdb"',
         ],
@@ -253,6 +264,8 @@ export function renderPitr(spec: PitrSpec): RenderedFile[] {
                     "REDIS_PASSWORD_FILE=%d/redis-password",
                 ],
                 ExecStart: [PITR_PATHS.baseBackup, PITR_PATHS.redisSnapshot],
+                // Created for this user: the scripts record their successes there for the node exporter.
+                StateDirectory: TEXTFILE_STATE_DIRECTORY,
                 PrivateTmp: true,
                 Nice: 10,
                 IOSchedulingClass: "idle",

@@ -108,12 +108,13 @@ export const STATIC_DASHBOARDS: readonly DashboardFile[] = [
 export const SCALING_DASHBOARD_FILE = "scaling-triggers.json";
 
 /**
- * Series the dashboards read that nothing in the repository writes yet: the contract the scripts must meet.
+ * Series the dashboards read from scripts on the hosts (the backups' from core/render/data/backupMetrics.ts):
+ * the contract the scripts meet.
  * Each is a gauge in node_exporter's textfile-collector format, written to a `*.prom` file in
  * TEXTFILE_COLLECTOR_DIR on the host that runs the script (atomically: write `<name>.prom.$$` in the same
  * directory, then `mv` it over `<name>.prom`), so node_exporter adds the host's `instance` label.
  */
-export const TEXTFILE_COLLECTOR_DIR = "/var/lib/prometheus/node-exporter";
+export { TEXTFILE_COLLECTOR_DIR } from "../base/paths";
 export const TEXTFILE_METRICS = {
     phase_stacks_backup_last_success_timestamp_seconds:
         "{kind}: Unix time the last backup of this kind finished and uploaded; written only on success, so a " +

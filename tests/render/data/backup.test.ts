@@ -67,7 +67,8 @@ function run(
     const bin = join(dir, "bin");
     const log = join(dir, "log");
     const tmp = join(dir, "tmp");
-    for (const d of [bin, log, tmp]) mkdirSync(d);
+    const textfiles = join(dir, "textfile");
+    for (const d of [bin, log, tmp, textfiles]) mkdirSync(d);
     writeFileSync(join(bin, "docker"), fakes.docker ?? FAKE_DOCKER, { mode: 0o755 });
     if (fakes.rclone !== "real")
         writeFileSync(join(bin, "rclone"), fakes.rclone ?? FAKE_RCLONE, { mode: 0o755 });
@@ -82,6 +83,7 @@ function run(
             FAKE_LOG: log,
             FAKE_DUMP: DUMP_BYTES,
             PHASE_STACKS_BACKUP_ENV: join(dir, "backup.env"),
+            PHASE_STACKS_TEXTFILE_DIR: textfiles,
             ...env,
         },
     });
@@ -202,6 +204,7 @@ function runLocal(envFile: string, cwd: string) {
             FAKE_LOG: dir,
             FAKE_DUMP: DUMP_BYTES,
             PHASE_STACKS_BACKUP_ENV: envFile,
+            PHASE_STACKS_TEXTFILE_DIR: dir,
         },
     });
 }

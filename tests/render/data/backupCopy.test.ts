@@ -74,6 +74,7 @@ function world(recovery: "t" | "f") {
                 ...process.env,
                 PHASE_STACKS_BACKUP_ENV: join(dir, "backup.env"),
                 PG_BIN: join(dir, "bin"),
+                PHASE_STACKS_TEXTFILE_DIR: dir,
             },
         });
     return { source, copy, put, run };
