@@ -5,6 +5,7 @@
  */
 import { CONTAINER_PATHS } from "../base/paths";
 import { hostPort, type Endpoint } from "../../topology/placement";
+import { renderRedisPasswordMap } from "../monitoring/redisExporter";
 
 export interface PostgresExporterTarget {
     readonly endpoint: Endpoint;
@@ -36,5 +37,5 @@ export function redisExporterEnv(redis: Endpoint, withPasswordFile: boolean): Re
 
 /** redis_exporter's password file: a JSON object from scraped URI to password (a bare password is fatal to it). */
 export function renderRedisExporterPasswords(redis: Endpoint, password: string): string {
-    return JSON.stringify({ [redisExporterAddr(redis)]: password });
+    return renderRedisPasswordMap(redisExporterAddr(redis), password);
 }

@@ -8,8 +8,7 @@ import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topolo
 import type { ServiceName } from "../../workload/services";
 import { POSTGRES_SCRAPE_JOB } from "./postgresExporter";
 import type { ScrapeJob } from "./prometheus";
-
-export const REDIS_SCRAPE_JOB = "redis";
+import { REDIS_SCRAPE_JOB } from "./redisExporter";
 
 const JOBS: readonly { readonly job: string; readonly exporter: ServiceName }[] = [
     { job: POSTGRES_SCRAPE_JOB, exporter: "postgresExporter" },

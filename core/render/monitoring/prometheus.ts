@@ -9,6 +9,7 @@ import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topolo
 import { POSTGRES_SCRAPE_JOB, postgresScrapeTargets } from "./postgresExporter";
 import { REDIS_SCRAPE_JOB, redisScrapeTargets } from "./redisExporter";
 import { labelledTargets, type ScrapeHost } from "./scrapeTargets";
+import { containerExporterJobs } from "./containerExporters";
 
 export interface ScrapeJob {
     readonly job: string;
@@ -52,7 +53,7 @@ function job(name: string, local: readonly string[], remote?: ReturnType<typeof 
 /**
  * The jobs a host's Prometheus scrapes. The api is expected to serve Prometheus metrics on `/metrics` at its
  * port (the contract with the application image); a missing endpoint shows as a down target, not an error.
- * No database nodes: no postgres or redis job (the caller adds the containers' own where they run in Docker).
+ * The postgres and redis jobs read the exporter containers where they run here, else the database nodes given.
  */
 export function workloadScrapeJobs(
     workload: ResolvedWorkload,
@@ -64,6 +65,11 @@ export function workloadScrapeJobs(
     const hosts = region.hosts ?? [];
     const apiHosts = region.apiHosts ?? [];
     const nodeExporter = endpointsOf(placement, workload, "nodeExporter").map(hostPort);
+    const containers = containerExporterJobs(workload, placement);
+    if (containers.length > 0 && nodes.length > 0)
+        throw new Error(
+            "prometheus: exporter containers and database nodes would both be the postgres and redis jobs",
+        );
     return [
         { job: "prometheus", targets: [`localhost:${workload.prometheus.port}`] },
         job(
@@ -77,6 +83,8 @@ export function workloadScrapeJobs(
                 : job("api", endpointsOf(placement, workload, "api").map(hostPort))),
             metricsPath: "/metrics",
         },
+        // Phase 1 and dev: the exporters run as containers beside a containerised Postgres and Redis.
+        ...containers,
         ...(nodes.length > 0
             ? [
                   job(POSTGRES_SCRAPE_JOB, [], postgresScrapeTargets(nodes)),
