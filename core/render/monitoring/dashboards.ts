@@ -330,7 +330,8 @@ export function buildScalingDashboard(from: ScalablePhase, minTriggers = DEFAULT
 export function dashboardsFor(phase: Phase): DashboardFile[] {
     const watched = watchedPhase(phase);
     return [
-        ...STATIC_DASHBOARDS,
+        // dev has no agent pool: its board would be empty panels.
+        ...STATIC_DASHBOARDS.filter((d) => phase !== "dev" || d.dashboard.uid !== DASHBOARD_UIDS.agents),
         ...(watched ? [{ file: SCALING_DASHBOARD_FILE, dashboard: buildScalingDashboard(watched) }] : []),
     ];
 }

@@ -31,7 +31,7 @@ describe("dev stack files", () => {
                 ...dashboardsFor("dev").map((d) => [`/etc/grafana/dashboards/${d.file}`, "grafana"]),
             ],
         });
-        expect(dashboardsFor("dev").length).toBeGreaterThanOrEqual(4);
+        expect(dashboardsFor("dev").length).toBeGreaterThanOrEqual(3);
         expect(dev.files.every((f) => !f.secret)).toBe(true);
     });
 

@@ -382,6 +382,11 @@ describe("the scaling-triggers dashboard", () => {
         expect(scaling("phase5")).toBeUndefined();
         expect(dashboardsFor("phase5").map((f) => f.file)).toEqual(STATIC_DASHBOARDS.map((f) => f.file));
     });
+
+    it("leaves the agent pool's board out of dev, which has no pool", () => {
+        expect(dashboardsFor("dev").map((f) => f.file)).not.toContain("agents.json");
+        expect(dashboardsFor("phase1").map((f) => f.file)).toContain("agents.json");
+    });
 });
 
 describe("the static dashboards' thresholds", () => {
