@@ -15,6 +15,9 @@ export const DEFAULT_PORTS = {
     prometheus: 9090,
     grafana: 3000,
     nodeExporter: 9100,
+    loki: 3100,
+    // OTLP over HTTP; the collector also takes gRPC on 4317 inside the compose network.
+    otelCollector: 4318,
 } as const satisfies Partial<Record<ServiceName, number>>;
 /** The services that listen on a port. */
 export type NetworkedService = keyof typeof DEFAULT_PORTS;

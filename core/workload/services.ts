@@ -16,6 +16,9 @@ export const SERVICE_NAMES = [
     "prometheus",
     "grafana",
     "nodeExporter",
+    "loki",
+    "logAgent",
+    "otelCollector",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

@@ -23,6 +23,9 @@ export const HOST_PATHS = {
     prometheusConfig: `${SERVICE_CONFIG_DIR}/prometheus.yml`,
     grafanaDatasource: `${SERVICE_CONFIG_DIR}/grafana-datasource.yaml`,
     redisConfig: `${SERVICE_CONFIG_DIR}/redis.conf`,
+    lokiConfig: `${SERVICE_CONFIG_DIR}/loki.yaml`,
+    logAgentConfig: `${SERVICE_CONFIG_DIR}/log-agent.alloy`,
+    otelCollectorConfig: `${SERVICE_CONFIG_DIR}/otel-collector.yaml`,
     stateOwnersScript: `${SCRIPTS_DIR}/own-service-state.sh`,
     backupScript: `${SCRIPTS_DIR}/backup-postgres.sh`,
     restoreScript: `${SCRIPTS_DIR}/restore-postgres.sh`,
@@ -52,6 +55,9 @@ export const CONTAINER_PATHS = {
     postgresData: "/var/lib/postgresql/data",
     redisConfig: "/usr/local/etc/redis/redis.conf",
     redisAuth: "/usr/local/etc/redis/auth.conf",
+    lokiConfig: "/etc/loki/config.yaml",
+    logAgentConfig: "/etc/alloy/config.alloy",
+    otelCollectorConfig: "/etc/otelcol-contrib/config.yaml",
 } as const;
 
 /** `docker compose` bound to the project, for units and scripts. */

@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { renderAppHost, type AppHostSecrets } from "../../../core/render/machines/appHost";
 import { ARTIFACT_KINDS, SECRETS_DIR } from "../../../core/render/base/artifact";
 import { USER_DATA_LIMIT_BYTES, decodeUserData } from "../../../core/render/base/cloudInit";
+import { DOCKER_CONTAINERS_DIR, JOURNAL_PATHS } from "../../../core/render/monitoring/logAgent";
 import { runTool } from "../../helpers/tools";
 import { fileAt, phase1Spec, pyYamlLoad, removeDir, tempDir, writeFilesOf } from "../fixtures";
 
@@ -190,8 +191,15 @@ describe("files the phase-1 services read", () => {
     };
     const rendered = new Set(files.map((f) => f.path));
 
-    it("bind-mounts, env-files and passes as secrets only rendered files, the data volume and the host views node-exporter reads", () => {
-        const hostOnly = new Set([spec.postgres.mountPoint, "/proc", "/sys", "/"]);
+    it("bind-mounts, env-files and passes as secrets only rendered files, the data volume and the host views node-exporter and the log agent read", () => {
+        const hostOnly = new Set([
+            spec.postgres.mountPoint,
+            "/proc",
+            "/sys",
+            "/",
+            DOCKER_CONTAINERS_DIR,
+            ...JOURNAL_PATHS,
+        ]);
         for (const [name, s] of Object.entries(compose.services)) {
             for (const src of [
                 ...(s.volumes ?? []).flatMap((v) => (typeof v === "string" ? [v.split(":")[0]!] : [])),
