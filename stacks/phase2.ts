@@ -12,7 +12,12 @@ import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
 import { hetznerLabels } from "../core/contracts/labels";
 import { hostAddress } from "../core/topology/subnetPlan";
 import { sshFromAdmins, webFromCloudflare } from "../core/topology/firewallRules";
-import { dataEndpoints, phase2AppPlacement, phase2DataPlacement } from "../core/topology/placements";
+import {
+    dataEndpoints,
+    phase2AppPlacement,
+    phase2DataPlacement,
+    withTelemetry,
+} from "../core/topology/placements";
 import { HostFirewall } from "../components/hetzner/hostFirewall";
 import { availableLocation } from "../components/hetzner/location";
 import { Server } from "../components/hetzner/server";
@@ -39,7 +44,11 @@ export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phas
     const endpoints = dataEndpoints(c.workload, dataIp, dataIp);
     const { hostnames, sshKeyIds, secrets } = baseline(c, stack, REPLICATED_SERVICE_PASSWORDS, "app");
 
-    const dataPlacement = phase2DataPlacement(c.workload, dataIp, appIp, endpoints);
+    const dataPlacement = withTelemetry(
+        phase2DataPlacement(c.workload, dataIp, appIp, endpoints),
+        c.workload,
+        dataIp,
+    );
     const database = dataTier(c, stack, {
         phase: "phase2",
         nodes: [
@@ -81,7 +90,7 @@ export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phas
         name: "app",
         serverType: app.type,
         ip: appIp,
-        placement: phase2AppPlacement(appIp, endpoints),
+        placement: withTelemetry(phase2AppPlacement(appIp, endpoints), c.workload, dataIp),
     });
     // Replaceable, delete first: no load balancer here, so a user-data edit is minutes of downtime (README).
     const appServer = new Server(

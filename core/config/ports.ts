@@ -17,6 +17,9 @@ export const DEFAULT_PORTS = {
     nodeExporter: 9100,
     postgresExporter: 9187,
     redisExporter: 9121,
+    loki: 3100,
+    // OTLP over HTTP; the collector also takes gRPC on 4317 inside the compose network.
+    otelCollector: 4318,
 } as const satisfies Partial<Record<ServiceName, number>>;
 /** The services that listen on a port. */
 export type NetworkedService = keyof typeof DEFAULT_PORTS;

@@ -74,6 +74,11 @@ interface HostSpec {
     readonly proxy: boolean;
 }
 
+/** withTelemetry's additions (core/topology/placements.ts): the agent everywhere, Loki and the collector with Prometheus. */
+const AGENT: readonly ServiceName[] = ["logAgent"];
+const TELEMETRY: readonly ServiceName[] = ["loki", "otelCollector", "logAgent"];
+const TELEMETRY_PUBLISHED: readonly NetworkedService[] = ["loki", "otelCollector"];
+
 /** The hosts of phases 2-3 as core/topology/placements.ts lays them out. */
 function splitHosts(c: StackConfig): HostSpec[] {
     if (c.phase !== "phase2" && c.phase !== "phase3") return [];
@@ -95,7 +100,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
                 host: "app",
                 typeKey: "servers.app.type",
                 type: s.app.type,
-                containers: ["proxy", "api", "frontend", "worker", "crawler", "nodeExporter"],
+                containers: ["proxy", "api", "frontend", "worker", "crawler", "nodeExporter", ...AGENT],
                 native: [],
                 daemonPorts: { sshd: 22 },
                 published: ["api", "nodeExporter"],
@@ -106,10 +111,10 @@ function splitHosts(c: StackConfig): HostSpec[] {
                 host: "data",
                 typeKey: "servers.data.type",
                 type: s.data.type,
-                containers: ["meilisearch", "prometheus", "grafana", "nodeExporter"],
+                containers: ["meilisearch", "prometheus", "grafana", "nodeExporter", ...TELEMETRY],
                 native: ["postgres", "redis"],
                 daemonPorts: dataPorts(false, false),
-                published: ["meilisearch"],
+                published: ["meilisearch", ...TELEMETRY_PUBLISHED],
                 loopback: ["grafana"],
                 proxy: false,
             },
@@ -124,7 +129,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
             host: i === 0 ? "primary" : `replica${i}`,
             typeKey: "servers.database.type",
             type: s.database.type,
-            containers: i === 0 ? ["meilisearch", "nodeExporter"] : ["nodeExporter"],
+            containers: i === 0 ? ["meilisearch", "nodeExporter", ...AGENT] : ["nodeExporter", ...AGENT],
             native: ["postgres", "redis"],
             daemonPorts: dataPorts(true, true),
             published: i === 0 ? ["meilisearch", "nodeExporter"] : ["nodeExporter"],
@@ -135,10 +140,10 @@ function splitHosts(c: StackConfig): HostSpec[] {
             host: "frontend",
             typeKey: "servers.frontend.type",
             type: s.frontend.type,
-            containers: ["frontend", "prometheus", "grafana", "nodeExporter"],
+            containers: ["frontend", "prometheus", "grafana", "nodeExporter", ...TELEMETRY],
             native: [],
             daemonPorts: sentinelOnOthers ? { sshd: 22, sentinel: SENTINEL_PORT } : { sshd: 22 },
-            published: ["frontend"],
+            published: ["frontend", ...TELEMETRY_PUBLISHED],
             loopback: ["grafana"],
             proxy: false,
         },
@@ -146,7 +151,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
             host: "backend-1",
             typeKey: s.backend ? "servers.backend.type" : "servers.app.type",
             type: backend.type,
-            containers: ["proxy", "api", "worker", "crawler", "nodeExporter"],
+            containers: ["proxy", "api", "worker", "crawler", "nodeExporter", ...AGENT],
             native: [],
             daemonPorts: sentinelOnOthers ? { sshd: 22, sentinel: SENTINEL_PORT } : { sshd: 22 },
             published: ["api", "nodeExporter"],

@@ -38,6 +38,16 @@ import type { Toleration } from "./tenants";
 import { buildAlertmanagerConfig, type AlertReceiver } from "../render/monitoring/alertmanager";
 import { dashboardsFor, PROMETHEUS_DATASOURCE, renderDashboard } from "../render/monitoring/dashboards";
 import { DNS_LABEL, isDnsLabel } from "./names";
+import { renderAlloy, type AlloyBlock, type AlloyValue } from "../render/monitoring/alloy";
+import {
+    LOKI_DATASOURCE,
+    LOKI_HTTP_PORT,
+    LOKI_PUSH_PATH,
+    lokiStoreSettings,
+} from "../render/monitoring/lokiStorage";
+
+// Loki's settings are the VM phases' too; re-exported for the callers that read them here.
+export { LOKI_DATASOURCE, LOKI_HTTP_PORT, LOKI_SCHEMA_FROM } from "../render/monitoring/lokiStorage";
 
 /**
  * kube-prometheus-stack 88.5.3 (app: Prometheus Operator v0.93.1; Grafana chart 12.11.1, kube-state-metrics 8.4.0,
@@ -86,16 +96,6 @@ export const GRAFANA_DASHBOARD_LABEL = { key: "grafana_dashboard", value: "1" } 
 /** The folder the sidecar files a dashboard under (the VM phases' provider folder). */
 export const GRAFANA_FOLDER_ANNOTATION = "grafana_folder";
 export const GRAFANA_DASHBOARD_FOLDER = "phase-stacks";
-
-export const LOKI_DATASOURCE = { type: "loki", uid: "loki" } as const;
-/** Loki's HTTP port (the chart's `loki.server.http_listen_port`). */
-export const LOKI_HTTP_PORT = 3100;
-
-/**
- * The first day of Loki's one schema period. It is part of the stored index: never change it on a running
- * cluster; a schema change is a new entry with a later date.
- */
-export const LOKI_SCHEMA_FROM = "2024-04-01";
 
 /** Where the Prometheus Operator mounts `alertmanagerSpec.secrets` (the chart's values.yaml). */
 export const ALERTMANAGER_SECRETS_DIR = "/etc/alertmanager/secrets";
@@ -330,6 +330,12 @@ export function prometheusStackValues(input: ObservabilityInput): Record<string,
     };
 }
 
+/** The shared store settings under the chart's names (its `schemaConfig` becomes Loki's `schema_config`). */
+function chartStoreSettings(retentionDays: number): Record<string, unknown> {
+    const { schema_config, ...rest } = lokiStoreSettings(retentionDays);
+    return { schemaConfig: schema_config, ...rest };
+}
+
 /** The Loki chart's values: one binary, filesystem chunks and TSDB index on a Retain volume, compactor retention. */
 export function lokiValues(input: ObservabilityInput): Record<string, unknown> {
     checked(input);
@@ -341,21 +347,7 @@ export function lokiValues(input: ObservabilityInput): Record<string, unknown> {
             auth_enabled: false,
             commonConfig: { replication_factor: 1 },
             storage: { type: "filesystem" },
-            schemaConfig: {
-                configs: [
-                    {
-                        from: LOKI_SCHEMA_FROM,
-                        store: "tsdb",
-                        object_store: "filesystem",
-                        schema: "v13",
-                        index: { prefix: "index_", period: "24h" },
-                    },
-                ],
-            },
-            // Retention is the compactor's: it deletes chunks older than retention_period (a multiple of the
-            // 24 h index period).
-            compactor: { retention_enabled: true, delete_request_store: "filesystem" },
-            limits_config: { retention_period: `${input.loki.retentionDays * 24}h` },
+            ...chartStoreSettings(input.loki.retentionDays),
         },
         singleBinary: {
             ...pod,
@@ -382,32 +374,6 @@ export function lokiValues(input: ObservabilityInput): Record<string, unknown> {
         minio: { enabled: false },
         monitoring: { serviceMonitor: { enabled: true } },
     };
-}
-
-type AlloyValue = string | number | boolean | { readonly ref: string } | readonly AlloyValue[];
-interface AlloyBlock {
-    readonly name: string;
-    readonly label?: string;
-    readonly attrs?: readonly (readonly [string, AlloyValue])[];
-    readonly blocks?: readonly AlloyBlock[];
-}
-
-function alloyValue(v: AlloyValue): string {
-    // Alloy's string literals take Go's escapes, of which JSON's are a subset.
-    if (typeof v === "string") return JSON.stringify(v);
-    if (typeof v === "number" || typeof v === "boolean") return String(v);
-    if ("ref" in v) return v.ref;
-    return `[${v.map(alloyValue).join(", ")}]`;
-}
-
-function alloyBlock(b: AlloyBlock, indent = ""): string {
-    const inner = `${indent}  `;
-    const head = `${indent}${b.name}${b.label !== undefined ? ` ${JSON.stringify(b.label)}` : ""} {`;
-    const lines = [
-        ...(b.attrs ?? []).map(([k, v]) => `${inner}${k} = ${alloyValue(v)}`),
-        ...(b.blocks ?? []).map((c) => alloyBlock(c, inner)),
-    ];
-    return lines.length === 0 ? `${head}}` : `${head}\n${lines.join("\n")}\n${indent}}`;
 }
 
 const relabel = (
@@ -482,10 +448,10 @@ export function alloyConfig(namespace = OBSERVABILITY_NAMESPACE): string {
         {
             name: "loki.write",
             label: "loki",
-            blocks: [{ name: "endpoint", attrs: [["url", `${lokiUrl(namespace)}/loki/api/v1/push`]] }],
+            blocks: [{ name: "endpoint", attrs: [["url", `${lokiUrl(namespace)}${LOKI_PUSH_PATH}`]] }],
         },
     ];
-    return `${blocks.map((b) => alloyBlock(b)).join("\n\n")}\n`;
+    return renderAlloy(blocks);
 }
 
 /** The Alloy chart's values: a DaemonSet on every node reading the host's /var/log. */

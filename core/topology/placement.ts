@@ -30,6 +30,8 @@ const SINGLETONS: ReadonlySet<ServiceName> = new Set([
     "prometheus",
     "grafana",
     "nodeExporter",
+    "loki",
+    "logAgent",
 ]);
 
 /**

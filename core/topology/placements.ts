@@ -102,3 +102,26 @@ export function sentinelHosts(databaseIps: readonly string[], otherIps: readonly
         throw new Error(`Sentinel needs three hosts for a quorum of two; the topology has ${hosts.length}`);
     return hosts;
 }
+
+/**
+ * Logs and traces on a host of phases 2-4: every host runs the log agent; the host with the region's Prometheus
+ * runs Loki and the trace collector, published on its private address for the others' agents and apps.
+ */
+export function withTelemetry(p: HostPlacement, w: Workload, monitoringIp: string): HostPlacement {
+    const monitoring = p.local.includes("prometheus");
+    return monitoring
+        ? {
+              ...p,
+              local: [...p.local, "loki", "otelCollector", "logAgent"],
+              published: { ...p.published, loki: monitoringIp, otelCollector: monitoringIp },
+          }
+        : {
+              ...p,
+              local: [...p.local, "logAgent"],
+              remote: {
+                  ...p.remote,
+                  loki: { host: monitoringIp, port: port(w, "loki") },
+                  otelCollector: { host: monitoringIp, port: port(w, "otelCollector") },
+              },
+          };
+}

@@ -89,7 +89,7 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         capabilities: [],
         writable: [tmp(64)],
         networks: ["edge", "data", "monitoring"],
-        reaches: ["postgres", "redis", "meilisearch"],
+        reaches: ["postgres", "redis", "meilisearch", "otelCollector"],
         secrets: ["postgresPassword"],
         probe: "http",
         pidsLimit: 512,
@@ -144,12 +144,13 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         probe: "http",
         pidsLimit: 512,
     },
+    // On `monitoring` for the collector its traces go to.
     worker: {
         user: APP_USER,
         capabilities: [],
         writable: [tmp(64)],
-        networks: ["edge", "data"],
-        reaches: ["postgres", "redis", "meilisearch"],
+        networks: ["edge", "data", "monitoring"],
+        reaches: ["postgres", "redis", "meilisearch", "otelCollector"],
         secrets: ["postgresPassword"],
         probe: "http",
         pidsLimit: 512,
@@ -220,6 +221,41 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         secrets: ["redisExporterPasswords"],
         probe: "none",
         pidsLimit: 128,
+    },
+    // The image's own user (10001); chunks, index, WAL and the compactor's state under /loki.
+    loki: {
+        user: { uid: 10001, gid: 10001 },
+        capabilities: [],
+        writable: [state("/loki", 64, true)],
+        networks: ["monitoring"],
+        reaches: [],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 256,
+    },
+    // Root without a single capability: the json-file logs (0640 root:root under 0710 directories) and the journal
+    // (0640 root:systemd-journal) are readable by their owner, root, and by no group it could join. A capability
+    // would not do for another uid: Docker gives a non-root user's process none in its effective set
+    // (moby oci.SetCapabilities), and DAC_READ_SEARCH as root would open every file, not only root's.
+    logAgent: {
+        user: { uid: 0, gid: 0 },
+        capabilities: [],
+        writable: [state("/var/lib/alloy/data", 16, true)],
+        networks: ["monitoring"],
+        reaches: ["loki"],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 256,
+    },
+    otelCollector: {
+        user: { uid: 10001, gid: 10001 },
+        capabilities: [],
+        writable: [],
+        networks: ["monitoring"],
+        reaches: [],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 256,
     },
 };
 

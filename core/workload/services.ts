@@ -18,6 +18,9 @@ export const SERVICE_NAMES = [
     "nodeExporter",
     "postgresExporter",
     "redisExporter",
+    "loki",
+    "logAgent",
+    "otelCollector",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

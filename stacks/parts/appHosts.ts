@@ -62,6 +62,7 @@ export function appHostUserData(
             ];
             return renderServiceHost({
                 stack,
+                hostName: h.name,
                 phase: c.phase,
                 workload: c.workload,
                 reservationsMb: memory.reservationsMb,

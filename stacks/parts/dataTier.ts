@@ -170,6 +170,7 @@ export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, 
                                     secrets: s,
                                     ...(ha ? { ha: crossRegion ? { ...ha, crossRegion } : ha } : {}),
                                     host: {
+                                        hostName: n.host,
                                         phase: c.phase,
                                         reservationsMb: (memory[i] as HostMemoryPlan).reservationsMb,
                                         placement: n.placement,

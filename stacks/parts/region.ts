@@ -19,6 +19,7 @@ import {
     dataEndpoints,
     frontendPlacement,
     sentinelHosts,
+    withTelemetry,
 } from "../../core/topology/placements";
 import { availableLocation } from "../../components/hetzner/location";
 import { RegionFleet, type FleetEntry } from "../../components/fleet/regionFleet";
@@ -128,7 +129,11 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
             nodeName,
             host: nodeName,
             ip: dbIps[i] as string,
-            placement: databasePlacement(dbIps[i] as string, i === 0, endpoints),
+            placement: withTelemetry(
+                databasePlacement(dbIps[i] as string, i === 0, endpoints),
+                c.workload,
+                frontendIp,
+            ),
             sentinel: sentinels.includes(dbIps[i] as string),
         })),
         sshKeyIds,
@@ -187,7 +192,11 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
             frontend.type,
             frontend.image,
             frontendIp,
-            frontendPlacement(c.workload, frontendIp, backendIps[0] as string, endpoints),
+            withTelemetry(
+                frontendPlacement(c.workload, frontendIp, backendIps[0] as string, endpoints),
+                c.workload,
+                frontendIp,
+            ),
             {
                 ...(ha.witnessFiles ? { etcdWitness: ha.witnessFiles } : {}),
                 // The frontend's Prometheus scrapes the region's database nodes' exporters and the hosts' node exporters.
@@ -207,7 +216,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
                 backend.type,
                 backend.image,
                 b,
-                backendPlacement(c.workload, b, frontendIp, endpoints),
+                withTelemetry(backendPlacement(c.workload, b, frontendIp, endpoints), c.workload, frontendIp),
                 a.writableCheck ? { writableFrom: dbIps.map((d) => `${d}:${ROLE_HEALTH_PORT}`) } : {},
             ),
         ),

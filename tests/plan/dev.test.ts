@@ -12,15 +12,17 @@ beforeAll(() => {
 const input = <T>(r: PlanResource, key: string) => r.inputs[key] as T;
 
 describe("dev plan", () => {
-    it("runs every phase-1 service, workers twice, on the local engine with no cloud resource", () => {
+    it("runs every phase-1 service but the log agent, workers twice, on the local engine with no cloud resource", () => {
         expect(containers.map((c) => c.name).sort()).toEqual(
             [
                 "api",
                 "crawler",
                 "frontend",
                 "grafana",
+                "loki",
                 "meilisearch",
                 "node-exporter",
+                "otel-collector",
                 "postgres",
                 "postgres-exporter",
                 "prometheus",
@@ -79,7 +81,11 @@ describe("dev plan", () => {
         const protectedVolumes = plan.resources
             .filter((r) => r.type === "docker:index/volume:Volume" && r.protect)
             .map((r) => r.name);
-        expect(protectedVolumes.sort()).toEqual(["local-postgres-data", "local-redis-data"]);
+        expect(protectedVolumes.sort()).toEqual([
+            "local-loki-data",
+            "local-postgres-data",
+            "local-redis-data",
+        ]);
     });
 
     it("keeps credentials out of environments: secrets arrive as 0400 files, masked in the plan", () => {

@@ -138,8 +138,8 @@ const EDITS: Record<string, Record<string, unknown>> = {
         [`${P}:workloadOverrides`]: {
             api: { image: "ghcr.io/acme/api:3.0.0" },
             postgres: { memoryMb: 1280 },
-            meilisearch: { memoryMb: 640 },
-            crawler: { memoryMb: 1024 },
+            meilisearch: { memoryMb: 512 },
+            crawler: { memoryMb: 960 },
         },
         [`${P}:backup`]: {
             endpoint: "https://hel1.your-objectstorage.com",

@@ -218,7 +218,11 @@ const EDITS: Record<string, Record<string, unknown>> = {
             sshAllowedCidrs: ["198.51.100.0/24"],
         },
         [`${P}:edge`]: { zone: "example.org", zoneId: "fedcba9876543210fedcba9876543210" },
-        [`${P}:workloadOverrides`]: { api: { image: "ghcr.io/acme/api:3.0.0" } },
+        // The stack file's crawler override, which the edit replaces with the whole map.
+        [`${P}:workloadOverrides`]: {
+            api: { image: "ghcr.io/acme/api:3.0.0" },
+            crawler: { memoryMb: 1472 },
+        },
     },
 };
 

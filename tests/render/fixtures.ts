@@ -71,6 +71,14 @@ export const WORKLOAD: ResolvedWorkload = withDefaultPorts(
             healthPath: "/metrics",
         },
         redisExporter: { image: "oliver006/redis_exporter:v1.66.0", memoryMb: 64, cpus: 0.25, port: 9121 },
+        loki: { image: "grafana/loki:3.7.6", memoryMb: 192, cpus: 0.5, port: 3100 },
+        logAgent: { image: "grafana/alloy:v1.18.1", memoryMb: 128, cpus: 0.25 },
+        otelCollector: {
+            image: "otel/opentelemetry-collector-contrib:0.136.0",
+            memoryMb: 128,
+            cpus: 0.25,
+            port: 4318,
+        },
     }),
 );
 

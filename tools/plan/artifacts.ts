@@ -41,6 +41,10 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/\/k8s\/|\/manifests\//, "k8s"],
     [/grafana[^/]*\.ya?ml$|\/grafana\/(provisioning|dashboards)\//, "grafana"],
     [/\/etc\/fstab$/, "fstab"],
+    // On a server under the project's config dir; in a dev container at the image's own config path.
+    [/\/loki\.ya?ml$|\/etc\/loki\//, "loki"],
+    [/\.alloy$/, "alloy"],
+    [/\/otel-collector\.ya?ml$|\/etc\/otelcol-contrib\//, "otel-collector"],
 ];
 
 export function kindOfPath(path: string): ArtifactKind {

@@ -10,6 +10,7 @@ import { NETWORKS, REACHES, RUNTIME, type NetworkName } from "../../workload/run
 import { instanceHosts, isLocal, serviceDnsName, type HostPlacement } from "../../topology/placement";
 import { SECRET_PATHS } from "../base/paths";
 import { healthcheckTest, literal, specifics, type ComposeSecret } from "./composeServices";
+import { DOCKER_LOGGED_LABEL } from "../host/dockerDaemon";
 
 // The networks and who reaches whom are the runtime table's; re-exported for the stacks and tests that read them here.
 export { NETWORKS, REACHES, type NetworkName };
@@ -24,7 +25,11 @@ export interface ComposeSpec {
     readonly postgres: { readonly database: string; readonly user: string; readonly dataDir: string };
 }
 
-const LOGGING = { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } };
+// `labels` as in daemon.json: each line names its compose service, which the log agent labels streams with.
+const LOGGING = {
+    driver: "json-file",
+    options: { "max-size": "10m", "max-file": "3", labels: DOCKER_LOGGED_LABEL },
+};
 
 function healthcheck(name: ServiceName, spec: ComposeSpec): object | undefined {
     const test = healthcheckTest(name, spec);

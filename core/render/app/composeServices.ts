@@ -7,6 +7,9 @@ import { CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS, TEXTFILE_COLLECTOR_DIR } fro
 import { serviceEndpoint } from "../../topology/placement";
 import type { ComposeSpec } from "./compose";
 import { postgresExporterEnv, redisExporterEnv } from "./exporterEnv";
+import { LOKI_COMMAND, LOKI_DATA_DIR } from "../monitoring/loki";
+import { DOCKER_CONTAINERS_DIR, JOURNAL_PATHS, LOG_AGENT_STORAGE } from "../monitoring/logAgent";
+import { OTEL_COLLECTOR_COMMAND } from "../monitoring/otelCollector";
 
 /** Compose interpolates `$`; values from config must reach the container literally. */
 export function literal(s: string): string {
@@ -84,6 +87,16 @@ function refuseCommand(spec: ComposeSpec, name: ServiceName, why: string): void 
     if (spec.workload[name].command) throw new Error(`workload.${name}.command must not be set: ${why}`);
 }
 
+/** Where the app sends traces: the region's collector over OTLP/HTTP, under the service's own name. */
+function otlp(spec: ComposeSpec, name: ServiceName): Record<string, string> {
+    const collector = serviceEndpoint(spec.placement, spec.workload, "otelCollector");
+    return {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://${collector.host}:${collector.port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+        OTEL_SERVICE_NAME: name,
+    };
+}
+
 /** What differs per service: command, environment, files, secrets, ports. */
 export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, unknown> {
     const { workload, placement, hostnames } = spec;
@@ -109,13 +122,13 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                 ports: ["80:80", "443:443"],
             };
         case "api":
-            return { environment: appUrls, env_file: [SECRET_PATHS.appEnv] };
+            return { environment: { ...appUrls, ...otlp(spec, name) }, env_file: [SECRET_PATHS.appEnv] };
         case "frontend": {
             const api = serviceEndpoint(placement, workload, "api");
             return { environment: { ...appUrls, API_INTERNAL_URL: `http://${api.host}:${api.port}` } };
         }
         case "worker":
-            return { env_file: [SECRET_PATHS.appEnv] };
+            return { environment: otlp(spec, name), env_file: [SECRET_PATHS.appEnv] };
         case "crawler":
             // Reaps the zombie processes headless browsers leave behind; Chromium's profile goes to the scratch /tmp.
             return {
@@ -232,6 +245,38 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                     redisExporterEnv(serviceEndpoint(placement, workload, "redis"), true),
                 ),
                 secrets: [secret("redisExporterPasswords", CONTAINER_PATHS.redisExporterPasswords)],
+            };
+        case "loki":
+            refuseCommand(spec, name, `Loki runs '${LOKI_COMMAND.join(" ")}' with the rendered config`);
+            return {
+                command: [...LOKI_COMMAND],
+                volumes: [
+                    bind(HOST_PATHS.lokiConfig, CONTAINER_PATHS.lokiConfig),
+                    volume("loki-data", LOKI_DATA_DIR),
+                ],
+            };
+        case "logAgent":
+            refuseCommand(spec, name, "the log agent runs Alloy with the rendered pipeline");
+            // The host's logs, read-only, at their own paths (Alloy's journal reader looks there); no Docker socket.
+            return {
+                command: [
+                    "run",
+                    `--storage.path=${LOG_AGENT_STORAGE}`,
+                    "--disable-reporting",
+                    CONTAINER_PATHS.logAgentConfig,
+                ],
+                volumes: [
+                    bind(HOST_PATHS.logAgentConfig, CONTAINER_PATHS.logAgentConfig),
+                    bind(DOCKER_CONTAINERS_DIR, DOCKER_CONTAINERS_DIR),
+                    ...JOURNAL_PATHS.map((p) => bind(p, p)),
+                    volume("log-agent-data", LOG_AGENT_STORAGE),
+                ],
+            };
+        case "otelCollector":
+            refuseCommand(spec, name, `the collector runs '${OTEL_COLLECTOR_COMMAND.join(" ")}'`);
+            return {
+                command: [...OTEL_COLLECTOR_COMMAND],
+                volumes: [bind(HOST_PATHS.otelCollectorConfig, CONTAINER_PATHS.otelCollectorConfig)],
             };
     }
 }

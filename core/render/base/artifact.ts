@@ -23,6 +23,9 @@ export const ARTIFACT_KINDS = [
     "k8s",
     "grafana",
     "fstab",
+    "loki",
+    "alloy",
+    "otel-collector",
     "text",
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];

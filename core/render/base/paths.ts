@@ -28,6 +28,9 @@ export const HOST_PATHS = {
     prometheusConfig: `${SERVICE_CONFIG_DIR}/prometheus.yml`,
     grafanaDatasource: `${SERVICE_CONFIG_DIR}/grafana-datasource.yaml`,
     redisConfig: `${SERVICE_CONFIG_DIR}/redis.conf`,
+    lokiConfig: `${SERVICE_CONFIG_DIR}/loki.yaml`,
+    logAgentConfig: `${SERVICE_CONFIG_DIR}/log-agent.alloy`,
+    otelCollectorConfig: `${SERVICE_CONFIG_DIR}/otel-collector.yaml`,
     stateOwnersScript: `${SCRIPTS_DIR}/own-service-state.sh`,
     backupScript: `${SCRIPTS_DIR}/backup-postgres.sh`,
     restoreScript: `${SCRIPTS_DIR}/restore-postgres.sh`,
@@ -60,6 +63,9 @@ export const CONTAINER_PATHS = {
     redisAuth: "/usr/local/etc/redis/auth.conf",
     redisExporterPasswords: "/run/secrets/redis-exporter-passwords.json",
     textfileCollector: "/host/textfile",
+    lokiConfig: "/etc/loki/config.yaml",
+    logAgentConfig: "/etc/alloy/config.alloy",
+    otelCollectorConfig: "/etc/otelcol-contrib/config.yaml",
 } as const;
 
 /** `docker compose` bound to the project, for units and scripts. */

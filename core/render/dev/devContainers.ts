@@ -12,6 +12,8 @@ import { DEV_HOSTNAMES, DEV_PROXY_PORT, type DevStackFiles } from "./devStack";
 import { CONTAINER_PATHS } from "../base/paths";
 import { instanceHosts, serviceDnsName } from "../../topology/placement";
 import { postgresExporterEnv, redisExporterEnv } from "../app/exporterEnv";
+import { LOKI_COMMAND } from "../monitoring/loki";
+import { OTEL_COLLECTOR_COMMAND } from "../monitoring/otelCollector";
 
 export interface DevSecrets {
     readonly postgresPassword: string;
@@ -186,7 +188,15 @@ function specifics(name: ServiceName, w: ResolvedWorkload): Partial<DevContainer
             return { env: appUrls(w) };
         case "api":
         case "worker":
-            return { env: { ...appUrls(w), ...dataEnv(w) } };
+            return {
+                env: {
+                    ...appUrls(w),
+                    ...dataEnv(w),
+                    OTEL_EXPORTER_OTLP_ENDPOINT: `http://${serviceDnsName("otelCollector")}:${w.otelCollector.port}`,
+                    OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
+                    OTEL_SERVICE_NAME: name,
+                },
+            };
         // Chromium's profile goes to the scratch /tmp, as on the app host.
         case "crawler":
             return { env: { ...appUrls(w), ...dataEnv(w), HOME: "/tmp" } };
@@ -221,6 +231,10 @@ function specifics(name: ServiceName, w: ResolvedWorkload): Partial<DevContainer
                 ports: [{ internal: port, external: port }],
             };
         }
+        case "loki":
+            return { command: LOKI_COMMAND };
+        case "otelCollector":
+            return { command: OTEL_COLLECTOR_COMMAND };
         // No host mounts in dev: node-exporter reports the container's own view.
         case "prometheus":
         case "nodeExporter":
@@ -236,8 +250,16 @@ function specifics(name: ServiceName, w: ResolvedWorkload): Partial<DevContainer
         // Dev's Redis has no password, so neither has its exporter.
         case "redisExporter":
             return { env: redisExporterEnv({ host: serviceDnsName("redis"), port: w.redis.port }, false) };
+        case "logAgent":
+            throw new Error("dev runs no log agent (NOT_IN_DEV)");
     }
 }
+
+/**
+ * The log agent reads the engine host's /var/lib/docker and journal, which dev neither configures (its daemon.json
+ * is the developer's) nor mounts (no host mounts in dev; Docker Desktop's are inside its VM): `docker logs` it is.
+ */
+const NOT_IN_DEV: ReadonlySet<ServiceName> = new Set(["logAgent"]);
 
 /** Dependencies first, so each container can name the ones it starts after. */
 function dependencyOrder(containers: readonly DevContainer[]): DevContainer[] {
@@ -267,7 +289,7 @@ export function devContainers(
     files: DevStackFiles,
 ): DevContainer[] {
     return dependencyOrder(
-        SERVICE_NAMES.flatMap((name) => {
+        SERVICE_NAMES.filter((n) => !NOT_IN_DEV.has(n)).flatMap((name) => {
             const spec = workload[name];
             const hosts = instanceHosts(name, spec);
             return hosts.map((container): DevContainer => {

@@ -12,6 +12,8 @@ import { grafanaDashboardFiles, renderGrafanaDatasources } from "../monitoring/g
 import { CONTAINER_PATHS } from "../base/paths";
 import { ALL_LOCAL, endpointsOf, hostPort, serviceEndpoint } from "../../topology/placement";
 import { renderPrometheusConfig, workloadScrapeJobs } from "../monitoring/prometheus";
+import { lokiConfigFile } from "../monitoring/loki";
+import { otelCollectorFile } from "../monitoring/otelCollector";
 
 /** Caddy listens here inside its container; publish it on 127.0.0.1 only. */
 export const DEV_PROXY_PORT = 8080;
@@ -69,6 +71,7 @@ export function renderDevStack(spec: DevStackSpec): DevStackFiles {
                 path: CONTAINER_PATHS.grafanaDatasource,
                 content: renderGrafanaDatasources(
                     `http://${hostPort(serviceEndpoint(placement, workload, "prometheus"))}`,
+                    `http://${hostPort(serviceEndpoint(placement, workload, "loki"))}`,
                 ),
                 kind: "grafana",
                 permissions: "0644",
@@ -76,6 +79,8 @@ export function renderDevStack(spec: DevStackSpec): DevStackFiles {
             // The dashboards the seeds ask for, the trigger board against phase 1's thresholds (what dev runs).
             ...grafanaDashboardFiles("dev"),
         ],
+        loki: [lokiConfigFile("dev", workload.loki.port, CONTAINER_PATHS.lokiConfig)],
+        otelCollector: [otelCollectorFile(workload.otelCollector.port, CONTAINER_PATHS.otelCollectorConfig)],
     };
     return { files: Object.values(byService).flat(), byService };
 }

@@ -1,10 +1,13 @@
 /** /etc/docker/daemon.json for the app host (CIS Docker Benchmark section 2 items noted inline). */
 import type { RenderedFile } from "../base/artifact";
 
+/** The container label the json-file driver copies into each line's `attrs`: the log agent labels by it. */
+export const DOCKER_LOGGED_LABEL = "com.docker.compose.service";
+
 export function buildDockerDaemonConfig(): Record<string, unknown> {
     return {
         "log-driver": "json-file",
-        "log-opts": { "max-size": "10m", "max-file": "3" },
+        "log-opts": { "max-size": "10m", "max-file": "3", labels: DOCKER_LOGGED_LABEL },
         // 2.15: containers keep running while dockerd restarts (unattended upgrades of docker.io).
         "live-restore": true,
         // 2.14: no container process can gain privileges through setuid binaries or file capabilities.

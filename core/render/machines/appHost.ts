@@ -22,6 +22,7 @@ import { ALL_LOCAL } from "../../topology/placement";
 import { grafanaDatasourceFile, prometheusFiles } from "../monitoring/monitoring";
 import { renderRedisConfig } from "../app/redis";
 import { renderSecretFiles } from "../app/secrets";
+import { telemetryFiles } from "../monitoring/telemetry";
 
 export interface AppHostSpec {
     readonly stack: string;
@@ -102,6 +103,13 @@ export function renderAppHost(spec: AppHostSpec): {
         { path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" },
         ...prometheusFiles(spec.stack, spec.phase ?? "phase1", workload, placement),
         grafanaDatasourceFile(workload, placement),
+        ...telemetryFiles({
+            stack: spec.stack,
+            host: "app",
+            phase: spec.phase ?? "phase1",
+            workload,
+            placement,
+        }),
         {
             path: HOST_PATHS.redisConfig,
             content: renderRedisConfig(workload.redis.memoryMb),

@@ -21,9 +21,12 @@ import { COMPOSE_FILE, HOST_PATHS, SECRET_PATHS, UNITS } from "../base/paths";
 import { isLocal, type HostPlacement } from "../../topology/placement";
 import type { Phase } from "../../phases";
 import { renderSecretFiles, type ServiceSecrets } from "../app/secrets";
+import { telemetryFiles } from "../monitoring/telemetry";
 
 export interface ServiceHostSpec {
     readonly stack: string;
+    /** The host's name in the stack ("app", "frontend", "backend-1", "primary"...), which labels its logs. */
+    readonly hostName: string;
     /** The phase whose scaling triggers this host's Prometheus watches, where Prometheus runs here. */
     readonly phase: Phase;
     readonly workload: ResolvedWorkload;
@@ -82,6 +85,7 @@ function configFiles(spec: ServiceHostSpec): RenderedFile[] {
     else if (spec.prometheus)
         throw new Error("prometheus inputs were given to a host whose placement runs no Prometheus");
     if (isLocal(placement, "grafana")) files.push(grafanaDatasourceFile(workload, placement));
+    files.push(...telemetryFiles({ ...spec, host: spec.hostName }));
     return files;
 }
 

@@ -1,13 +1,14 @@
 /**
- * Grafana provisioning: Prometheus as the default, read-only datasource, and the dashboards of `dashboards.ts`
+ * Grafana provisioning: Prometheus as the default, read-only datasource, Loki beside it, and the dashboards of `dashboards.ts`
  * loaded from files by a provider, read-only (a change belongs in the repository, not the UI).
  */
 import type { Phase } from "../../phases";
 import type { RenderedFile } from "../base/artifact";
 import { toYaml } from "../base/yaml";
 import { PROMETHEUS_DATASOURCE, dashboardsFor, renderDashboard } from "./dashboards";
+import { LOKI_DATASOURCE } from "./lokiStorage";
 
-export function buildGrafanaDatasources(prometheusUrl: string): object {
+export function buildGrafanaDatasources(prometheusUrl: string, lokiUrl: string): object {
     return {
         apiVersion: 1,
         datasources: [
@@ -20,12 +21,21 @@ export function buildGrafanaDatasources(prometheusUrl: string): object {
                 isDefault: true,
                 editable: false,
             },
+            {
+                name: "Loki",
+                uid: LOKI_DATASOURCE.uid,
+                type: LOKI_DATASOURCE.type,
+                access: "proxy",
+                url: lokiUrl,
+                isDefault: false,
+                editable: false,
+            },
         ],
     };
 }
 
-export function renderGrafanaDatasources(prometheusUrl: string): string {
-    return toYaml(buildGrafanaDatasources(prometheusUrl));
+export function renderGrafanaDatasources(prometheusUrl: string, lokiUrl: string): string {
+    return toYaml(buildGrafanaDatasources(prometheusUrl, lokiUrl));
 }
 
 /**

@@ -71,6 +71,7 @@ export function grafanaDatasourceFile(workload: ResolvedWorkload, placement: Hos
         path: HOST_PATHS.grafanaDatasource,
         content: renderGrafanaDatasources(
             `http://${hostPort(serviceEndpoint(placement, workload, "prometheus"))}`,
+            `http://${hostPort(serviceEndpoint(placement, workload, "loki"))}`,
         ),
         kind: "grafana",
         permissions: "0644",

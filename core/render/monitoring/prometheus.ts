@@ -5,7 +5,8 @@
  */
 import { toYaml } from "../base/yaml";
 import type { ResolvedWorkload } from "../../config/ports";
-import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topology/placement";
+import { endpointsOf, hostPort, isLocal, serviceDnsName, type HostPlacement } from "../../topology/placement";
+import { SPAN_METRICS_PORT } from "./otelCollector";
 import { POSTGRES_SCRAPE_JOB, postgresScrapeTargets } from "./postgresExporter";
 import { REDIS_SCRAPE_JOB, redisScrapeTargets } from "./redisExporter";
 import { labelledTargets, type ScrapeHost } from "./scrapeTargets";
@@ -85,6 +86,15 @@ export function workloadScrapeJobs(
         },
         // Phase 1 and dev: the exporters run as containers beside a containerised Postgres and Redis.
         ...containers,
+        // The request and duration metrics the collector derives from the app's spans.
+        ...(isLocal(placement, "otelCollector")
+            ? [
+                  {
+                      job: "otel-collector",
+                      targets: [`${serviceDnsName("otelCollector")}:${SPAN_METRICS_PORT}`],
+                  },
+              ]
+            : []),
         ...(nodes.length > 0
             ? [
                   job(POSTGRES_SCRAPE_JOB, [], postgresScrapeTargets(nodes)),

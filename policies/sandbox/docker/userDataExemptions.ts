@@ -5,7 +5,9 @@
  */
 import { posix } from "node:path";
 import { SECRETS_DIR } from "../../../core/render/base/artifact";
+import { DOCKER_CONTAINERS_DIR, JOURNAL_PATHS } from "../../../core/render/monitoring/logAgent";
 import { num, records, str, type Json } from "../../lib/read";
+import { capabilities } from "./container";
 
 export interface Exemption {
     /** Compose services it applies to; none means every compose service (never the keeper's docker run). */
@@ -30,6 +32,7 @@ function bindFindingAt(props: Json, field: string, finding: string): Json | unde
 const sourceOf = (m: Json) => posix.normalize(str(m["source"]) ?? str(m["hostPath"]) ?? "");
 
 const NODE_EXPORTER_HOST_VIEWS = ["/", "/proc", "/sys"];
+const LOG_AGENT_HOST_LOGS: readonly string[] = [DOCKER_CONTAINERS_DIR, ...JOURNAL_PATHS];
 const EDGE_PORTS = [80, 443];
 const POSTGRES_DATA = "/var/lib/postgresql/data";
 
@@ -42,6 +45,27 @@ export const USER_DATA_EXEMPTIONS: readonly Exemption[] = [
         covers: (props, field) => {
             const m = bindFindingAt(props, field, "source");
             return m?.["readOnly"] === true && NODE_EXPORTER_HOST_VIEWS.includes(sourceOf(m));
+        },
+    },
+    // The log agent's job is the host's logs: Docker's json-file logs and the journal, each read-only at its own
+    // path (not the socket, which is root on the host). Those files are 0640 root, so it runs as uid 0, but with
+    // every capability dropped and none added: root only as the files' owner (core/workload/runtime.ts).
+    {
+        services: ["log-agent"],
+        rules: ["docker-no-sensitive-mounts"],
+        covers: (props, field) => {
+            const m = bindFindingAt(props, field, "source");
+            return m?.["readOnly"] === true && LOG_AGENT_HOST_LOGS.includes(sourceOf(m));
+        },
+    },
+    {
+        services: ["log-agent"],
+        rules: ["docker-non-root-user"],
+        covers: (props, field) => {
+            const { adds, drops } = capabilities(props);
+            return (
+                field === "user" && str(props["user"]) === "0:0" && drops.includes("ALL") && adds.length === 0
+            );
         },
     },
     // The edge listener: Cloudflare reaches the origin on 80 and 443 of the server's public addresses, which

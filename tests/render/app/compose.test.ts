@@ -75,8 +75,9 @@ describe("compose project for the phase-1 host", () => {
                 const logging = s.logging as { driver: string; options: Record<string, string> };
                 expect([logging.driver, Object.keys(logging.options).sort()], name).toEqual([
                     "json-file",
-                    ["max-file", "max-size"],
+                    ["labels", "max-file", "max-size"],
                 ]);
+                expect(logging.options["labels"], name).toBe("com.docker.compose.service");
                 expect(s.privileged, name).toBeUndefined();
             }
         }
@@ -93,7 +94,8 @@ describe("compose project for the phase-1 host", () => {
 
     it("runs every service as its runtime user on a read-only root", () => {
         for (const [n, s] of Object.entries(c.services)) {
-            expect(s["user"], n).toMatch(/^[1-9]\d*:\d+$/);
+            // The log agent reads root's log files as their owner, with no capability (core/workload/runtime.ts).
+            expect(s["user"], n).toMatch(n === "log-agent" ? /^0:0$/ : /^[1-9]\d*:\d+$/);
             expect(s["read_only"], n).toBe(true);
         }
         expect(c.services.postgres!["user"]).toBe("70:70");
@@ -143,6 +145,8 @@ describe("compose project for the phase-1 host", () => {
             postgres: { condition: "service_healthy" },
             redis: { condition: "service_healthy" },
             meilisearch: { condition: "service_healthy" },
+            // The collector's image has no shell or HTTP client for a healthcheck.
+            "otel-collector": { condition: "service_started" },
         });
         expect(c.services.proxy!.depends_on).toEqual({
             api: { condition: "service_healthy" },
@@ -278,7 +282,7 @@ describe("compose project for an app host whose data services live elsewhere (ph
     it("leaves out the remote services and their volumes", () => {
         for (const n of ["postgres", "redis", "meilisearch"]) expect(c.services[n]).toBeUndefined();
         expect(Object.keys(c.volumes)).not.toContain("redis-data");
-        expect(c.services.api!.depends_on).toBeUndefined();
+        expect(c.services.api!.depends_on).toEqual({ "otel-collector": { condition: "service_started" } });
     });
 
     it("routes the services that use them through a network with a way out", () => {

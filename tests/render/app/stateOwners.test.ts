@@ -32,6 +32,8 @@ describe("stateOwners", () => {
             { of: { volume: "meili-data" }, owner: owner("meilisearch") },
             { of: { volume: "prometheus-data" }, owner: owner("prometheus") },
             { of: { volume: "grafana-data" }, owner: owner("grafana") },
+            { of: { volume: "loki-data" }, owner: owner("loki") },
+            { of: { volume: "log-agent-data" }, owner: owner("logAgent") },
         ]);
     });
 

@@ -14,7 +14,7 @@ afterAll(() => removeDir(root));
 const file = (path: string) => dev.files.find((f) => f.path === path)!;
 
 describe("dev stack files", () => {
-    it("gives the proxy, Prometheus (plus its scaling rules) and Grafana their files, at the paths the images read", () => {
+    it("gives the proxy, Prometheus (plus its scaling rules), Grafana, Loki and the collector their files, at the paths the images read", () => {
         expect(
             Object.fromEntries(
                 Object.entries(dev.byService).map(([s, fs]) => [s, fs.map((f) => [f.path, f.kind])]),
@@ -30,6 +30,8 @@ describe("dev stack files", () => {
                 ["/etc/grafana/provisioning/dashboards/phase-stacks.yaml", "grafana"],
                 ...dashboardsFor("dev").map((d) => [`/etc/grafana/dashboards/${d.file}`, "grafana"]),
             ],
+            loki: [["/etc/loki/config.yaml", "loki"]],
+            otelCollector: [["/etc/otelcol-contrib/config.yaml", "otel-collector"]],
         });
         expect(dashboardsFor("dev").length).toBeGreaterThanOrEqual(3);
         expect(dev.files.every((f) => !f.secret)).toBe(true);

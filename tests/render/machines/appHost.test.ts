@@ -6,6 +6,7 @@ import { renderAppHost, type AppHostSecrets } from "../../../core/render/machine
 import { ARTIFACT_KINDS, SECRETS_DIR } from "../../../core/render/base/artifact";
 import { TEXTFILE_COLLECTOR_DIR } from "../../../core/render/base/paths";
 import { USER_DATA_LIMIT_BYTES, decodeUserData } from "../../../core/render/base/cloudInit";
+import { DOCKER_CONTAINERS_DIR, JOURNAL_PATHS } from "../../../core/render/monitoring/logAgent";
 import { runTool } from "../../helpers/tools";
 import { fileAt, phase1Spec, pyYamlLoad, removeDir, tempDir, writeFilesOf } from "../fixtures";
 
@@ -191,9 +192,17 @@ describe("files the phase-1 services read", () => {
     };
     const rendered = new Set(files.map((f) => f.path));
 
-    it("bind-mounts, env-files and passes as secrets only rendered files, the data volume and the host views node-exporter reads", () => {
-        // The textfile directory is the units' to create, and the backup's to fill.
-        const hostOnly = new Set([spec.postgres.mountPoint, "/proc", "/sys", "/", TEXTFILE_COLLECTOR_DIR]);
+    it("bind-mounts, env-files and passes as secrets only rendered files, the data volume and the host views node-exporter and the log agent read", () => {
+        const hostOnly = new Set([
+            spec.postgres.mountPoint,
+            "/proc",
+            "/sys",
+            "/",
+            // The textfile directory is the units' to create, and the backup's to fill.
+            TEXTFILE_COLLECTOR_DIR,
+            DOCKER_CONTAINERS_DIR,
+            ...JOURNAL_PATHS,
+        ]);
         for (const [name, s] of Object.entries(compose.services)) {
             for (const src of [
                 ...(s.volumes ?? []).flatMap((v) => (typeof v === "string" ? [v.split(":")[0]!] : [])),

@@ -13,6 +13,7 @@ import {
     grafanaDashboardFiles,
     renderGrafanaDashboardProvider,
 } from "../../../core/render/monitoring/grafana";
+import { LOKI_DATASOURCE } from "../../../core/render/monitoring/lokiStorage";
 import { pyYamlLoad } from "../fixtures";
 
 interface Provider {
@@ -63,9 +64,13 @@ describe.each(PHASES)("the Grafana files of %s", (phase) => {
 });
 
 describe("the datasource", () => {
-    it("has the uid every dashboard query names", () => {
-        const ds = (buildGrafanaDatasources("http://prometheus:9090") as { datasources: object[] })
-            .datasources;
-        expect(ds).toEqual([expect.objectContaining(PROMETHEUS_DATASOURCE)]);
+    it("has the uids the dashboards' queries and the Loki datasource's users name", () => {
+        const ds = (
+            buildGrafanaDatasources("http://prometheus:9090", "http://loki:3100") as { datasources: object[] }
+        ).datasources;
+        expect(ds).toEqual([
+            expect.objectContaining(PROMETHEUS_DATASOURCE),
+            expect.objectContaining({ ...LOKI_DATASOURCE, url: "http://loki:3100", isDefault: false }),
+        ]);
     });
 });

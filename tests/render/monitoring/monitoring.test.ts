@@ -65,14 +65,20 @@ describe("prometheus.yml", () => {
 });
 
 describe("Grafana datasource provisioning", () => {
-    const c = parse(renderGrafanaDatasources("http://prometheus:9090")) as {
+    const c = parse(renderGrafanaDatasources("http://prometheus:9090", "http://loki:3100")) as {
         apiVersion: number;
         datasources: Record<string, unknown>[];
     };
 
-    it("provisions Prometheus as the default, locked datasource", () => {
+    it("provisions Prometheus as the default, locked datasource, and Loki beside it", () => {
         expect(c.apiVersion).toBe(1);
-        expect(c.datasources).toHaveLength(1);
+        expect(c.datasources).toHaveLength(2);
+        expect(c.datasources[1]).toMatchObject({
+            type: "loki",
+            uid: "loki",
+            url: "http://loki:3100",
+            isDefault: false,
+        });
         expect(c.datasources[0]).toMatchObject({
             type: "prometheus",
             access: "proxy",

@@ -18,7 +18,12 @@ import {
 } from "../../../core/render/monitoring/replicationRules";
 import { renderServiceHost, type ServiceHostSpec } from "../../../core/render/machines/serviceHost";
 import { HOST_PATHS } from "../../../core/render/base/paths";
-import { backendPlacement, dataEndpoints, frontendPlacement } from "../../../core/topology/placements";
+import {
+    backendPlacement,
+    dataEndpoints,
+    frontendPlacement,
+    withTelemetry,
+} from "../../../core/topology/placements";
 import { runTool } from "../../helpers/tools";
 import { RESERVATIONS, WORKLOAD, distinctiveSecrets, fileAt, removeDir, tempDir } from "../fixtures";
 
@@ -39,7 +44,11 @@ const REPLICATION: ReplicationRulesSpec = {
     standbyRegions: [{ region: "us-east", slotName: "us_east" }],
 };
 const DATA = dataEndpoints(WORKLOAD, "10.0.1.5", "10.0.1.10");
-const FRONTEND = frontendPlacement(WORKLOAD, "10.0.1.3", "10.0.1.20", DATA);
+const FRONTEND = withTelemetry(
+    frontendPlacement(WORKLOAD, "10.0.1.3", "10.0.1.20", DATA),
+    WORKLOAD,
+    "10.0.1.3",
+);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -184,6 +193,7 @@ describe("the replication rules", () => {
 describe("the service host's Prometheus inputs", () => {
     const spec = (placement: ServiceHostSpec["placement"]): ServiceHostSpec => ({
         stack: "phase4",
+        hostName: "frontend",
         phase: "phase4",
         workload: WORKLOAD,
         reservationsMb: RESERVATIONS,
@@ -202,7 +212,11 @@ describe("the service host's Prometheus inputs", () => {
     });
 
     it("are refused on a host that runs no Prometheus", () => {
-        const backend = backendPlacement(WORKLOAD, "10.0.1.20", "10.0.1.3", DATA);
+        const backend = withTelemetry(
+            backendPlacement(WORKLOAD, "10.0.1.20", "10.0.1.3", DATA),
+            WORKLOAD,
+            "10.0.1.3",
+        );
         expect(() => renderServiceHost(spec(backend))).toThrow(/runs no Prometheus/);
     });
 });
