@@ -22,6 +22,8 @@ export interface ComposeSpec {
     readonly hostnames: { readonly app: string; readonly api: string };
     /** `dataDir` is the host directory (the mounted volume) that holds PGDATA. */
     readonly postgres: { readonly database: string; readonly user: string; readonly dataDir: string };
+    /** Services that also reach hosts beyond the placement: phase 1's Prometheus scraping the agent hosts. */
+    readonly egress?: readonly ServiceName[];
 }
 
 const LOGGING = { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } };
@@ -52,7 +54,9 @@ function publishedPorts(name: ServiceName, spec: ComposeSpec): string[] {
 function networksOf(name: ServiceName, spec: ComposeSpec, aliased: boolean): unknown {
     // Docker publishes no port of a container that is only on internal networks.
     const needsEgress =
-        REACHES[name].some((t) => !isLocal(spec.placement, t)) || publishedPorts(name, spec).length > 0;
+        REACHES[name].some((t) => !isLocal(spec.placement, t)) ||
+        publishedPorts(name, spec).length > 0 ||
+        (spec.egress ?? []).includes(name);
     const names = new Set<NetworkName>([
         ...RUNTIME[name].networks,
         ...(needsEgress ? (["edge"] as const) : []),

@@ -1,13 +1,15 @@
 /**
  * prometheus.yml for the host that runs Prometheus and the dev stack: Prometheus itself, the node exporters and
  * the api's metrics, and where the caller names them, the region's database nodes' postgres_exporter and
- * redis_exporter and the other hosts' node exporters, all over the private network.
+ * redis_exporter, the other hosts' node exporters and the agent hosts', all over the private network (phase 1's
+ * agent hosts over their public address: agentHost.ts).
  */
 import { toYaml } from "../base/yaml";
 import type { ResolvedWorkload } from "../../config/ports";
 import { endpointsOf, hostPort, isLocal, type HostPlacement } from "../../topology/placement";
 import { POSTGRES_SCRAPE_JOB, postgresScrapeTargets } from "./postgresExporter";
 import { REDIS_SCRAPE_JOB, redisScrapeTargets } from "./redisExporter";
+import { AGENT_SCRAPE_JOB, agentScrapeTargets, type AgentScrapeHost } from "./nodeExporter";
 import { labelledTargets, type ScrapeHost } from "./scrapeTargets";
 
 export interface ScrapeJob {
@@ -16,6 +18,8 @@ export interface ScrapeJob {
     /** Labels of single targets (a database node's `node`): each such target gets a static_config of its own. */
     readonly targetLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     readonly metricsPath?: string;
+    /** The scraped series' own labels win over the target's (the keeper's `tier` is the target's tier too). */
+    readonly honorLabels?: boolean;
     /** Targets are URLs that this blackbox_exporter (host:port) probes with `module`, once a minute. */
     readonly probe?: { readonly module: string; readonly exporter: string };
 }
@@ -41,6 +45,8 @@ export interface RegionScrapeTargets {
     readonly hosts?: readonly ScrapeHost[];
     /** Every host that serves the api (phase 3's backends): the api job reads each, not only the one this host calls. */
     readonly apiHosts?: readonly ScrapeHost[];
+    /** Every agent-pool host of the region (or phase 1's stack): the agents job reads each one's node exporter. */
+    readonly agentHosts?: readonly AgentScrapeHost[];
 }
 
 function job(name: string, local: readonly string[], remote?: ReturnType<typeof labelledTargets>): ScrapeJob {
@@ -63,6 +69,7 @@ export function workloadScrapeJobs(
     const nodes = region.databaseNodes ?? [];
     const hosts = region.hosts ?? [];
     const apiHosts = region.apiHosts ?? [];
+    const agentHosts = region.agentHosts ?? [];
     const nodeExporter = endpointsOf(placement, workload, "nodeExporter").map(hostPort);
     return [
         { job: "prometheus", targets: [`localhost:${workload.prometheus.port}`] },
@@ -82,6 +89,10 @@ export function workloadScrapeJobs(
                   job(POSTGRES_SCRAPE_JOB, [], postgresScrapeTargets(nodes)),
                   job(REDIS_SCRAPE_JOB, [], redisScrapeTargets(nodes)),
               ]
+            : []),
+        // Without honor_labels the keeper's `tier` would come back as exported_tier beside the target's.
+        ...(agentHosts.length > 0
+            ? [{ ...job(AGENT_SCRAPE_JOB, [], agentScrapeTargets(agentHosts)), honorLabels: true }]
             : []),
     ];
 }
@@ -116,6 +127,7 @@ export function buildPrometheusConfig(
         scrape_configs: jobs.map((j) => ({
             job_name: j.job,
             ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
+            ...(j.honorLabels ? { honor_labels: true } : {}),
             ...(j.probe ? probeConfig(j.probe) : {}),
             static_configs: staticConfigs(j),
         })),
