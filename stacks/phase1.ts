@@ -5,6 +5,7 @@
  *     app server: Caddy ▸ API, frontend, workers, crawler ▸ Postgres (on a protected volume), Redis,
  *                 Meilisearch ▸ Prometheus, Grafana, node exporter ▸ daily pg_dump to S3
  *   app server ──mTLS 2376──▶ agent host pool (ClawHQ Tier 1: one cx43, ~50 free-tier containers, warm pool)
+ *   app server's Prometheus ──9100 (public, firewalled to the app server)──▶ each agent host's node exporter
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CLOUDFLARE_RANGES } from "../core/catalog/cloudflare";
@@ -17,6 +18,7 @@ import { HostFirewall } from "../components/hetzner/hostFirewall";
 import { availableLocation } from "../components/hetzner/location";
 import { Server } from "../components/hetzner/server";
 import type { ConfigOf } from "../core/config/schema";
+import type { AgentScrapeHost } from "../core/render/monitoring/nodeExporter";
 import { agentPoolOutputs } from "./parts/agents";
 import { baseline, externalCosts } from "./parts/baseline";
 import { SERVICE_PASSWORDS } from "./parts/credentials";
@@ -44,8 +46,11 @@ export function phase1Stack(c: ConfigOf<"phase1">, stack: string): Exported<Phas
         labels: hetznerLabels(stack, "app", true),
     });
     const memory = planMemory(c.workload, ramGb(app.type), c.memory.systemReserveMb);
-    const userData = pulumi.all([postgresVolume.devicePath, secrets]).apply(
-        ([volumeDevice, s]) =>
+    // The app server's Prometheus scrapes the agent hosts, which are built after it (their firewall admits the
+    // app server's addresses): their exporters' addresses are resolved below, once the pools exist.
+    const [agentHosts, resolveAgentHosts] = pulumi.deferredOutput<AgentScrapeHost[]>();
+    const userData = pulumi.all([postgresVolume.devicePath, secrets, agentHosts]).apply(
+        ([volumeDevice, s, agentScrapeHosts]) =>
             renderAppHost({
                 stack,
                 workload: c.workload,
@@ -59,6 +64,7 @@ export function phase1Stack(c: ConfigOf<"phase1">, stack: string): Exported<Phas
                 },
                 backup: { ...c.backup },
                 secrets: s,
+                prometheus: { agentHosts: agentScrapeHosts },
             }).cloudConfig,
     );
     // Stateful: it runs Postgres, so config edits never rebuild it (see rolloutNotes).
@@ -79,10 +85,15 @@ export function phase1Stack(c: ConfigOf<"phase1">, stack: string): Exported<Phas
     );
     publishEdge(c, hostnames, { ipv4: server.ipv4Address, ipv6: server.ipv6Address });
 
+    // No private network: the agent hosts' exporters listen on their public IPv4, open only to this server's.
+    const agents = agentPoolOutputs(c, stack, sshKeyIds, {
+        apiServerAddresses: [server.ipv4Address, server.ipv6Address],
+        prometheusAddresses: [server.ipv4Address],
+    });
+    resolveAgentHosts(agents.scrapeHosts);
+
     return {
-        ...agentPoolOutputs(c, stack, sshKeyIds, {
-            apiServerAddresses: [server.ipv4Address, server.ipv6Address],
-        }),
+        ...agents.outputs,
         appIpv4: server.ipv4Address,
         appIpv6: server.ipv6Address,
         urls: siteUrls(hostnames),

@@ -22,7 +22,7 @@ import { HostFirewall } from "../components/hetzner/hostFirewall";
 import { availableLocation } from "../components/hetzner/location";
 import { Server } from "../components/hetzner/server";
 import type { ConfigOf } from "../core/config/schema";
-import { agentPoolOutputs } from "./parts/agents";
+import { agentPoolOutputs, privateAgentScrapeHosts } from "./parts/agents";
 import { appHostUserData } from "./parts/appHosts";
 import { baseline, externalCosts } from "./parts/baseline";
 import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
@@ -59,10 +59,11 @@ export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phas
                 ip: dataIp,
                 placement: dataPlacement,
                 sentinel: false,
-                // The data server's Prometheus reads its own exporters and the app server's node exporter.
+                // The data server's Prometheus reads its own exporters and the other hosts' node exporters.
                 prometheus: {
                     databaseNodes: [{ name: "data", ip: dataIp }],
                     hosts: [{ name: "app", ip: appIp }],
+                    agentHosts: privateAgentScrapeHosts(c.agents, c.memory.systemReserveMb, c.network.subnet),
                 },
             },
         ],
@@ -115,7 +116,7 @@ export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phas
         ...agentPoolOutputs(c, stack, sshKeyIds, {
             apiServerAddresses: [appIp],
             network: { subnetId: net.network.subnetId, subnetCidr: c.network.subnet },
-        }),
+        }).outputs,
         appIpv4: appServer.ipv4Address,
         dataIpv4: dataNode.server.ipv4Address,
         privateAddresses: { app: appIp, data: dataIp },

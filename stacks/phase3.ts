@@ -14,7 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConfigOf } from "../core/config/schema";
 import type { Phase3Outputs } from "../core/contracts/outputs";
-import { agentPoolOutputs } from "./parts/agents";
+import { agentPoolOutputs, privateAgentScrapeHosts } from "./parts/agents";
 import { baseline, externalCosts } from "./parts/baseline";
 import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
 import { publishEdge, siteUrls } from "./parts/edge";
@@ -25,7 +25,11 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
     if (!c.servers.frontend || !c.servers.database)
         throw new pulumi.RunError("phase3 needs servers.frontend and servers.database");
     const shared = baseline(c, stack, REPLICATED_SERVICE_PASSWORDS, "backend");
-    const fleet = region(c, { stack, baseline: shared });
+    const fleet = region(c, {
+        stack,
+        baseline: shared,
+        agentHosts: privateAgentScrapeHosts(c.agents, c.memory.systemReserveMb, c.network.subnet),
+    });
     publishEdge(c, shared.hostnames, { ipv4: fleet.entryIpv4, ipv6: fleet.entryIpv6 });
 
     return {
@@ -33,7 +37,7 @@ export function phase3Stack(c: ConfigOf<"phase3">, stack: string): Exported<Phas
         ...agentPoolOutputs(c, stack, shared.sshKeyIds, {
             apiServerAddresses: fleet.backendIps,
             network: { subnetId: fleet.network.network.subnetId, subnetCidr: c.network.subnet },
-        }),
+        }).outputs,
         entryIpv4: fleet.entryIpv4,
         loadBalancer: c.loadBalancer.kind,
         ...fleet.outputs,

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RegionConfig } from "../core/config/regions";
 import type { ConfigOf } from "../core/config/schema";
 import type { Phase4Outputs, RegionOutputs } from "../core/contracts/outputs";
-import { regionalAgentPoolOutputs } from "./parts/agents";
+import { privateAgentScrapeHosts, regionalAgentPoolOutputs } from "./parts/agents";
 import { baseline, externalCosts } from "./parts/baseline";
 import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
 import { crossRegionReplication, standbySlotName } from "./parts/crossRegion";
@@ -48,6 +48,8 @@ export function phase4Stack(c: ConfigOf<"phase4">, stack: string): Exported<Phas
             names: { name: (resource) => `${r.name}-${resource}`, region: r.name },
             baseline: shared,
             writableCheck: true,
+            // Each region's frontend scrapes its own region's pools.
+            agentHosts: privateAgentScrapeHosts(r.agents, c.memory.systemReserveMb, r.network.subnet, r.name),
             ...(i === 0
                 ? {
                       standbyRegions: c.regions

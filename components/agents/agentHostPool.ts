@@ -4,7 +4,8 @@ import { LIMITS, SERVER_TYPES, type ServerTypeName } from "../../core/catalog/he
 import { cpuLimit, PIDS_LIMIT, TIERS, type TierName } from "../../core/capacity/tiers";
 import { renderAgentHost } from "../../core/render/machines/agentHost";
 import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
-import { dockerTlsFrom, sshFromAdmins } from "../../core/topology/firewallRules";
+import type { AgentScrapeHost } from "../../core/render/monitoring/nodeExporter";
+import { dockerTlsFrom, nodeExporterFrom, sshFromAdmins } from "../../core/topology/firewallRules";
 import { HostFirewall } from "../hetzner/hostFirewall";
 import { Server } from "../hetzner/server";
 import type { DockerTlsAuthority } from "./dockerTls";
@@ -30,6 +31,11 @@ export interface AgentHostPoolArgs {
     readonly tls: DockerTlsAuthority;
     /** The phase's private network: each node joins the subnet at its address; clients dial that address. */
     readonly network?: { readonly subnetId: pulumi.Input<string>; readonly ips: readonly string[] };
+    /**
+     * Without a private network the node exporter listens on the public IPv4: the Prometheus host's addresses as
+     * CIDRs, the only sources its port admits. On the network it is not opened publicly at all.
+     */
+    readonly metricsSources?: pulumi.Input<pulumi.Input<string>[]>;
     readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -52,14 +58,17 @@ export type AgentPoolLimits = {
 /**
  * One tier's agent-container hosts: stateless Hetzner servers spread over placement groups (at most 10 servers
  * each), a primary IPv4 per node so its Docker server certificate can name the address before the server exists,
- * and a firewall that admits SSH from admin ranges and the mTLS Docker API (2376) only from the API servers;
- * 2375 is never opened. Nodes are `pinned` servers: config edits do not rebuild them (user data, keys, image
- * and location are ignored after creation); roll a node deliberately, after draining it, with
+ * and a firewall that admits SSH from admin ranges and the mTLS Docker API (2376) only from the API servers
+ * (and phase 1's node exporter only from the Prometheus host); 2375 is never opened. Nodes are `pinned` servers:
+ * config edits do not rebuild them (user data, keys, image and location are ignored after creation); roll a node
+ * deliberately, after draining it, with
  * `pulumi up --replace <urn>`, which deletes it first (its primary and private IPs cannot be held twice).
  */
 export class AgentHostPool extends pulumi.ComponentResource {
     public readonly endpoints: pulumi.Output<string[]>;
     public readonly ipv4Addresses: pulumi.Output<string[]>;
+    /** Each node's exporter address (private where there is a network) with its name and tier. */
+    public readonly scrapeHosts: pulumi.Output<AgentScrapeHost[]>;
     public readonly limits: AgentPoolLimits;
 
     constructor(name: string, args: AgentHostPoolArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -90,7 +99,11 @@ export class AgentHostPool extends pulumi.ComponentResource {
         const firewall = new HostFirewall(
             `${name}-access`,
             {
-                rules: [...sshFromAdmins(args.sshAllowedCidrs), ...dockerTlsFrom(args.dockerApiSources)],
+                rules: [
+                    ...sshFromAdmins(args.sshAllowedCidrs),
+                    ...dockerTlsFrom(args.dockerApiSources),
+                    ...(args.metricsSources && !args.network ? nodeExporterFrom(args.metricsSources) : []),
+                ],
                 labels,
                 // The pool created its firewall itself before one firewall component served every host.
                 firewallAliases: [{ name: `${name}-firewall`, parent: this }],
@@ -110,6 +123,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
         const nodeMemoryMb = SERVER_TYPES[args.serverType].memoryGb * 1024;
         const endpoints: pulumi.Output<string>[] = [];
         const ipv4s: pulumi.Output<string>[] = [];
+        const scrapeHosts: pulumi.Output<AgentScrapeHost>[] = [];
         for (let i = 0; i < args.nodes; i++) {
             const ipv4 = new hcloud.PrimaryIp(
                 `${name}-ipv4-${i}`,
@@ -123,8 +137,9 @@ export class AgentHostPool extends pulumi.ComponentResource {
                 privateIp ? [ipv4.ipAddress, privateIp] : [ipv4.ipAddress],
                 this,
             );
-            const userData = pulumi.all([args.tls.caCertPem, cert.certPem, cert.keyPem]).apply(
-                ([caCertPem, serverCertPem, serverKeyPem]) =>
+            const metricsIp = privateIp ? pulumi.output(privateIp) : ipv4.ipAddress;
+            const userData = pulumi.all([args.tls.caCertPem, cert.certPem, cert.keyPem, metricsIp]).apply(
+                ([caCertPem, serverCertPem, serverKeyPem, metricsIpAddress]) =>
                     renderAgentHost({
                         pool: {
                             tier: args.tier,
@@ -135,6 +150,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
                             intervalSeconds: args.keeperIntervalSeconds,
                         },
                         tls: { caCertPem, serverCertPem, serverKeyPem },
+                        metricsIp: metricsIpAddress,
                     }).cloudConfig,
             );
             const group = groups[Math.floor(i / LIMITS.serversPerPlacementGroup)] as hcloud.PlacementGroup;
@@ -168,6 +184,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
                 { parent: this },
             );
             ipv4s.push(ipv4.ipAddress);
+            scrapeHosts.push(metricsIp.apply((ip) => ({ name: `${name}-node-${i}`, ip, tier: args.tier })));
             endpoints.push(
                 privateIp
                     ? pulumi.output(`tcp://${privateIp}:${DOCKER_TLS_PORT}`)
@@ -176,6 +193,7 @@ export class AgentHostPool extends pulumi.ComponentResource {
         }
         this.endpoints = pulumi.all(endpoints);
         this.ipv4Addresses = pulumi.all(ipv4s);
+        this.scrapeHosts = pulumi.all(scrapeHosts);
         this.registerOutputs({
             endpoints: this.endpoints,
             ipv4Addresses: this.ipv4Addresses,

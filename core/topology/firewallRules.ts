@@ -5,6 +5,7 @@
  * value): the rules stay pure.
  */
 import { DOCKER_TLS_PORT } from "../render/agents/dockerTls";
+import { NODE_EXPORTER } from "../render/monitoring/nodeExporter";
 
 export interface InboundRule<S> {
     readonly direction: "in";
@@ -35,4 +36,9 @@ export function webFromCloudflare(ranges: readonly string[]): InboundRule<string
 /** The agent hosts' Docker API (mutual TLS, 2376) from the API servers; 2375 is never opened. */
 export function dockerTlsFrom<S>(sources: S): InboundRule<S>[] {
     return [tcpIn(DOCKER_TLS_PORT, sources, "Docker API (mutual TLS) from the API servers")];
+}
+
+/** Phase 1's agent hosts' node exporter (9100, on their public address) from the Prometheus host alone. */
+export function nodeExporterFrom<S>(sources: S): InboundRule<S>[] {
+    return [tcpIn(NODE_EXPORTER.port, sources, "node_exporter from the Prometheus host")];
 }

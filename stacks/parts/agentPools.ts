@@ -1,9 +1,10 @@
 /** Composes every agent pool of a stack from its `agents` config: one Docker TLS authority, addresses in pool order. */
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentsConfig } from "../../core/capacity/config";
-import { agentHostIps } from "../../core/capacity/agentAddresses";
+import { agentNodes } from "../../core/capacity/agentNodes";
 import { planAgentPools } from "../../core/capacity/pools";
 import { DOCKER_TLS_PORT } from "../../core/render/agents/dockerTls";
+import type { AgentScrapeHost } from "../../core/render/monitoring/nodeExporter";
 import { availableLocation } from "../../components/hetzner/location";
 import { hetznerLabels } from "../../core/contracts/labels";
 import { AgentHostPool, type AgentPoolLimits } from "../../components/agents/agentHostPool";
@@ -26,6 +27,8 @@ export interface AgentPoolsArgs {
     readonly apiServerAddresses: pulumi.Input<pulumi.Input<string>[]>;
     /** The phase's private network: nodes join it from .150 of the subnet, in pool order. */
     readonly network?: { readonly subnetId: pulumi.Input<string>; readonly subnetCidr: string };
+    /** Without a network (phase 1): the Prometheus host's addresses, the only ones that may scrape the nodes. */
+    readonly prometheusAddresses?: pulumi.Input<pulumi.Input<string>[]>;
     /** Phase 4: the region the pools serve (their names' prefix and `region` label), and the stack's one authority. */
     readonly region?: { readonly name: string; readonly tls: DockerTlsAuthority };
 }
@@ -55,6 +58,8 @@ export interface AgentPoolsOutput {
     readonly contract: AgentPoolsContract;
     /** The pool manager's mTLS client key: a secret output of its own. */
     readonly clientKeyPem: pulumi.Output<string>;
+    /** Every node's exporter address, name and tier, in pool order: what Prometheus scrapes. */
+    readonly scrapeHosts: pulumi.Output<AgentScrapeHost[]>;
 }
 
 const asCidr = (ip: string) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`);
@@ -71,17 +76,13 @@ export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
     const sources = pulumi
         .output(args.apiServerAddresses)
         .apply((ips) => [...ips.map(asCidr), ...args.agents.dockerApiAllowedCidrs]);
-    const allIps = args.network
-        ? agentHostIps(
-              args.network.subnetCidr,
-              plans.reduce((n, p) => n + p.plan.totalNodes, 0),
-          )
-        : [];
-    let nextIp = 0;
-    const pools = plans.map((p) => {
-        const ips = allIps.slice(nextIp, nextIp + p.plan.totalNodes);
-        nextIp += p.plan.totalNodes;
-        const pool = new AgentHostPool(region ? `${region}-${p.name}` : p.name, {
+    const nodes = agentNodes(plans, args.network?.subnetCidr, region);
+    const metricsSources =
+        args.prometheusAddresses && pulumi.output(args.prometheusAddresses).apply((ips) => ips.map(asCidr));
+    const built = plans.map((p) => {
+        const name = region ? `${region}-${p.name}` : p.name;
+        const ips = nodes.flatMap((n) => (n.pool === name && n.privateIp ? [n.privateIp] : []));
+        const pool = new AgentHostPool(name, {
             tier: p.tier,
             customer: p.customer,
             nodes: p.plan.totalNodes,
@@ -97,22 +98,35 @@ export function agentPools(args: AgentPoolsArgs): AgentPoolsOutput | undefined {
             dockerApiSources: sources,
             tls,
             ...(args.network ? { network: { subnetId: args.network.subnetId, ips } } : {}),
+            ...(metricsSources ? { metricsSources } : {}),
             labels: hetznerLabels(args.stack, "agent", false, region),
         });
         return {
-            name: region ? `${region}-${p.name}` : p.name,
-            ...(region ? { region } : {}),
-            activeUsers: p.activeUsers,
-            limits: pool.limits,
-            nodes: p.plan.totalNodes,
-            endpoints: pool.endpoints,
+            pool,
+            contract: {
+                name,
+                ...(region ? { region } : {}),
+                activeUsers: p.activeUsers,
+                limits: pool.limits,
+                nodes: p.plan.totalNodes,
+                endpoints: pool.endpoints,
+            },
         };
     });
-    return poolsOutput(tls, pools);
+    return {
+        ...poolsOutput(
+            tls,
+            built.map((b) => b.contract),
+        ),
+        scrapeHosts: pulumi.all(built.map((b) => b.pool.scrapeHosts)).apply((hosts) => hosts.flat()),
+    };
 }
 
 /** The pool manager's contract over `pools` (of one region or several) and the authority they trust. */
-export function poolsOutput(tls: DockerTlsAuthority, pools: AgentPoolsContract["pools"]): AgentPoolsOutput {
+export function poolsOutput(
+    tls: DockerTlsAuthority,
+    pools: AgentPoolsContract["pools"],
+): Omit<AgentPoolsOutput, "scrapeHosts"> {
     return {
         contract: {
             dockerTlsPort: DOCKER_TLS_PORT,

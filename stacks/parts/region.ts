@@ -26,6 +26,7 @@ import { RegionFleet, type FleetEntry } from "../../components/fleet/regionFleet
 import type { ConfigOf } from "../../core/config/schema";
 import { readerMaxLagBytes } from "../../core/config/patroni";
 import type { Phase3Outputs } from "../../core/contracts/outputs";
+import type { AgentScrapeHost } from "../../core/render/monitoring/nodeExporter";
 import { appHostUserData, type AppHostSpec } from "./appHosts";
 import type { Baseline } from "./baseline";
 import type { REPLICATED_SERVICE_PASSWORDS } from "./credentials";
@@ -51,6 +52,8 @@ export interface RegionArgs {
     readonly baseline: Baseline<keyof typeof REPLICATED_SERVICE_PASSWORDS>;
     /** Phase 4's primary region: the regions streaming from it, whose replication its Prometheus alerts on. */
     readonly standbyRegions?: readonly { readonly region: string; readonly slotName: string }[];
+    /** The region's agent hosts: its frontend's Prometheus scrapes their node exporters. */
+    readonly agentHosts?: readonly AgentScrapeHost[];
     /** Phase 4: the backends answer Cloudflare's write pools whether this region holds the primary. */
     readonly writableCheck?: boolean;
     /** Phase 4: the database nodes' reserved addresses, replication firewalls and cross-region streaming. */
@@ -204,6 +207,7 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
                     databaseNodes: ha.members,
                     hosts: [...backends, ...ha.members],
                     apiHosts: backends,
+                    agentHosts: a.agentHosts ?? [],
                     ...(a.standbyRegions?.length
                         ? { replication: { standbyRegions: a.standbyRegions } }
                         : {}),

@@ -54,12 +54,13 @@ describe("phase 1 agent pool", () => {
         expect(String(node?.inputs["userData"])).toMatch(/^\[secret:[0-9a-f]{12}\]$/);
     });
 
-    it("admits the Docker API on 2376 only from the app server's addresses, SSH from admin ranges, never 2375", () => {
+    it("admits the Docker API on 2376 and node_exporter on 9100 only from the app server, SSH from admins, never 2375", () => {
         const rules = byName("agents-free-access-firewall").inputs["rules"] as Rule[];
         const app = byName("app-server");
         expect(rules.map((r) => [r.direction, r.protocol, r.port])).toEqual([
             ["in", "tcp", "22"],
             ["in", "tcp", "2376"],
+            ["in", "tcp", "9100"],
         ]);
         expect(rules[0]?.sourceIps).toEqual(["203.0.113.0/24", "2001:db8:1234::/48"]);
         // The mock gives servers 203.0.113.n and 2001:db8::n; the rule comes from the app server's own outputs.
@@ -67,6 +68,8 @@ describe("phase 1 agent pool", () => {
             expect.stringMatching(/^203\.0\.113\.\d+\/32$/),
             expect.stringMatching(/^2001:db8::\d+\/128$/),
         ]);
+        // Prometheus reaches the public exporter from the app server's IPv4 alone.
+        expect(rules[2]?.sourceIps).toEqual([rules[1]?.sourceIps[0]]);
         expect(byName("agents-free-access-firewall").dependencies).toContain(app.urn);
         expect(JSON.stringify(rules)).not.toContain("2375");
     });

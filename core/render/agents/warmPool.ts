@@ -3,7 +3,8 @@
  * pool"): a systemd timer runs a bash pass that keeps the tier's pre-warmed containers ready, each sandboxed and
  * capped. The pool manager claims a warm container by renaming it (Docker labels are fixed at creation, a name is
  * not): it then leaves the warm count, still counts against the node, and the next pass starts a replacement.
- * A pass never takes the node past its container maximum or its memory budget.
+ * A pass never takes the node past its container maximum or its memory budget. Each pass ends by leaving the
+ * pool's series (TEXTFILE_METRICS) for the host's node exporter (nodeExporter.ts) to publish.
  */
 import { TIER_LABEL } from "../../contracts/labels";
 import { cpuLimit, PIDS_LIMIT, TIERS, type TierName } from "../../capacity/tiers";
@@ -11,11 +12,13 @@ import { checkNodeMemory } from "../../workload/memoryPlan";
 import type { RenderedFile } from "../base/artifact";
 import { SCRIPTS_DIR } from "../base/paths";
 import { bashScript } from "../base/shell";
+import { TEXTFILE_COLLECTOR_DIR } from "../monitoring/dashboards";
 import { unitFile } from "../base/systemd";
 
 export const WARM_POOL_PATHS = {
     env: "/etc/phase-stacks/agent-pool.env",
     script: `${SCRIPTS_DIR}/warm-pool-keeper.sh`,
+    metrics: `${TEXTFILE_COLLECTOR_DIR}/phase_stacks_warm_pool.prom`,
 } as const;
 export const WARM_POOL_UNITS = {
     service: "phase-stacks-warm-pool.service",
@@ -139,6 +142,26 @@ const KEEPER_BODY: readonly string[] = [
     "    total=$((total + 1)) warm=$((warm + 1)) started=$((started + 1))",
     "done",
     'echo "warm-pool: tier=$POOL_TIER warm=$warm total=$total started=$started"',
+    "",
+    "# The node exporter reads only *.prom files: written beside it, then renamed over it, the file is always the",
+    "# last pass's or this one's, never a part of either (a failed write stops the script before the rename).",
+    `readonly metrics="\${WARM_POOL_METRICS:-${WARM_POOL_PATHS.metrics}}"`,
+    'cat >"$metrics.$$" <<EOF',
+    "# HELP phase_stacks_agent_containers Pool containers on this node: warm (unclaimed) or claimed.",
+    "# TYPE phase_stacks_agent_containers gauge",
+    'phase_stacks_agent_containers{tier="$POOL_TIER",state="warm"} $warm',
+    'phase_stacks_agent_containers{tier="$POOL_TIER",state="claimed"} $((total - warm))',
+    "# HELP phase_stacks_agent_containers_max The node's container maximum (MAX_CONTAINERS).",
+    "# TYPE phase_stacks_agent_containers_max gauge",
+    'phase_stacks_agent_containers_max{tier="$POOL_TIER"} $MAX_CONTAINERS',
+    "# HELP phase_stacks_agent_containers_prewarm Warm containers the keeper keeps ready (PREWARM).",
+    "# TYPE phase_stacks_agent_containers_prewarm gauge",
+    'phase_stacks_agent_containers_prewarm{tier="$POOL_TIER"} $PREWARM',
+    "# HELP phase_stacks_warm_pool_last_run_timestamp_seconds Unix time the keeper's last pass finished.",
+    "# TYPE phase_stacks_warm_pool_last_run_timestamp_seconds gauge",
+    'phase_stacks_warm_pool_last_run_timestamp_seconds{tier="$POOL_TIER"} $EPOCHSECONDS',
+    "EOF",
+    'mv --force "$metrics.$$" "$metrics"',
 ];
 
 function renderKeeperScript(): string {

@@ -23,6 +23,8 @@ export interface ComposeSpec {
     readonly hostnames: { readonly app: string; readonly api: string };
     /** `dataDir` is the host directory (the mounted volume) that holds PGDATA. */
     readonly postgres: { readonly database: string; readonly user: string; readonly dataDir: string };
+    /** Services that also reach hosts beyond the placement: phase 1's Prometheus scraping the agent hosts. */
+    readonly egress?: readonly ServiceName[];
 }
 
 // `labels` as in daemon.json: each line names its compose service, which the log agent labels streams with.
@@ -57,7 +59,9 @@ function publishedPorts(name: ServiceName, spec: ComposeSpec): string[] {
 function networksOf(name: ServiceName, spec: ComposeSpec, aliased: boolean): unknown {
     // Docker publishes no port of a container that is only on internal networks.
     const needsEgress =
-        REACHES[name].some((t) => !isLocal(spec.placement, t)) || publishedPorts(name, spec).length > 0;
+        REACHES[name].some((t) => !isLocal(spec.placement, t)) ||
+        publishedPorts(name, spec).length > 0 ||
+        (spec.egress ?? []).includes(name);
     const names = new Set<NetworkName>([
         ...RUNTIME[name].networks,
         ...(needsEgress ? (["edge"] as const) : []),

@@ -1,7 +1,8 @@
 /**
  * Everything an agent-pool host receives at first boot: the Docker daemon with mutual TLS on 2376 and user
  * namespaces, the metadata-service block (agents must never read this server's user data), the warm-pool keeper,
- * the agent image pre-pulled, and the same SSH/fail2ban/unattended-upgrades hardening as the app host.
+ * the agent image pre-pulled, node_exporter publishing the host and the keeper's pool series, and the same
+ * SSH/fail2ban/unattended-upgrades hardening as the app host.
  */
 import { SECRETS_DIR, type RenderedFile } from "../base/artifact";
 import { renderCloudConfig } from "../base/cloudInit";
@@ -10,10 +11,17 @@ import { renderHardening } from "../host/hardening";
 import { renderMetadataBlock } from "../host/metadataBlock";
 import { UNITS } from "../base/paths";
 import { renderWarmPool, WARM_POOL_UNITS, type WarmPoolSpec } from "../agents/warmPool";
+import { TEXTFILE_COLLECTOR_DIR } from "../monitoring/dashboards";
+import { NODE_EXPORTER, renderNodeExporter } from "../monitoring/nodeExporter";
 
 export interface AgentHostSpec {
     readonly pool: WarmPoolSpec;
     readonly tls: DockerTlsMaterial;
+    /**
+     * The one address node_exporter listens on: the private one where the phase has a network. Phase 1 has none,
+     * so it is the public IPv4, where the pool's Hetzner firewall admits 9100 from the Prometheus host alone.
+     */
+    readonly metricsIp: string;
 }
 
 /** Ubuntu 24.04 packages; python3-systemd lets fail2ban read sshd's journal. */
@@ -22,6 +30,7 @@ export const AGENT_HOST_PACKAGES: readonly string[] = [
     "fail2ban",
     "python3-systemd",
     "unattended-upgrades",
+    NODE_EXPORTER.package,
 ];
 
 export function renderAgentHost(spec: AgentHostSpec): {
@@ -32,6 +41,7 @@ export function renderAgentHost(spec: AgentHostSpec): {
         ...renderDockerTls(spec.tls),
         ...renderMetadataBlock({ isolateContainers: true }),
         ...renderWarmPool(spec.pool),
+        ...renderNodeExporter({ listenIp: spec.metricsIp, textfileDir: TEXTFILE_COLLECTOR_DIR }),
         ...renderHardening(),
     ];
     const cloudConfig = renderCloudConfig({
@@ -44,6 +54,8 @@ export function renderAgentHost(spec: AgentHostSpec): {
             ["systemctl", "daemon-reload"],
             ["systemctl", "enable", "--now", UNITS.metadataBlock],
             ["systemctl", "restart", "docker.service"],
+            // The package started it at install; restarted, it is sure to run as the drop-in says.
+            ["systemctl", "restart", NODE_EXPORTER.unit],
             ["systemctl", "enable", "fail2ban.service"],
             ["systemctl", "restart", "fail2ban.service"],
             ["systemctl", "try-reload-or-restart", "ssh.service"],

@@ -19,7 +19,7 @@ import { HOST_START_STEPS, renderHardening } from "../host/hardening";
 import { renderMetadataBlock } from "../host/metadataBlock";
 import { COMPOSE_FILE, HOST_PATHS, UNITS } from "../base/paths";
 import { ALL_LOCAL } from "../../topology/placement";
-import { grafanaDatasourceFile, prometheusFiles } from "../monitoring/monitoring";
+import { grafanaDatasourceFile, prometheusFiles, type PrometheusInputs } from "../monitoring/monitoring";
 import { renderRedisConfig } from "../app/redis";
 import { renderSecretFiles } from "../app/secrets";
 import { telemetryFiles } from "../monitoring/telemetry";
@@ -40,6 +40,8 @@ export interface AppHostSpec {
     };
     readonly backup: BackupTarget;
     readonly secrets: AppHostSecrets;
+    /** What its Prometheus scrapes beyond this host: phase 1's agent hosts. */
+    readonly prometheus?: PrometheusInputs;
 }
 
 export interface AppHostSecrets {
@@ -95,13 +97,15 @@ export function renderAppHost(spec: AppHostSpec): {
         placement,
         hostnames: spec.hostnames,
         postgres: { ...pg, dataDir: spec.postgres.mountPoint },
+        // The monitoring network is internal: Prometheus reads the agent hosts through the edge network.
+        ...((spec.prometheus?.agentHosts?.length ?? 0) > 0 ? { egress: ["prometheus"] as const } : {}),
     };
     const compose = renderCompose(composeSpec);
 
     const files: RenderedFile[] = [
         { path: COMPOSE_FILE, content: compose, kind: "compose", permissions: "0644" },
         { path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" },
-        ...prometheusFiles(spec.stack, spec.phase ?? "phase1", workload, placement),
+        ...prometheusFiles(spec.stack, spec.phase ?? "phase1", workload, placement, spec.prometheus),
         grafanaDatasourceFile(workload, placement),
         ...telemetryFiles({
             stack: spec.stack,

@@ -1,7 +1,8 @@
 /**
  * prometheus.yml for the host that runs Prometheus and the dev stack: Prometheus itself, the node exporters and
  * the api's metrics, and where the caller names them, the region's database nodes' postgres_exporter and
- * redis_exporter and the other hosts' node exporters, all over the private network.
+ * redis_exporter, the other hosts' node exporters and the agent hosts', all over the private network (phase 1's
+ * agent hosts over their public address: agentHost.ts).
  */
 import { toYaml } from "../base/yaml";
 import type { ResolvedWorkload } from "../../config/ports";
@@ -9,6 +10,7 @@ import { endpointsOf, hostPort, isLocal, serviceDnsName, type HostPlacement } fr
 import { SPAN_METRICS_PORT } from "./otelCollector";
 import { POSTGRES_SCRAPE_JOB, postgresScrapeTargets } from "./postgresExporter";
 import { REDIS_SCRAPE_JOB, redisScrapeTargets } from "./redisExporter";
+import { AGENT_SCRAPE_JOB, agentScrapeTargets, type AgentScrapeHost } from "./nodeExporter";
 import { labelledTargets, type ScrapeHost } from "./scrapeTargets";
 import { containerExporterJobs } from "./containerExporters";
 
@@ -18,6 +20,8 @@ export interface ScrapeJob {
     /** Labels of single targets (a database node's `node`): each such target gets a static_config of its own. */
     readonly targetLabels?: Readonly<Record<string, Readonly<Record<string, string>>>>;
     readonly metricsPath?: string;
+    /** The scraped series' own labels win over the target's (the keeper's `tier` is the target's tier too). */
+    readonly honorLabels?: boolean;
     /** Targets are URLs that this blackbox_exporter (host:port) probes with `module`, once a minute. */
     readonly probe?: { readonly module: string; readonly exporter: string };
 }
@@ -43,6 +47,8 @@ export interface RegionScrapeTargets {
     readonly hosts?: readonly ScrapeHost[];
     /** Every host that serves the api (phase 3's backends): the api job reads each, not only the one this host calls. */
     readonly apiHosts?: readonly ScrapeHost[];
+    /** Every agent-pool host of the region (or phase 1's stack): the agents job reads each one's node exporter. */
+    readonly agentHosts?: readonly AgentScrapeHost[];
 }
 
 function job(name: string, local: readonly string[], remote?: ReturnType<typeof labelledTargets>): ScrapeJob {
@@ -65,6 +71,7 @@ export function workloadScrapeJobs(
     const nodes = region.databaseNodes ?? [];
     const hosts = region.hosts ?? [];
     const apiHosts = region.apiHosts ?? [];
+    const agentHosts = region.agentHosts ?? [];
     const nodeExporter = endpointsOf(placement, workload, "nodeExporter").map(hostPort);
     const containers = containerExporterJobs(workload, placement);
     if (containers.length > 0 && nodes.length > 0)
@@ -101,6 +108,10 @@ export function workloadScrapeJobs(
                   job(REDIS_SCRAPE_JOB, [], redisScrapeTargets(nodes)),
               ]
             : []),
+        // Without honor_labels the keeper's `tier` would come back as exported_tier beside the target's.
+        ...(agentHosts.length > 0
+            ? [{ ...job(AGENT_SCRAPE_JOB, [], agentScrapeTargets(agentHosts)), honorLabels: true }]
+            : []),
     ];
 }
 
@@ -134,6 +145,7 @@ export function buildPrometheusConfig(
         scrape_configs: jobs.map((j) => ({
             job_name: j.job,
             ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
+            ...(j.honorLabels ? { honor_labels: true } : {}),
             ...(j.probe ? probeConfig(j.probe) : {}),
             static_configs: staticConfigs(j),
         })),

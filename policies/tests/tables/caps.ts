@@ -587,6 +587,7 @@ function agentUserData(): string {
             serverCertPem: cert,
             serverKeyPem: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
         },
+        metricsIp: "10.0.1.150",
     }).cloudConfig;
 }
 

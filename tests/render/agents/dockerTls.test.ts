@@ -102,6 +102,7 @@ beforeAll(async () => {
             serverCertPem: readFileSync(file("server.pem"), "utf8"),
             serverKeyPem: readFileSync(file("server.key"), "utf8"),
         },
+        metricsIp: "10.0.1.150",
     });
     writeTree(root, files);
     // The paths dockerd would use, as daemon.json names them.

@@ -1,10 +1,20 @@
 /**
  * The warm-pool keeper, run for real by bash against a recording fake `docker` on PATH (tests/render/fakes/docker):
  * it fills the pool with sandboxed, capped containers, replaces claimed and dead ones, and stops at the node's
- * container maximum and memory budget. Then shellcheck and systemd-analyze judge the script and units.
+ * container maximum and memory budget; Debian's node_exporter, started as the agent host's drop-in says,
+ * publishes the series each pass leaves, and a pass whose write is cut short leaves the last file whole.
+ * Then shellcheck and systemd-analyze judge the script and units.
  */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import {
+    chmodSync,
+    existsSync,
+    mkdirSync,
+    readdirSync,
+    readFileSync,
+    statSync,
+    writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { TIERS } from "../../../core/capacity/tiers";
 import {
@@ -14,7 +24,9 @@ import {
     warmPoolSettings,
     type WarmPoolSpec,
 } from "../../../core/render/agents/warmPool";
+import { NODE_EXPORTER, renderNodeExporter } from "../../../core/render/monitoring/nodeExporter";
 import { requireTool, runTool } from "../../helpers/tools";
+import { cleanup, start, stop, waitFor } from "../../integration/support";
 import { fileAt, removeDir, tempDir, writeTree } from "../fixtures";
 
 const FAKES = join(__dirname, "..", "fakes");
@@ -30,7 +42,10 @@ const files = renderWarmPool(spec);
 const root = tempDir("warm-pool");
 writeTree(root, files);
 const script = join(root, WARM_POOL_PATHS.script);
-afterAll(() => removeDir(root));
+afterAll(async () => {
+    await cleanup();
+    removeDir(root);
+});
 
 let work: string;
 beforeEach(() => {
@@ -64,17 +79,20 @@ const calls = (): string[][] => {
         .map((l) => JSON.parse(l) as string[]);
 };
 
+const metricsPath = () => join(work, "phase_stacks_warm_pool.prom");
+
 /** One keeper pass with the rendered settings (plus overrides), as its systemd unit would run it. */
-function pass(overrides: Record<string, string> = {}) {
+function pass(overrides: Record<string, string> = {}, runner = "bash", argv: readonly string[] = [script]) {
     requireTool("python3");
     requireTool("flock");
     writeFileSync(join(work, "calls.log"), "");
-    return runTool("bash", [script], {
+    return runTool(runner, [...argv], {
         env: {
             PATH: `${FAKES}:${process.env["PATH"] ?? ""}`,
             FAKE_DOCKER_STATE: statePath(),
             FAKE_DOCKER_LOG: join(work, "calls.log"),
             WARM_POOL_LOCK: join(work, "lock"),
+            WARM_POOL_METRICS: metricsPath(),
             ...warmPoolSettings(spec),
             ...overrides,
         },
@@ -229,6 +247,121 @@ describe("warm-pool keeper against a recording docker", () => {
         expect(r.output).toContain("PIDS_LIMIT must be a whole number");
         expect(pass({ AGENT_USER: "0:0" }).output).toContain("AGENT_USER must be a non-root uid:gid");
         expect(calls().filter((c) => c[0] === "run")).toHaveLength(0);
+    });
+});
+
+describe("the pass's series, as Debian's node_exporter publishes them", () => {
+    const EXPORTER_PORT = 25874;
+    const series = /^phase_stacks_\w+\{.*$/gm;
+
+    /** Debian's exporter with the drop-in's very flags, on loopback, reading the keeper's directory. */
+    function exporter() {
+        const [dropIn] = renderNodeExporter({ listenIp: "127.0.0.1", textfileDir: work });
+        const exec = /^ExecStart=(\S.*)$/m.exec(dropIn?.content ?? "")?.[1] ?? "";
+        expect(exec.startsWith(`${NODE_EXPORTER.binary} `), exec).toBe(true);
+        return start(exec.replace(`:${NODE_EXPORTER.port}`, `:${EXPORTER_PORT}`).split(" "));
+    }
+
+    async function scrape(): Promise<string> {
+        return waitFor(
+            "the exporter's /metrics",
+            async () => {
+                try {
+                    return await (await fetch(`http://127.0.0.1:${EXPORTER_PORT}/metrics`)).text();
+                } catch {
+                    return undefined;
+                }
+            },
+            15_000,
+        );
+    }
+
+    /** The node after the application claimed `n` warm containers (renamed them). */
+    function claim(n: number, from: number): void {
+        const env = {
+            ...process.env,
+            FAKE_DOCKER_STATE: statePath(),
+            FAKE_DOCKER_LOG: join(work, "claims.log"),
+        };
+        for (const [i, c] of warm().slice(0, n).entries())
+            expect(
+                runTool(join(FAKES, "docker"), ["rename", c.name, `agent-user-${from + i}`], { env }).status,
+            ).toBe(0);
+    }
+
+    it("carries the warm and claimed counts, the maximum, the target and the pass's time", async () => {
+        node(3, 17);
+        const before = Math.floor(Date.now() / 1000);
+        const r = pass();
+        expect(r.status, r.output).toBe(0);
+        const server = exporter();
+        try {
+            const text = await scrape();
+            expect(text.match(series)).toEqual([
+                'phase_stacks_agent_containers{state="claimed",tier="free"} 3',
+                'phase_stacks_agent_containers{state="warm",tier="free"} 20',
+                'phase_stacks_agent_containers_max{tier="free"} 50',
+                'phase_stacks_agent_containers_prewarm{tier="free"} 20',
+                expect.stringMatching(
+                    /^phase_stacks_warm_pool_last_run_timestamp_seconds\{tier="free"\} \S+$/,
+                ),
+            ]);
+            // The exporter prints it as a float (1.7e+09).
+            const stamp = Number(/last_run_timestamp_seconds\{tier="free"\} (\S+)/.exec(text)?.[1]);
+            expect(stamp).toBeGreaterThanOrEqual(before);
+            expect(stamp).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+            expect(text).toMatch(/^node_textfile_scrape_error 0$/m);
+            expect(text).toMatch(/^node_memory_MemTotal_bytes \d/m);
+        } finally {
+            await stop(server);
+        }
+    });
+
+    it("a pass whose write is cut short leaves the last pass's file whole, and the exporter reads it", async () => {
+        node(0, 20);
+        expect(pass().status).toBe(0);
+        const last = readFileSync(metricsPath(), "utf8");
+        expect(last.length, "the file must outgrow the 512-byte limit below").toBeGreaterThan(512);
+        claim(5, 0);
+        // The keeper's own writes stop at 512 bytes (RLIMIT_FSIZE); the fake docker lifts that for itself.
+        const lifted = join(work, "bin");
+        mkdirSync(lifted);
+        writeFileSync(
+            join(lifted, "docker"),
+            `#!/bin/bash\nulimit -S -f unlimited\nexec ${join(FAKES, "docker")} "$@"\n`,
+        );
+        chmodSync(join(lifted, "docker"), 0o755);
+        const limited = [
+            "import os, resource, sys",
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (512, resource.RLIM_INFINITY))",
+            "os.execvp('bash', ['bash', sys.argv[1]])",
+        ].join("; ");
+        const cut = pass({ PATH: `${lifted}:${FAKES}:${process.env["PATH"] ?? ""}` }, "python3", [
+            "-c",
+            limited,
+            script,
+        ]);
+        expect(cut.status, cut.output).not.toBe(0);
+        expect(runs(), "the pass did its work before the write").toHaveLength(5);
+        expect(readFileSync(metricsPath(), "utf8")).toBe(last);
+        // The half it wrote stayed under a name the exporter does not read.
+        const written = readdirSync(work).filter((f) => f.startsWith("phase_stacks_warm_pool.prom"));
+        expect(written).toHaveLength(2);
+        expect(written.filter((f) => f.endsWith(".prom"))).toEqual(["phase_stacks_warm_pool.prom"]);
+        const half = written.find((f) => !f.endsWith(".prom")) as string;
+        expect(statSync(join(work, half)).size).toBe(512);
+        const server = exporter();
+        try {
+            const text = await scrape();
+            expect(text).toContain('phase_stacks_agent_containers{state="claimed",tier="free"} 0');
+            expect(text).toContain('phase_stacks_agent_containers{state="warm",tier="free"} 20');
+            expect(text).toMatch(/^node_textfile_scrape_error 0$/m);
+        } finally {
+            await stop(server);
+        }
+        // The next whole pass publishes the claims.
+        expect(pass().status).toBe(0);
+        expect(readFileSync(metricsPath(), "utf8")).toContain('state="claimed"} 5');
     });
 });
 

@@ -7,7 +7,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SECRETS_DIR } from "../../../core/render/base/artifact";
-import { renderAgentHost, type AgentHostSpec } from "../../../core/render/machines/agentHost";
+import {
+    AGENT_HOST_PACKAGES,
+    renderAgentHost,
+    type AgentHostSpec,
+} from "../../../core/render/machines/agentHost";
+import { NODE_EXPORTER } from "../../../core/render/monitoring/nodeExporter";
 import { DOCKER_TLS_PATHS } from "../../../core/render/agents/dockerTls";
 import { WARM_POOL_UNITS } from "../../../core/render/agents/warmPool";
 import { containersByMemory } from "../../../core/workload/memoryPlan";
@@ -27,6 +32,7 @@ const spec: AgentHostSpec = {
     },
     // Any real certificate and key will do: the renderer only places them.
     tls: { caCertPem: cert.certPem, serverCertPem: cert.certPem, serverKeyPem: cert.keyPem },
+    metricsIp: "10.0.1.150",
 };
 const { files, cloudConfig } = renderAgentHost(spec);
 const root = tempDir("agent-host");
@@ -76,6 +82,22 @@ describe("agent host user data", () => {
             at("docker pull --quiet ghcr.io/example/agent:1.0.0"),
         );
         expect(at("chmod 0700 /etc/phase-stacks/secrets")).toBe(0);
+    });
+
+    it("installs node_exporter and restarts it under the drop-in once systemd has read it", () => {
+        expect(AGENT_HOST_PACKAGES).toContain(NODE_EXPORTER.package);
+        expect(fileAt(files, NODE_EXPORTER.dropIn).content).toContain(
+            "--web.listen-address=10.0.1.150:9100 ",
+        );
+        const doc = runTool(
+            "python3",
+            ["-c", "import sys,yaml,json;print(json.dumps(yaml.safe_load(sys.stdin)['runcmd']))"],
+            { input: cloudConfig },
+        );
+        const runcmd = (JSON.parse(doc.output) as string[][]).map((c) => c.join(" "));
+        expect(runcmd.indexOf(`systemctl restart ${NODE_EXPORTER.unit}`)).toBeGreaterThan(
+            runcmd.indexOf("systemctl daemon-reload"),
+        );
     });
 });
 
