@@ -205,7 +205,7 @@ export const USER_DATA_CONTAINER_TABLES: PolicyTable[] = [
                         "/etc:/host/etc:ro",
                     ];
                 }),
-                expect: 'services.node-exporter volumes[3].source bind-mounts "/etc"',
+                expect: 'services.node-exporter volumes[4].source bind-mounts "/etc"',
                 id: "CIS Docker Benchmark 5.6",
             },
             {
