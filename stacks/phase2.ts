@@ -19,6 +19,7 @@ import { Server } from "../components/hetzner/server";
 import type { ConfigOf } from "../core/config/schema";
 import { agentPoolOutputs } from "./parts/agents";
 import { appHostUserData } from "./parts/appHosts";
+import { uptimeTargets } from "../core/render/monitoring/uptime";
 import { baseline, externalCosts } from "./parts/baseline";
 import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
 import { adminFirewall, dataTier } from "./parts/dataTier";
@@ -50,6 +51,8 @@ export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phas
                 ip: dataIp,
                 placement: dataPlacement,
                 sentinel: false,
+                // Cloudflare's origin is the app server, which the data server reaches privately.
+                prometheus: { uptime: uptimeTargets(hostnames, c.workload, [appIp]) },
             },
         ],
         sshKeyIds,

@@ -15,6 +15,8 @@ export const DEFAULT_PORTS = {
     prometheus: 9090,
     grafana: 3000,
     nodeExporter: 9100,
+    alertmanager: 9093,
+    blackboxExporter: 9115,
 } as const satisfies Partial<Record<ServiceName, number>>;
 /** The services that listen on a port. */
 export type NetworkedService = keyof typeof DEFAULT_PORTS;

@@ -11,6 +11,7 @@ import { PGBOUNCER_PORT } from "../render/data/pgbouncer";
 import { ROLE_HEALTH_PORT } from "../render/data/roleHealth";
 import { SENTINEL_PORT } from "../render/data/sentinel";
 import { hostMemoryProblem, planHostMemory } from "../workload/memoryPlan";
+import { MONITORING } from "../topology/placements";
 import type { ServiceName } from "../workload/services";
 import type { NetworkedService } from "./ports";
 import { SECTIONS_BY_PHASE, type StackConfig } from "./schema";
@@ -102,7 +103,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
                 host: "data",
                 typeKey: "servers.data.type",
                 type: s.data.type,
-                containers: ["meilisearch", "prometheus", "grafana", "nodeExporter"],
+                containers: ["meilisearch", ...MONITORING, "nodeExporter"],
                 native: ["postgres", "redis"],
                 daemonPorts: dataPorts(false, false),
                 published: ["meilisearch"],
@@ -131,7 +132,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
             host: "frontend",
             typeKey: "servers.frontend.type",
             type: s.frontend.type,
-            containers: ["frontend", "prometheus", "grafana", "nodeExporter"],
+            containers: ["frontend", ...MONITORING, "nodeExporter"],
             native: [],
             daemonPorts: sentinelOnOthers ? { sshd: 22, sentinel: SENTINEL_PORT } : { sshd: 22 },
             published: ["frontend"],

@@ -30,11 +30,13 @@ const SINGLETONS: ReadonlySet<ServiceName> = new Set([
     "prometheus",
     "grafana",
     "nodeExporter",
+    "alertmanager",
+    "blackboxExporter",
 ]);
 
 /** DNS name of a service on the container network (compose service name, dev container alias). */
 export function serviceDnsName(name: ServiceName): string {
-    return name === "nodeExporter" ? "node-exporter" : name;
+    return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 /** One name per copy: `api` for one replica, `worker-1`, `worker-2` for several (compose 1.29 and v2 both accept distinct services). */

@@ -18,7 +18,12 @@ export type NetworkName = keyof typeof NETWORKS;
 
 /** Secrets a service reads from a file itself (not through an environment file read by the runtime). */
 export type SecretName =
-    "postgresPassword" | "redisAuth" | "grafanaAdminPassword" | "originCert" | "originKey";
+    | "postgresPassword"
+    | "redisAuth"
+    | "grafanaAdminPassword"
+    | "originCert"
+    | "originKey"
+    | "alertReceiverCredential";
 
 /** A path the service writes. `scratch` holds nothing worth keeping; `state` is the service's own data. */
 export interface WritablePath {
@@ -164,7 +169,7 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         capabilities: [],
         writable: [state("/prometheus", 128)],
         networks: ["monitoring"],
-        reaches: ["api", "nodeExporter"],
+        reaches: ["api", "nodeExporter", "alertmanager", "blackboxExporter"],
         secrets: [],
         probe: "http",
         pidsLimit: 256,
@@ -185,6 +190,28 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         capabilities: [],
         writable: [],
         networks: ["monitoring"],
+        reaches: [],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 128,
+    },
+    // On `edge` to reach the SMTP relay or webhook; its state is the silences and the notification log.
+    alertmanager: {
+        user: { uid: 65534, gid: 65534 },
+        capabilities: [],
+        writable: [state("/alertmanager", 16)],
+        networks: ["monitoring", "edge"],
+        reaches: [],
+        secrets: ["alertReceiverCredential"],
+        probe: "http",
+        pidsLimit: 128,
+    },
+    // On `edge` to probe the public URLs through Cloudflare and, in phase 1, the proxy beside it.
+    blackboxExporter: {
+        user: { uid: 65534, gid: 65534 },
+        capabilities: [],
+        writable: [],
+        networks: ["monitoring", "edge"],
         reaches: [],
         secrets: [],
         probe: "http",

@@ -16,6 +16,8 @@ export const SERVICE_NAMES = [
     "prometheus",
     "grafana",
     "nodeExporter",
+    "alertmanager",
+    "blackboxExporter",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

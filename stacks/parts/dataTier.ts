@@ -26,6 +26,7 @@ import type { REPLICATED_SERVICE_PASSWORDS, StackSecrets } from "./credentials";
 import type { Hostnames } from "./edge";
 import { backupEvery, hostMemory } from "./memory";
 import type { Network } from "./network";
+import type { PrometheusInputs } from "../../core/render/monitoring/monitoring";
 
 export const SENTINEL_QUORUM = 2;
 
@@ -40,6 +41,8 @@ export interface DataNodePlan {
     readonly placement: HostPlacement;
     /** Runs one of the three Redis Sentinels. */
     readonly sentinel: boolean;
+    /** The node running the stack's Prometheus (phase 2's data server): what it watches besides its host. */
+    readonly prometheus?: PrometheusInputs;
 }
 
 export interface DataTierArgs {
@@ -171,6 +174,8 @@ export function dataTier(c: ConfigOf<"phase2"> | RegionalConfig, stack: string, 
                                         reservationsMb: (memory[i] as HostMemoryPlan).reservationsMb,
                                         placement: n.placement,
                                         hostnames: a.hostnames,
+                                        ...(n.prometheus ? { prometheus: n.prometheus } : {}),
+                                        ...(c.alertReceiver ? { alertReceiver: c.alertReceiver } : {}),
                                     },
                                 }).cloudConfig,
                         ),

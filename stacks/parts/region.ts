@@ -26,6 +26,7 @@ import type { ConfigOf } from "../../core/config/schema";
 import { readerMaxLagBytes } from "../../core/config/patroni";
 import type { Phase3Outputs } from "../../core/contracts/outputs";
 import { appHostUserData, type AppHostSpec } from "./appHosts";
+import { uptimeTargets } from "../../core/render/monitoring/uptime";
 import type { Baseline } from "./baseline";
 import type { REPLICATED_SERVICE_PASSWORDS } from "./credentials";
 import { adminFirewall, dataTier, type DataNodeCrossRegion } from "./dataTier";
@@ -192,6 +193,8 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
                 // The frontend's Prometheus scrapes the region's database nodes' postgres_exporter.
                 prometheus: {
                     databaseNodes: ha.members,
+                    // Cloudflare's origins are the backends (the load balancer only forwards to them).
+                    uptime: uptimeTargets(hostnames, c.workload, backendIps),
                     ...(a.standbyRegions?.length
                         ? { replication: { standbyRegions: a.standbyRegions } }
                         : {}),

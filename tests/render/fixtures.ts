@@ -63,6 +63,20 @@ export const WORKLOAD: ResolvedWorkload = withDefaultPorts(
             healthPath: "/api/health",
         },
         nodeExporter: { image: "prom/node-exporter:v1.8.2", memoryMb: 64, cpus: 0.25, port: 9100 },
+        alertmanager: {
+            image: "prom/alertmanager:v0.27.0",
+            memoryMb: 64,
+            cpus: 0.25,
+            port: 9093,
+            healthPath: "/-/healthy",
+        },
+        blackboxExporter: {
+            image: "prom/blackbox-exporter:v0.25.0",
+            memoryMb: 64,
+            cpus: 0.25,
+            port: 9115,
+            healthPath: "/-/healthy",
+        },
     }),
 );
 
@@ -128,6 +142,7 @@ export function distinctiveSecrets(): AppHostSecrets {
         backupSecretAccessKey: "BackupSecret/Ax7+Bz9=Cy3",
         originCertPem: c.certPem,
         originKeyPem: c.keyPem,
+        alertReceiverCredential: "AlertToken-Pw47Hc82Nv",
     };
 }
 

@@ -23,6 +23,8 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/nginx.*\.conf$/, "nginx"],
     [/\.rules\.ya?ml$/, "prometheus-rules"],
     [/prometheus\.ya?ml$/, "prometheus-config"],
+    [/alertmanager\.ya?ml$/, "alertmanager"],
+    [/blackbox\.ya?ml$|\/blackbox_exporter\/config\.ya?ml$/, "blackbox"],
     // postgresql-common's own settings, not a server config.
     [/\/createcluster\.conf$/, "text"],
     [/postgresql.*\.conf$/, "postgresql-conf"],
@@ -38,7 +40,7 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/\.env$/, "env"],
     [/\.(pem|crt|key)$/, "pem"],
     [/\/k8s\/|\/manifests\//, "k8s"],
-    [/grafana[^/]*\.ya?ml$|\/grafana\/(provisioning|dashboards)\//, "grafana"],
+    [/grafana[^/]*\.ya?ml$|\/grafana\/(provisioning|dashboards)\/|\/grafana-dashboards\//, "grafana"],
     [/\/etc\/fstab$/, "fstab"],
 ];
 

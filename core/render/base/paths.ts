@@ -22,6 +22,11 @@ export const HOST_PATHS = {
     caddyConfig: `${SERVICE_CONFIG_DIR}/caddy.json`,
     prometheusConfig: `${SERVICE_CONFIG_DIR}/prometheus.yml`,
     grafanaDatasource: `${SERVICE_CONFIG_DIR}/grafana-datasource.yaml`,
+    grafanaDashboardProvider: `${SERVICE_CONFIG_DIR}/grafana-dashboard-provider.yaml`,
+    /** A directory: compose mounts it whole, so every dashboard shipped into it reaches Grafana. */
+    grafanaDashboards: `${SERVICE_CONFIG_DIR}/grafana-dashboards`,
+    alertmanagerConfig: `${SERVICE_CONFIG_DIR}/alertmanager.yml`,
+    blackboxConfig: `${SERVICE_CONFIG_DIR}/blackbox.yml`,
     redisConfig: `${SERVICE_CONFIG_DIR}/redis.conf`,
     stateOwnersScript: `${SCRIPTS_DIR}/own-service-state.sh`,
     backupScript: `${SCRIPTS_DIR}/backup-postgres.sh`,
@@ -38,6 +43,8 @@ export const SECRET_PATHS = {
     backupEnv: `${SECRETS_DIR}/backup.env`,
     originCert: `${SECRETS_DIR}/origin-cert.pem`,
     originKey: `${SECRETS_DIR}/origin-key.pem`,
+    /** The alert receiver's SMTP password or webhook bearer token; empty when no receiver is configured. */
+    alertReceiverCredential: `${SECRETS_DIR}/alert-receiver-credential`,
 } as const;
 
 /** Paths inside the containers (also where the dev stack uploads its files). */
@@ -52,6 +59,10 @@ export const CONTAINER_PATHS = {
     postgresData: "/var/lib/postgresql/data",
     redisConfig: "/usr/local/etc/redis/redis.conf",
     redisAuth: "/usr/local/etc/redis/auth.conf",
+    /** Where the images' default commands read their configs. */
+    alertmanagerConfig: "/etc/alertmanager/alertmanager.yml",
+    blackboxConfig: "/etc/blackbox_exporter/config.yml",
+    alertReceiverCredential: "/run/secrets/alert-receiver-credential",
 } as const;
 
 /** `docker compose` bound to the project, for units and scripts. */

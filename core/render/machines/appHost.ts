@@ -18,8 +18,16 @@ import { renderDockerDaemon } from "../host/dockerDaemon";
 import { HOST_START_STEPS, renderHardening } from "../host/hardening";
 import { renderMetadataBlock } from "../host/metadataBlock";
 import { COMPOSE_FILE, HOST_PATHS, UNITS } from "../base/paths";
-import { ALL_LOCAL } from "../../topology/placement";
-import { grafanaDatasourceFile, prometheusFiles } from "../monitoring/monitoring";
+import { ALL_LOCAL, serviceDnsName } from "../../topology/placement";
+import {
+    alertmanagerFile,
+    blackboxFile,
+    grafanaDashboardHostFiles,
+    grafanaDatasourceFile,
+    prometheusFiles,
+} from "../monitoring/monitoring";
+import type { AlertReceiverSpec } from "../monitoring/alertmanager";
+import { uptimeTargets } from "../monitoring/uptime";
 import { renderRedisConfig } from "../app/redis";
 import { renderSecretFiles } from "../app/secrets";
 
@@ -39,6 +47,8 @@ export interface AppHostSpec {
     };
     readonly backup: BackupTarget;
     readonly secrets: AppHostSecrets;
+    /** Where Alertmanager sends alerts; undefined keeps them in its UI. */
+    readonly alertReceiver?: AlertReceiverSpec;
 }
 
 export interface AppHostSecrets {
@@ -50,6 +60,7 @@ export interface AppHostSecrets {
     readonly backupSecretAccessKey: string;
     readonly originCertPem: string;
     readonly originKeyPem: string;
+    readonly alertReceiverCredential: string;
 }
 
 /** Ubuntu 24.04 packages; python3-systemd lets fail2ban read sshd's journal. */
@@ -86,6 +97,7 @@ export function renderAppHost(spec: AppHostSpec): {
     const { workload, secrets: s } = spec;
     const placement = ALL_LOCAL;
     const pg = { database: spec.postgres.database, user: spec.postgres.user };
+    const phase = spec.phase ?? "phase1";
 
     const caddy = renderOriginCaddyConfig(spec.hostnames, workload, placement);
     const composeSpec: ComposeSpec = {
@@ -100,8 +112,14 @@ export function renderAppHost(spec: AppHostSpec): {
     const files: RenderedFile[] = [
         { path: COMPOSE_FILE, content: compose, kind: "compose", permissions: "0644" },
         { path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" },
-        ...prometheusFiles(spec.stack, spec.phase ?? "phase1", workload, placement),
+        ...prometheusFiles(spec.stack, phase, workload, placement, {
+            // The origin is the proxy beside the exporter, on the compose network they share.
+            uptime: uptimeTargets(spec.hostnames, workload, [serviceDnsName("proxy")]),
+        }),
+        alertmanagerFile(spec.alertReceiver),
+        blackboxFile(),
         grafanaDatasourceFile(workload, placement),
+        ...grafanaDashboardHostFiles(phase),
         {
             path: HOST_PATHS.redisConfig,
             content: renderRedisConfig(workload.redis.memoryMb),

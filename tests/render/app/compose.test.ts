@@ -10,7 +10,7 @@ import {
     type ComposeSpec,
 } from "../../../core/render/app/compose";
 import { SECRETS_DIR } from "../../../core/render/base/artifact";
-import { ALL_LOCAL, type HostPlacement } from "../../../core/topology/placement";
+import { ALL_LOCAL, serviceDnsName, type HostPlacement } from "../../../core/topology/placement";
 import { SERVICE_NAMES, type ServiceName } from "../../../core/workload/services";
 import { runTool } from "../../helpers/tools";
 import { RESERVATIONS, WORKLOAD, pyYamlLoad, removeDir, tempDir } from "../fixtures";
@@ -43,7 +43,7 @@ const spec = (placement: HostPlacement = ALL_LOCAL): ComposeSpec => ({
 });
 const parsed = (s: ComposeSpec = spec()) => parse(renderCompose(s)) as ComposeFile;
 const networkNames = (s: Service) => (Array.isArray(s.networks) ? s.networks : Object.keys(s.networks));
-const hostOf = (n: ServiceName) => (n === "nodeExporter" ? "node-exporter" : n);
+const hostOf = (n: ServiceName) => serviceDnsName(n);
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));

@@ -47,6 +47,7 @@ describe("compose and dev containers translate the one runtime table", () => {
             { path: SECRET_PATHS.postgresPassword, uid: RUNTIME.postgres.user.uid },
             { path: SECRET_PATHS.redisAuth, uid: RUNTIME.redis.user.uid },
             { path: SECRET_PATHS.grafanaAdminPassword, uid: RUNTIME.grafana.user.uid },
+            { path: SECRET_PATHS.alertReceiverCredential, uid: RUNTIME.alertmanager.user.uid },
         ]);
         for (const service of ["postgres", "grafana"] as const) {
             const container = dev.find((c) => c.service === service)!;

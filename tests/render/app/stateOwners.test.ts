@@ -32,6 +32,7 @@ describe("stateOwners", () => {
             { of: { volume: "meili-data" }, owner: owner("meilisearch") },
             { of: { volume: "prometheus-data" }, owner: owner("prometheus") },
             { of: { volume: "grafana-data" }, owner: owner("grafana") },
+            { of: { volume: "alertmanager-data" }, owner: owner("alertmanager") },
         ]);
     });
 
