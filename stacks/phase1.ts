@@ -65,6 +65,7 @@ export function phase1Stack(c: ConfigOf<"phase1">, stack: string): Exported<Phas
                 backup: { ...c.backup },
                 secrets: s,
                 prometheus: { agentHosts: agentScrapeHosts },
+                ...(c.alertReceiver ? { alertReceiver: c.alertReceiver } : {}),
             }).cloudConfig,
     );
     // Stateful: it runs Postgres, so config edits never rebuild it (see rolloutNotes).

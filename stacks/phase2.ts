@@ -24,6 +24,7 @@ import { Server } from "../components/hetzner/server";
 import type { ConfigOf } from "../core/config/schema";
 import { agentPoolOutputs, privateAgentScrapeHosts } from "./parts/agents";
 import { appHostUserData } from "./parts/appHosts";
+import { uptimeTargets } from "../core/render/monitoring/uptime";
 import { baseline, externalCosts } from "./parts/baseline";
 import { REPLICATED_SERVICE_PASSWORDS } from "./parts/credentials";
 import { adminFirewall, dataTier } from "./parts/dataTier";
@@ -64,6 +65,8 @@ export function phase2Stack(c: ConfigOf<"phase2">, stack: string): Exported<Phas
                     databaseNodes: [{ name: "data", ip: dataIp }],
                     hosts: [{ name: "app", ip: appIp }],
                     agentHosts: privateAgentScrapeHosts(c.agents, c.memory.systemReserveMb, c.network.subnet),
+                    // Cloudflare's origin is the app server, which the data server reaches privately.
+                    uptime: uptimeTargets(hostnames, c.workload, [appIp]),
                 },
             },
         ],

@@ -30,11 +30,11 @@ export interface RawConfig {
     readonly secretKeys: ReadonlySet<string>;
 }
 
-/** Credentials: only ever read as secrets, each needed from the phases listed. */
+/** Credentials: only ever read as secrets, each needed from the phases listed (given the other settings). */
 export interface CredentialSpec {
     readonly key: string;
     readonly what: string;
-    readonly neededBy: (phase: Phase) => boolean;
+    readonly neededBy: (phase: Phase, settings: Readonly<Record<string, unknown>>) => boolean;
 }
 
 const CLOUD = (phase: Phase): boolean => phase !== "dev";
@@ -56,6 +56,11 @@ export function credentialSpecs(project: string): readonly CredentialSpec[] {
             key: `${project}:backupSecretAccessKey`,
             what: "S3 secret access key for Postgres backups",
             neededBy: CLOUD,
+        },
+        {
+            key: `${project}:alertReceiverCredential`,
+            what: "the alert receiver's SMTP password or webhook bearer token (alertReceiver is set)",
+            neededBy: (_phase, settings) => settings["alertReceiver"] !== undefined,
         },
     ];
 }
@@ -161,7 +166,7 @@ export function loadStackConfig(raw: RawConfig): LoadResult {
             });
         } else if (value !== undefined && value !== "") {
             present.push(c.key);
-        } else if (phase !== undefined && c.neededBy(phase)) {
+        } else if (phase !== undefined && c.neededBy(phase, settings)) {
             problems.push({
                 key: c.key,
                 message: `${c.what} is required for ${phase}`,

@@ -20,6 +20,8 @@ export const DEFAULT_PORTS = {
     loki: 3100,
     // OTLP over HTTP; the collector also takes gRPC on 4317 inside the compose network.
     otelCollector: 4318,
+    alertmanager: 9093,
+    blackboxExporter: 9115,
 } as const satisfies Partial<Record<ServiceName, number>>;
 /** The services that listen on a port. */
 export type NetworkedService = keyof typeof DEFAULT_PORTS;

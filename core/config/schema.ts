@@ -17,6 +17,7 @@ import { withDefaultPorts, type ResolvedWorkload } from "./ports";
 import { Regions, regionsIssues } from "./regions";
 import {
     Admin,
+    AlertReceiver,
     Backup,
     Edge,
     FleetServerSpec,
@@ -47,6 +48,9 @@ const cloud = {
     agents: Agents.optional(),
 };
 
+/** The VM phases run Alertmanager on their monitoring host; without a receiver it sends nothing. */
+const alerting = { alertReceiver: AlertReceiver.optional() };
+
 /** One placement: tried in order when a server type has no capacity; fallbacks share the network zone. */
 const placed = {
     location: LocationEnum.default("nbg1"),
@@ -59,6 +63,7 @@ const Phase1 = z
     .object({
         phase: z.literal("phase1"),
         ...cloud,
+        ...alerting,
         ...placed,
         /** The one server. */
         servers: z.object({ app: ServerSpec }).strict(),
@@ -69,6 +74,7 @@ const Phase2 = z
     .object({
         phase: z.literal("phase2"),
         ...cloud,
+        ...alerting,
         ...placed,
         network: Network.default(Network.parse({})),
         servers: z
@@ -85,6 +91,7 @@ const Phase3 = z
     .object({
         phase: z.literal("phase3"),
         ...cloud,
+        ...alerting,
         ...placed,
         network: Network.default(Network.parse({})),
         loadBalancer: LoadBalancerConfig.default(LoadBalancerConfig.parse({})),
@@ -117,6 +124,7 @@ const Phase4 = z
     .object({
         phase: z.literal("phase4"),
         ...cloud,
+        ...alerting,
         loadBalancer: LoadBalancerConfig.default(LoadBalancerConfig.parse({})),
         /** Cloudflare Load Balancing over the regions' entries. */
         loadBalancing: LoadBalancing,

@@ -207,3 +207,30 @@ export const Memory = z
 export const WorkloadOverrides = z
     .object(Object.fromEntries(SERVICE_NAMES.map((n) => [n, ServiceSpec.partial().optional()])))
     .strict();
+
+/**
+ * Where the VM phases' Alertmanager sends alerts. Its credential (the SMTP password or the webhook's bearer
+ * token) is the secret `alertReceiverCredential`, never part of this section.
+ */
+export const AlertReceiver = z.discriminatedUnion("kind", [
+    z
+        .object({
+            kind: z.literal("email"),
+            to: z.email("must be an email address such as ops@example.com"),
+            from: z.email("must be an email address such as alerts@example.com"),
+            smarthost: z
+                .string()
+                .regex(
+                    /^(?=.{1,253}:)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}:\d{1,5}$/,
+                    "must be the SMTP relay as host:port, such as smtp.example.com:587",
+                ),
+            username: z.string().min(1),
+        })
+        .strict(),
+    z
+        .object({
+            kind: z.literal("webhook"),
+            url: z.url({ protocol: /^https$/, message: "must be an https:// URL" }),
+        })
+        .strict(),
+]);

@@ -13,6 +13,7 @@ import { SENTINEL_PORT } from "../render/data/sentinel";
 import { POSTGRES_EXPORTER } from "../render/monitoring/postgresExporter";
 import { REDIS_EXPORTER } from "../render/monitoring/redisExporter";
 import { hostMemoryProblem, planHostMemory } from "../workload/memoryPlan";
+import { MONITORING } from "../topology/placements";
 import type { ServiceName } from "../workload/services";
 import type { NetworkedService } from "./ports";
 import { SECTIONS_BY_PHASE, type StackConfig } from "./schema";
@@ -111,7 +112,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
                 host: "data",
                 typeKey: "servers.data.type",
                 type: s.data.type,
-                containers: ["meilisearch", "prometheus", "grafana", "nodeExporter", ...TELEMETRY],
+                containers: ["meilisearch", ...MONITORING, "nodeExporter", ...TELEMETRY],
                 native: ["postgres", "redis"],
                 daemonPorts: dataPorts(false, false),
                 published: ["meilisearch", ...TELEMETRY_PUBLISHED],
@@ -140,7 +141,7 @@ function splitHosts(c: StackConfig): HostSpec[] {
             host: "frontend",
             typeKey: "servers.frontend.type",
             type: s.frontend.type,
-            containers: ["frontend", "prometheus", "grafana", "nodeExporter", ...TELEMETRY],
+            containers: ["frontend", ...MONITORING, "nodeExporter", ...TELEMETRY],
             native: [],
             daemonPorts: sentinelOnOthers ? { sshd: 22, sentinel: SENTINEL_PORT } : { sshd: 22 },
             published: ["frontend", ...TELEMETRY_PUBLISHED],

@@ -32,6 +32,8 @@ const SINGLETONS: ReadonlySet<ServiceName> = new Set([
     "nodeExporter",
     "loki",
     "logAgent",
+    "alertmanager",
+    "blackboxExporter",
 ]);
 
 /**

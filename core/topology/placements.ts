@@ -14,6 +14,9 @@ function port(workload: Workload, name: ServiceName): number {
     return p;
 }
 
+/** The monitoring stack, on one host: Alertmanager and blackbox_exporter are reached only by its Prometheus. */
+export const MONITORING = ["prometheus", "alertmanager", "blackboxExporter", "grafana"] as const;
+
 /** Where the application reaches the data services: the data server (phase 2) or the writer endpoint (phase 3). */
 export interface DataEndpoints {
     readonly postgres: Endpoint;
@@ -52,7 +55,7 @@ export function phase2DataPlacement(
     data: DataEndpoints,
 ): HostPlacement {
     return {
-        local: ["meilisearch", "prometheus", "grafana", "nodeExporter"],
+        local: ["meilisearch", ...MONITORING, "nodeExporter"],
         remote: { ...dataRemote(data), api: { host: appIp, port: port(w, "api") } },
         published: { meilisearch: dataIp },
     };
@@ -80,7 +83,7 @@ export function frontendPlacement(
     data: DataEndpoints,
 ): HostPlacement {
     return {
-        local: ["frontend", "prometheus", "grafana", "nodeExporter"],
+        local: ["frontend", ...MONITORING, "nodeExporter"],
         remote: { ...dataRemote(data), api: { host: apiIp, port: port(w, "api") } },
         published: { frontend: ownIp },
     };

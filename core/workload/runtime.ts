@@ -23,7 +23,8 @@ export type SecretName =
     | "redisExporterPasswords"
     | "grafanaAdminPassword"
     | "originCert"
-    | "originKey";
+    | "originKey"
+    | "alertReceiverCredential";
 
 /** A path the service writes. `scratch` holds nothing worth keeping; `state` is the service's own data. */
 export interface WritablePath {
@@ -173,7 +174,7 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         capabilities: [],
         writable: [state("/prometheus", 128)],
         networks: ["monitoring"],
-        reaches: ["api", "nodeExporter"],
+        reaches: ["api", "nodeExporter", "alertmanager", "blackboxExporter"],
         secrets: [],
         probe: "http",
         pidsLimit: 256,
@@ -256,6 +257,28 @@ export const RUNTIME: Readonly<Record<ServiceName, ServiceRuntime>> = {
         secrets: [],
         probe: "http",
         pidsLimit: 256,
+    },
+    // On `edge` to reach the SMTP relay or webhook; its state is the silences and the notification log.
+    alertmanager: {
+        user: { uid: 65534, gid: 65534 },
+        capabilities: [],
+        writable: [state("/alertmanager", 16)],
+        networks: ["monitoring", "edge"],
+        reaches: [],
+        secrets: ["alertReceiverCredential"],
+        probe: "http",
+        pidsLimit: 128,
+    },
+    // On `edge` to probe the public URLs through Cloudflare and, in phase 1, the proxy beside it.
+    blackboxExporter: {
+        user: { uid: 65534, gid: 65534 },
+        capabilities: [],
+        writable: [],
+        networks: ["monitoring", "edge"],
+        reaches: [],
+        secrets: [],
+        probe: "http",
+        pidsLimit: 128,
     },
 };
 

@@ -21,6 +21,8 @@ export const SERVICE_NAMES = [
     "loki",
     "logAgent",
     "otelCollector",
+    "alertmanager",
+    "blackboxExporter",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 

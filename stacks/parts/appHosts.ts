@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATA_UNITS, renderSentinelFiles } from "../../core/render/data/dataNode";
 import { renderServiceHost } from "../../core/render/machines/serviceHost";
 import type { PrometheusInputs } from "../../core/render/monitoring/monitoring";
+import type { AlertReceiverSpec } from "../../core/render/monitoring/alertmanager";
 import type { RenderedFile } from "../../core/render/base/artifact";
 import { ETCD_UNIT } from "../../core/render/data/etcd";
 import type { HostPlacement } from "../../core/topology/placement";
@@ -32,7 +33,9 @@ export interface AppHostSpec {
 
 /** A stateless app host's cloud-config, secret because it carries the stack's credentials. */
 export function appHostUserData(
-    c: Pick<CloudStackConfig, "phase" | "workload" | "memory" | "postgres">,
+    c: Pick<CloudStackConfig, "phase" | "workload" | "memory" | "postgres"> & {
+        readonly alertReceiver?: AlertReceiverSpec | undefined;
+    },
     stack: string,
     hostnames: Hostnames,
     secrets: pulumi.Output<StackSecrets<keyof typeof REPLICATED_SERVICE_PASSWORDS>>,
@@ -72,6 +75,7 @@ export function appHostUserData(
                 secrets: s,
                 ...(h.writableFrom ? { writableFrom: h.writableFrom } : {}),
                 ...(h.prometheus ? { prometheus: h.prometheus } : {}),
+                ...(c.alertReceiver ? { alertReceiver: c.alertReceiver } : {}),
                 ...(units.length > 0
                     ? {
                           extra: {

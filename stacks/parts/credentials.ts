@@ -17,7 +17,12 @@ export const SERVICE_PASSWORDS = {
 export const REPLICATED_SERVICE_PASSWORDS = { ...SERVICE_PASSWORDS, replicationPassword: 32 } as const;
 
 export type StackSecrets<K extends string> = Record<
-    K | "backupAccessKeyId" | "backupSecretAccessKey" | "originCertPem" | "originKeyPem",
+    | K
+    | "backupAccessKeyId"
+    | "backupSecretAccessKey"
+    | "originCertPem"
+    | "originKeyPem"
+    | "alertReceiverCredential",
     string
 >;
 
@@ -32,6 +37,8 @@ export function stackSecrets<K extends string>(
         backupSecretAccessKey: config.requireSecret("backupSecretAccessKey"),
         originCertPem: origin.certificatePem,
         originKeyPem: origin.privateKeyPem,
+        // Required by the config check whenever alertReceiver is set; without a receiver nothing reads it.
+        alertReceiverCredential: config.getSecret("alertReceiverCredential") ?? "",
     };
     return pulumi.output(inputs) as pulumi.Output<StackSecrets<K>>;
 }

@@ -28,6 +28,7 @@ import { readerMaxLagBytes } from "../../core/config/patroni";
 import type { Phase3Outputs } from "../../core/contracts/outputs";
 import type { AgentScrapeHost } from "../../core/render/monitoring/nodeExporter";
 import { appHostUserData, type AppHostSpec } from "./appHosts";
+import { uptimeTargets } from "../../core/render/monitoring/uptime";
 import type { Baseline } from "./baseline";
 import type { REPLICATED_SERVICE_PASSWORDS } from "./credentials";
 import { adminFirewall, dataTier, type DataNodeCrossRegion } from "./dataTier";
@@ -208,6 +209,8 @@ export function region(c: RegionalConfig, a: RegionArgs): Region {
                     hosts: [...backends, ...ha.members],
                     apiHosts: backends,
                     agentHosts: a.agentHosts ?? [],
+                    // Cloudflare's origins are the backends (the load balancer only forwards to them).
+                    uptime: uptimeTargets(hostnames, c.workload, backendIps),
                     ...(a.standbyRegions?.length
                         ? { replication: { standbyRegions: a.standbyRegions } }
                         : {}),

@@ -35,6 +35,7 @@ function phase1Files(): RenderedFile[] {
             backupAccessKeyId: secret("a"),
             backupSecretAccessKey: secret("s"),
             originCertPem: "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n",
+            alertReceiverCredential: "",
             originKeyPem: "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n",
         },
     }).files;

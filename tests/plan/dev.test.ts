@@ -15,7 +15,9 @@ describe("dev plan", () => {
     it("runs every phase-1 service but the log agent, workers twice, on the local engine with no cloud resource", () => {
         expect(containers.map((c) => c.name).sort()).toEqual(
             [
+                "alertmanager",
                 "api",
+                "blackbox-exporter",
                 "crawler",
                 "frontend",
                 "grafana",

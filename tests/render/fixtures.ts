@@ -79,6 +79,20 @@ export const WORKLOAD: ResolvedWorkload = withDefaultPorts(
             cpus: 0.25,
             port: 4318,
         },
+        alertmanager: {
+            image: "prom/alertmanager:v0.27.0",
+            memoryMb: 64,
+            cpus: 0.25,
+            port: 9093,
+            healthPath: "/-/healthy",
+        },
+        blackboxExporter: {
+            image: "prom/blackbox-exporter:v0.25.0",
+            memoryMb: 64,
+            cpus: 0.25,
+            port: 9115,
+            healthPath: "/-/healthy",
+        },
     }),
 );
 
@@ -144,6 +158,7 @@ export function distinctiveSecrets(): AppHostSecrets {
         backupSecretAccessKey: "BackupSecret/Ax7+Bz9=Cy3",
         originCertPem: c.certPem,
         originKeyPem: c.keyPem,
+        alertReceiverCredential: "AlertToken-Pw47Hc82Nv",
     };
 }
 

@@ -25,6 +25,8 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/nginx.*\.conf$/, "nginx"],
     [/\.rules\.ya?ml$/, "prometheus-rules"],
     [/prometheus\.ya?ml$/, "prometheus-config"],
+    [/alertmanager\.ya?ml$/, "alertmanager"],
+    [/blackbox\.ya?ml$|\/blackbox_exporter\/config\.ya?ml$/, "blackbox"],
     // postgresql-common's own settings, not a server config.
     [/\/createcluster\.conf$/, "text"],
     [/postgresql.*\.conf$/, "postgresql-conf"],
@@ -39,7 +41,7 @@ const BY_SUFFIX: readonly (readonly [RegExp, ArtifactKind])[] = [
     [/\.env$/, "env"],
     [/\.(pem|crt|key)$/, "pem"],
     [/\/k8s\/|\/manifests\//, "k8s"],
-    [/grafana[^/]*\.ya?ml$|\/grafana\/(provisioning|dashboards)\//, "grafana"],
+    [/grafana[^/]*\.ya?ml$|\/grafana\/(provisioning|dashboards)\/|\/grafana-dashboards\//, "grafana"],
     [/\/etc\/fstab$/, "fstab"],
     // On a server under the project's config dir; in a dev container at the image's own config path.
     [/\/loki\.ya?ml$|\/etc\/loki\//, "loki"],

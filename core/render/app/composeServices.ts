@@ -3,6 +3,7 @@ import type { ServiceName } from "../../workload/services";
 import { RUNTIME } from "../../workload/runtime";
 import { CADDY_ADMIN_LISTEN, CADDY_COMMAND } from "./caddy";
 import { RULES_DIRS } from "../monitoring/alertRules";
+import { GRAFANA_DASHBOARD_PATHS } from "../monitoring/grafana";
 import { CONTAINER_PATHS, HOST_PATHS, SECRET_PATHS, TEXTFILE_COLLECTOR_DIR } from "../base/paths";
 import { serviceEndpoint } from "../../topology/placement";
 import type { ComposeSpec } from "./compose";
@@ -199,6 +200,8 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
                 },
                 volumes: [
                     bind(HOST_PATHS.grafanaDatasource, CONTAINER_PATHS.grafanaDatasource),
+                    bind(HOST_PATHS.grafanaDashboardProvider, GRAFANA_DASHBOARD_PATHS.provider),
+                    bind(HOST_PATHS.grafanaDashboards, GRAFANA_DASHBOARD_PATHS.dir),
                     volume("grafana-data", "/var/lib/grafana"),
                 ],
                 secrets: [secret("grafanaAdminPassword", CONTAINER_PATHS.grafanaAdminPassword)],
@@ -277,6 +280,27 @@ export function specifics(name: ServiceName, spec: ComposeSpec): Record<string, 
             return {
                 command: [...OTEL_COLLECTOR_COMMAND],
                 volumes: [bind(HOST_PATHS.otelCollectorConfig, CONTAINER_PATHS.otelCollectorConfig)],
+            };
+        case "alertmanager":
+            refuseCommand(spec, name, "Alertmanager must start on the rendered alertmanager.yml");
+            return {
+                command: [
+                    `--config.file=${CONTAINER_PATHS.alertmanagerConfig}`,
+                    "--storage.path=/alertmanager",
+                    // One Alertmanager per host: no cluster to gossip with.
+                    "--cluster.listen-address=",
+                ],
+                volumes: [
+                    bind(HOST_PATHS.alertmanagerConfig, CONTAINER_PATHS.alertmanagerConfig),
+                    volume("alertmanager-data", "/alertmanager"),
+                ],
+                secrets: [secret("alertReceiverCredential", CONTAINER_PATHS.alertReceiverCredential)],
+            };
+        case "blackboxExporter":
+            refuseCommand(spec, name, "blackbox_exporter must start on the rendered blackbox.yml");
+            return {
+                command: [`--config.file=${CONTAINER_PATHS.blackboxConfig}`],
+                volumes: [bind(HOST_PATHS.blackboxConfig, CONTAINER_PATHS.blackboxConfig)],
             };
     }
 }

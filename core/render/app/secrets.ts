@@ -16,6 +16,8 @@ export interface ServiceSecrets {
     readonly grafanaAdminPassword: string;
     readonly originCertPem: string;
     readonly originKeyPem: string;
+    /** The alert receiver's SMTP password or webhook token (config `alertReceiverCredential`); "" without one. */
+    readonly alertReceiverCredential: string;
 }
 
 export interface SecretFilesSpec {
@@ -88,5 +90,8 @@ export function renderSecretFiles(spec: SecretFilesSpec): RenderedFile[] {
         secretFile(SECRET_PATHS.appEnv, appEnv, "env"),
         secretFile(SECRET_PATHS.originCert, s.originCertPem, "pem"),
         secretFile(SECRET_PATHS.originKey, s.originKeyPem, "pem"),
+        // Alertmanager reads the whole file as the password or token: no trailing newline. Shipped empty without a
+        // receiver, so the compose secret and the unit's chown always find it.
+        secretFile(SECRET_PATHS.alertReceiverCredential, s.alertReceiverCredential, "text"),
     ];
 }

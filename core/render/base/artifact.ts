@@ -8,6 +8,8 @@ export const ARTIFACT_KINDS = [
     "nginx",
     "prometheus-config",
     "prometheus-rules",
+    "alertmanager",
+    "blackbox",
     "postgresql-conf",
     "pg-hba",
     "redis-conf",

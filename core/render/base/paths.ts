@@ -27,6 +27,11 @@ export const HOST_PATHS = {
     caddyConfig: `${SERVICE_CONFIG_DIR}/caddy.json`,
     prometheusConfig: `${SERVICE_CONFIG_DIR}/prometheus.yml`,
     grafanaDatasource: `${SERVICE_CONFIG_DIR}/grafana-datasource.yaml`,
+    grafanaDashboardProvider: `${SERVICE_CONFIG_DIR}/grafana-dashboard-provider.yaml`,
+    /** A directory: compose mounts it whole, so every dashboard shipped into it reaches Grafana. */
+    grafanaDashboards: `${SERVICE_CONFIG_DIR}/grafana-dashboards`,
+    alertmanagerConfig: `${SERVICE_CONFIG_DIR}/alertmanager.yml`,
+    blackboxConfig: `${SERVICE_CONFIG_DIR}/blackbox.yml`,
     redisConfig: `${SERVICE_CONFIG_DIR}/redis.conf`,
     lokiConfig: `${SERVICE_CONFIG_DIR}/loki.yaml`,
     logAgentConfig: `${SERVICE_CONFIG_DIR}/log-agent.alloy`,
@@ -47,6 +52,8 @@ export const SECRET_PATHS = {
     backupEnv: `${SECRETS_DIR}/backup.env`,
     originCert: `${SECRETS_DIR}/origin-cert.pem`,
     originKey: `${SECRETS_DIR}/origin-key.pem`,
+    /** The alert receiver's SMTP password or webhook bearer token; empty when no receiver is configured. */
+    alertReceiverCredential: `${SECRETS_DIR}/alert-receiver-credential`,
 } as const;
 
 /** Paths inside the containers (also where the dev stack uploads its files). */
@@ -66,6 +73,10 @@ export const CONTAINER_PATHS = {
     lokiConfig: "/etc/loki/config.yaml",
     logAgentConfig: "/etc/alloy/config.alloy",
     otelCollectorConfig: "/etc/otelcol-contrib/config.yaml",
+    /** Where the images' default commands read their configs. */
+    alertmanagerConfig: "/etc/alertmanager/alertmanager.yml",
+    blackboxConfig: "/etc/blackbox_exporter/config.yml",
+    alertReceiverCredential: "/run/secrets/alert-receiver-credential",
 } as const;
 
 /** `docker compose` bound to the project, for units and scripts. */

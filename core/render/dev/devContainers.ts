@@ -235,6 +235,16 @@ function specifics(name: ServiceName, w: ResolvedWorkload): Partial<DevContainer
             return { command: LOKI_COMMAND };
         case "otelCollector":
             return { command: OTEL_COLLECTOR_COMMAND };
+        case "alertmanager":
+            return {
+                command: [
+                    `--config.file=${CONTAINER_PATHS.alertmanagerConfig}`,
+                    "--storage.path=/alertmanager",
+                    "--cluster.listen-address=",
+                ],
+            };
+        case "blackboxExporter":
+            return { command: [`--config.file=${CONTAINER_PATHS.blackboxConfig}`] };
         // No host mounts in dev: node-exporter reports the container's own view.
         case "prometheus":
         case "nodeExporter":

@@ -1,6 +1,7 @@
 /**
  * Files the local `dev` stack's containers receive (uploaded by @pulumi/docker at the container paths below):
- * the same Caddy, Prometheus and Grafana builders as the app host, over plain HTTP on localhost. Containers
+ * the same Caddy, Prometheus, Alertmanager, blackbox_exporter and Grafana builders as the app host, over plain
+ * HTTP on localhost. Containers
  * must answer to `serviceDnsName(name)` (or `instanceHosts` for copies) on their network, as compose services do.
  */
 import type { ServiceName } from "../../workload/services";
@@ -10,10 +11,17 @@ import type { RenderedFile } from "../base/artifact";
 import { renderCaddyConfig } from "../app/caddy";
 import { grafanaDashboardFiles, renderGrafanaDatasources } from "../monitoring/grafana";
 import { CONTAINER_PATHS } from "../base/paths";
-import { ALL_LOCAL, endpointsOf, hostPort, serviceEndpoint } from "../../topology/placement";
+import { ALL_LOCAL, endpointsOf, hostPort, serviceDnsName, serviceEndpoint } from "../../topology/placement";
 import { renderPrometheusConfig, workloadScrapeJobs } from "../monitoring/prometheus";
 import { lokiConfigFile } from "../monitoring/loki";
 import { otelCollectorFile } from "../monitoring/otelCollector";
+import { renderAlertmanagerConfig } from "../monitoring/alertmanager";
+import {
+    renderBlackboxConfig,
+    renderUptimeRules,
+    uptimeScrapeJobs,
+    UPTIME_RULES_FILE,
+} from "../monitoring/uptime";
 
 /** Caddy listens here inside its container; publish it on 127.0.0.1 only. */
 export const DEV_PROXY_PORT = 8080;
@@ -53,9 +61,23 @@ export function renderDevStack(spec: DevStackSpec): DevStackFiles {
         prometheus: [
             {
                 path: CONTAINER_PATHS.prometheusConfig,
-                content: renderPrometheusConfig("dev", workloadScrapeJobs(workload, placement), [
-                    RULE_FILES_GLOB,
-                ]),
+                content: renderPrometheusConfig(
+                    "dev",
+                    [
+                        ...workloadScrapeJobs(workload, placement),
+                        // Nothing public to probe; the origin is the plain-HTTP proxy.
+                        ...uptimeScrapeJobs(
+                            hostPort(serviceEndpoint(placement, workload, "blackboxExporter")),
+                            [],
+                            [
+                                `http://${serviceDnsName("proxy")}:${DEV_PROXY_PORT}${workload.api.healthPath ?? "/"}`,
+                            ],
+                            DEV_HOSTNAMES.api,
+                        ),
+                    ],
+                    [RULE_FILES_GLOB],
+                    [hostPort(serviceEndpoint(placement, workload, "alertmanager"))],
+                ),
                 kind: "prometheus-config",
                 permissions: "0644",
             },
@@ -63,6 +85,29 @@ export function renderDevStack(spec: DevStackSpec): DevStackFiles {
                 path: `${RULES_DIRS.container}/${SCALING_RULES_FILE}`,
                 content: renderAlertRules("dev"),
                 kind: "prometheus-rules",
+                permissions: "0644",
+            },
+            {
+                path: `${RULES_DIRS.container}/${UPTIME_RULES_FILE}`,
+                content: renderUptimeRules(),
+                kind: "prometheus-rules",
+                permissions: "0644",
+            },
+        ],
+        // No receiver: dev's alerts stay in Alertmanager's UI.
+        alertmanager: [
+            {
+                path: CONTAINER_PATHS.alertmanagerConfig,
+                content: renderAlertmanagerConfig(undefined),
+                kind: "alertmanager",
+                permissions: "0644",
+            },
+        ],
+        blackboxExporter: [
+            {
+                path: CONTAINER_PATHS.blackboxConfig,
+                content: renderBlackboxConfig(),
+                kind: "blackbox",
                 permissions: "0644",
             },
         ],

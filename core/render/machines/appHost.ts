@@ -18,8 +18,17 @@ import { renderDockerDaemon } from "../host/dockerDaemon";
 import { HOST_START_STEPS, renderHardening } from "../host/hardening";
 import { renderMetadataBlock } from "../host/metadataBlock";
 import { COMPOSE_FILE, HOST_PATHS, UNITS } from "../base/paths";
-import { ALL_LOCAL } from "../../topology/placement";
-import { grafanaDatasourceFile, prometheusFiles, type PrometheusInputs } from "../monitoring/monitoring";
+import { ALL_LOCAL, serviceDnsName } from "../../topology/placement";
+import {
+    alertmanagerFile,
+    blackboxFile,
+    grafanaDashboardHostFiles,
+    grafanaDatasourceFile,
+    prometheusFiles,
+    type PrometheusInputs,
+} from "../monitoring/monitoring";
+import type { AlertReceiverSpec } from "../monitoring/alertmanager";
+import { uptimeTargets } from "../monitoring/uptime";
 import { renderRedisConfig } from "../app/redis";
 import { renderSecretFiles } from "../app/secrets";
 import { telemetryFiles } from "../monitoring/telemetry";
@@ -42,6 +51,8 @@ export interface AppHostSpec {
     readonly secrets: AppHostSecrets;
     /** What its Prometheus scrapes beyond this host: phase 1's agent hosts. */
     readonly prometheus?: PrometheusInputs;
+    /** Where Alertmanager sends alerts; undefined keeps them in its UI. */
+    readonly alertReceiver?: AlertReceiverSpec;
 }
 
 export interface AppHostSecrets {
@@ -53,6 +64,7 @@ export interface AppHostSecrets {
     readonly backupSecretAccessKey: string;
     readonly originCertPem: string;
     readonly originKeyPem: string;
+    readonly alertReceiverCredential: string;
 }
 
 /** Ubuntu 24.04 packages; python3-systemd lets fail2ban read sshd's journal. */
@@ -89,6 +101,7 @@ export function renderAppHost(spec: AppHostSpec): {
     const { workload, secrets: s } = spec;
     const placement = ALL_LOCAL;
     const pg = { database: spec.postgres.database, user: spec.postgres.user };
+    const phase = spec.phase ?? "phase1";
 
     const caddy = renderOriginCaddyConfig(spec.hostnames, workload, placement);
     const composeSpec: ComposeSpec = {
@@ -105,15 +118,16 @@ export function renderAppHost(spec: AppHostSpec): {
     const files: RenderedFile[] = [
         { path: COMPOSE_FILE, content: compose, kind: "compose", permissions: "0644" },
         { path: HOST_PATHS.caddyConfig, content: caddy, kind: "caddy", permissions: "0644" },
-        ...prometheusFiles(spec.stack, spec.phase ?? "phase1", workload, placement, spec.prometheus),
-        grafanaDatasourceFile(workload, placement),
-        ...telemetryFiles({
-            stack: spec.stack,
-            host: "app",
-            phase: spec.phase ?? "phase1",
-            workload,
-            placement,
+        ...prometheusFiles(spec.stack, phase, workload, placement, {
+            ...spec.prometheus,
+            // The origin is the proxy beside the exporter, on the compose network they share.
+            uptime: uptimeTargets(spec.hostnames, workload, [serviceDnsName("proxy")]),
         }),
+        alertmanagerFile(spec.alertReceiver),
+        blackboxFile(),
+        grafanaDatasourceFile(workload, placement),
+        ...grafanaDashboardHostFiles(phase),
+        ...telemetryFiles({ stack: spec.stack, host: "app", phase, workload, placement }),
         {
             path: HOST_PATHS.redisConfig,
             content: renderRedisConfig(workload.redis.memoryMb),

@@ -9,7 +9,15 @@ import type { ServiceName } from "../../workload/services";
 import type { ResolvedWorkload } from "../../config/ports";
 import type { RenderedFile } from "../base/artifact";
 import { renderOriginCaddyConfig } from "../app/caddy";
-import { grafanaDatasourceFile, prometheusFiles, type PrometheusInputs } from "../monitoring/monitoring";
+import {
+    alertmanagerFile,
+    blackboxFile,
+    grafanaDashboardHostFiles,
+    grafanaDatasourceFile,
+    prometheusFiles,
+    type PrometheusInputs,
+} from "../monitoring/monitoring";
+import type { AlertReceiverSpec } from "../monitoring/alertmanager";
 import { renderCloudConfig } from "../base/cloudInit";
 import { renderCompose, type ComposeSpec } from "../app/compose";
 import { renderComposeUnit } from "../app/composeUnit";
@@ -39,6 +47,8 @@ export interface ServiceHostSpec {
     readonly writableFrom?: readonly string[];
     /** The host that runs the region's Prometheus: its database nodes and (primary region) replication alerts. */
     readonly prometheus?: PrometheusInputs;
+    /** Where the Alertmanager of a monitoring host sends alerts; undefined keeps them in its UI. */
+    readonly alertReceiver?: AlertReceiverSpec;
     /** Files, packages and first-boot commands of what runs beside Docker (the data tier's daemons). */
     readonly extra?: {
         readonly files: readonly RenderedFile[];
@@ -66,6 +76,7 @@ const SECRET_READERS: Readonly<Record<string, readonly ServiceName[]>> = {
     [SECRET_PATHS.appEnv]: ["api", "worker", "crawler"],
     [SECRET_PATHS.originCert]: ["proxy"],
     [SECRET_PATHS.originKey]: ["proxy"],
+    [SECRET_PATHS.alertReceiverCredential]: ["alertmanager"],
 };
 
 function configFiles(spec: ServiceHostSpec): RenderedFile[] {
@@ -84,8 +95,11 @@ function configFiles(spec: ServiceHostSpec): RenderedFile[] {
         files.push(...prometheusFiles(spec.stack, spec.phase, workload, placement, spec.prometheus ?? {}));
     else if (spec.prometheus)
         throw new Error("prometheus inputs were given to a host whose placement runs no Prometheus");
-    if (isLocal(placement, "grafana")) files.push(grafanaDatasourceFile(workload, placement));
     files.push(...telemetryFiles({ ...spec, host: spec.hostName }));
+    if (isLocal(placement, "alertmanager")) files.push(alertmanagerFile(spec.alertReceiver));
+    if (isLocal(placement, "blackboxExporter")) files.push(blackboxFile());
+    if (isLocal(placement, "grafana"))
+        files.push(grafanaDatasourceFile(workload, placement), ...grafanaDashboardHostFiles(spec.phase));
     return files;
 }
 

@@ -19,6 +19,18 @@ export type AlertReceiver =
       }
     | { readonly kind: "webhook"; readonly url: string; readonly tokenFile: string };
 
+/** A receiver as the stack configures it; the host names the file its credential is in. */
+export type AlertReceiverSpec =
+    | Omit<Extract<AlertReceiver, { kind: "email" }>, "passwordFile">
+    | Omit<Extract<AlertReceiver, { kind: "webhook" }>, "tokenFile">;
+
+/** The receiver reading its SMTP password or webhook token from `credentialFile`. */
+export function receiverWithCredential(spec: AlertReceiverSpec, credentialFile: string): AlertReceiver {
+    return spec.kind === "email"
+        ? { ...spec, passwordFile: credentialFile }
+        : { ...spec, tokenFile: credentialFile };
+}
+
 /** Severities the rules label alerts with, most urgent first; each gets its own repeat interval. */
 export const SEVERITIES = ["critical", "warning", "info"] as const;
 export type Severity = (typeof SEVERITIES)[number];

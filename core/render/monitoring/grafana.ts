@@ -40,8 +40,8 @@ export function renderGrafanaDatasources(prometheusUrl: string, lokiUrl: string)
 
 /**
  * Where the provider file and the dashboards' directory sit in the Grafana container. The dev stack uploads them
- * there; the servers cannot take them yet (about 12.5 KB compressed, beyond what their 32 KiB of user data has
- * left), so they wait for a way of shipping files besides user data.
+ * there; the servers write them under the service config directory and compose mounts them here (user data is
+ * gzip-compressed as a whole, so the dashboards fit in its 32 KiB).
  */
 export const GRAFANA_DASHBOARD_PATHS = {
     provider: "/etc/grafana/provisioning/dashboards/phase-stacks.yaml",

@@ -22,15 +22,18 @@ export interface ScrapeJob {
     readonly metricsPath?: string;
     /** The scraped series' own labels win over the target's (the keeper's `tier` is the target's tier too). */
     readonly honorLabels?: boolean;
-    /** Targets are URLs that this blackbox_exporter (host:port) probes with `module`, once a minute. */
-    readonly probe?: { readonly module: string; readonly exporter: string };
+    /**
+     * Targets are URLs that this blackbox_exporter (host:port) probes with `module`, once a minute; `hostname`
+     * is the Host header and TLS server name when the URLs name a server by its address.
+     */
+    readonly probe?: { readonly module: string; readonly exporter: string; readonly hostname?: string };
 }
 
 /** The probed URL becomes the exporter's `target` parameter and the series' `instance`. */
 function probeConfig(probe: NonNullable<ScrapeJob["probe"]>): object {
     return {
         scrape_interval: "1m",
-        params: { module: [probe.module] },
+        params: { module: [probe.module], ...(probe.hostname ? { hostname: [probe.hostname] } : {}) },
         relabel_configs: [
             { source_labels: ["__address__"], target_label: "__param_target" },
             { source_labels: ["__param_target"], target_label: "instance" },

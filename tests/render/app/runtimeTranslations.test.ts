@@ -48,6 +48,7 @@ describe("compose and dev containers translate the one runtime table", () => {
             { path: SECRET_PATHS.redisAuth, uid: RUNTIME.redis.user.uid },
             { path: SECRET_PATHS.grafanaAdminPassword, uid: RUNTIME.grafana.user.uid },
             { path: SECRET_PATHS.redisExporterPasswords, uid: RUNTIME.redisExporter.user.uid },
+            { path: SECRET_PATHS.alertReceiverCredential, uid: RUNTIME.alertmanager.user.uid },
         ]);
         for (const service of ["postgres", "grafana"] as const) {
             const container = dev.find((c) => c.service === service)!;

@@ -34,6 +34,7 @@ describe("stateOwners", () => {
             { of: { volume: "grafana-data" }, owner: owner("grafana") },
             { of: { volume: "loki-data" }, owner: owner("loki") },
             { of: { volume: "log-agent-data" }, owner: owner("logAgent") },
+            { of: { volume: "alertmanager-data" }, owner: owner("alertmanager") },
         ]);
     });
 

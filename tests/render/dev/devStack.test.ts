@@ -14,7 +14,7 @@ afterAll(() => removeDir(root));
 const file = (path: string) => dev.files.find((f) => f.path === path)!;
 
 describe("dev stack files", () => {
-    it("gives the proxy, Prometheus (plus its scaling rules), Grafana, Loki and the collector their files, at the paths the images read", () => {
+    it("gives the proxy, Prometheus (plus its alert rules), Alertmanager, blackbox_exporter, Grafana, Loki and the collector their files, at the paths the images read", () => {
         expect(
             Object.fromEntries(
                 Object.entries(dev.byService).map(([s, fs]) => [s, fs.map((f) => [f.path, f.kind])]),
@@ -24,7 +24,10 @@ describe("dev stack files", () => {
             prometheus: [
                 ["/etc/prometheus/prometheus.yml", "prometheus-config"],
                 ["/etc/prometheus/rules/scaling.rules.yml", "prometheus-rules"],
+                ["/etc/prometheus/rules/uptime.rules.yml", "prometheus-rules"],
             ],
+            alertmanager: [["/etc/alertmanager/alertmanager.yml", "alertmanager"]],
+            blackboxExporter: [["/etc/blackbox_exporter/config.yml", "blackbox"]],
             grafana: [
                 ["/etc/grafana/provisioning/datasources/phase-stacks.yaml", "grafana"],
                 ["/etc/grafana/provisioning/dashboards/phase-stacks.yaml", "grafana"],

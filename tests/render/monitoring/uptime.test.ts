@@ -10,6 +10,7 @@ import {
     renderBlackboxConfig,
     renderUptimeRules,
     uptimeScrapeJobs,
+    uptimeTargets,
 } from "../../../core/render/monitoring/uptime";
 import { runTool } from "../../helpers/tools";
 import { pyYamlLoad, removeDir, tempDir } from "../fixtures";
@@ -24,13 +25,18 @@ function write(files: Record<string, string>): string {
     return dir;
 }
 
-const JOBS = uptimeScrapeJobs("blackbox-exporter:9115", ["https://app.example.com/"], ["https://10.0.1.2/"]);
+const JOBS = uptimeScrapeJobs(
+    "blackbox-exporter:9115",
+    ["https://app.example.com/"],
+    ["https://10.0.1.2/"],
+    "api.example.com",
+);
 
 interface ScrapeConfig {
     job_name: string;
     scrape_interval: string;
     metrics_path: string;
-    params: { module: string[] };
+    params: { module: string[]; hostname?: string[] };
     relabel_configs: { target_label: string; replacement?: string }[];
     static_configs: { targets: string[] }[];
 }
@@ -84,6 +90,11 @@ describe("uptime scrape jobs", () => {
         expect(jobs[1]!.params.module).toEqual(["http_origin"]);
     });
 
+    it("names the API's hostname (Host header and TLS server name) for the origins only", () => {
+        expect(jobs[0]!.params.hostname).toBeUndefined();
+        expect(jobs[1]!.params.hostname).toEqual(["api.example.com"]);
+    });
+
     it("ships no job for an empty URL list", () => {
         expect(uptimeScrapeJobs("b:9115", [], []).length).toBe(0);
     });
@@ -93,6 +104,30 @@ describe("uptime scrape jobs", () => {
         const r = runTool("promtool", ["check", "config", join(dir, "prometheus.yml")]);
         expect(r.output).toContain("SUCCESS");
         expect(r.status).toBe(0);
+    });
+});
+
+describe("uptime targets", () => {
+    const workload = { frontend: { healthPath: "/" }, api: { healthPath: "/health" } } as Parameters<
+        typeof uptimeTargets
+    >[1];
+
+    it("probes each public hostname's health path through Cloudflare and the API's on each origin", () => {
+        expect(
+            uptimeTargets(
+                { app: "app.example.com", api: "api.example.com", write: "write.example.com" },
+                workload,
+                ["10.0.1.30", "10.0.1.31"],
+            ),
+        ).toEqual({
+            publicUrls: [
+                "https://app.example.com/",
+                "https://api.example.com/health",
+                "https://write.example.com/health",
+            ],
+            originUrls: ["https://10.0.1.30/health", "https://10.0.1.31/health"],
+            originHostname: "api.example.com",
+        });
     });
 });
 
