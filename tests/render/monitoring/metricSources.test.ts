@@ -12,7 +12,6 @@ import { parse } from "yaml";
 import { watchedPhase } from "../../../core/render/monitoring/alertRules";
 import { TRIGGER_MATRIX } from "../../../core/scaling/matrix";
 import { PROMQL } from "../../../core/scaling/promql";
-import type { Phase } from "../../../core/phases";
 import type { Artifact } from "../../../tools/plan/artifacts";
 import { metricNames } from "../../helpers/promqlNames";
 import { sharedPlanObject } from "../../helpers/sharedPlans";
@@ -110,7 +109,7 @@ function monitoringHosts(stack: VmStack): MonitoringHost[] {
     const plan = sharedPlanObject(stack);
     // dev's containers are one host: Prometheus and Grafana are separate containers of it.
     const hostOf = (a: Artifact) => (stack === "dev" ? "local" : a.machine);
-    const watched = watchedPhase(plan.phase as Phase);
+    const watched = watchedPhase(plan.phase);
     const triggerExprs = watched ? TRIGGER_MATRIX[watched].cells.map((c) => PROMQL[c.input]) : [];
     const configs = plan.artifacts.filter((a) => a.kind === "prometheus-config");
     return configs.map((cfg): MonitoringHost => {
