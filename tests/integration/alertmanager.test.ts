@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MIGRATION_ALERT } from "../../core/render/monitoring/alertRules";
 import { renderAlertmanagerConfig } from "../../core/render/monitoring/alertmanager";
-import { cleanup, start, tempDir, waitFor, waitForHttp, writeOwned } from "./support";
+import { cleanup, startAlertmanager, tempDir, waitFor, writeOwned } from "./support";
 
 const PORT = 25653;
 const API = `http://127.0.0.1:${PORT}/api/v2`;
@@ -34,15 +34,7 @@ async function stateOf(alertname: string, stack: string): Promise<string | undef
 beforeAll(async () => {
     const dir = tempDir("alertmanager");
     const config = writeOwned(join(dir, "alertmanager.yml"), renderAlertmanagerConfig(undefined), 0o644);
-    const am = start([
-        "prometheus-alertmanager",
-        `--config.file=${config}`,
-        `--storage.path=${dir}`,
-        `--web.listen-address=127.0.0.1:${PORT}`,
-        // A single instance: no gossip port to bind or peers to wait for.
-        "--cluster.listen-address=",
-    ]);
-    await waitForHttp(`http://127.0.0.1:${PORT}/-/ready`, am);
+    await startAlertmanager(config, dir, PORT);
 });
 
 afterAll(cleanup);

@@ -29,6 +29,7 @@ import {
     waitForPostgres,
     writeOwned,
     startPrometheus,
+    startAlertmanager,
 } from "./support";
 
 const PG_PORT = 25660;
@@ -157,14 +158,7 @@ beforeAll(async () => {
         }),
         0o644,
     );
-    const alertmanager = start([
-        "prometheus-alertmanager",
-        `--config.file=${amConfig}`,
-        `--storage.path=${root}`,
-        `--web.listen-address=127.0.0.1:${ALERTMANAGER_PORT}`,
-        "--cluster.listen-address=",
-    ]);
-    await waitForHttp(`http://127.0.0.1:${ALERTMANAGER_PORT}/-/ready`, alertmanager);
+    await startAlertmanager(amConfig, root, ALERTMANAGER_PORT);
     const rulesFile = writeOwned(join(root, "scaling.rules.yml"), toYaml(loweredRules(thresholdGb)), 0o644);
     const config = buildPrometheusConfig(
         "trigger-test",

@@ -255,3 +255,16 @@ export async function startPrometheus(
     await waitForHttp(`http://127.0.0.1:${port}/-/ready`, prometheus);
     return prometheus;
 }
+
+/** Debian's Alertmanager on `configFile`, alone (no gossip port, no peers), ready on 127.0.0.1:`port`. */
+export async function startAlertmanager(configFile: string, storage: string, port: number) {
+    const alertmanager = start([
+        "prometheus-alertmanager",
+        `--config.file=${configFile}`,
+        `--storage.path=${storage}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        "--cluster.listen-address=",
+    ]);
+    await waitForHttp(`http://127.0.0.1:${port}/-/ready`, alertmanager);
+    return alertmanager;
+}

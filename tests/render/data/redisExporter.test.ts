@@ -19,6 +19,7 @@ import { SECRETS_DIR } from "../../../core/render/base/artifact";
 import { UNIT_DIR } from "../../../core/render/base/systemd";
 import { runTool } from "../../helpers/tools";
 import { cleanup, start, stop, tempDir, waitFor, writeOwned } from "../../integration/support";
+import { dropInArgv, serviceLines } from "../../helpers/systemdUnits";
 
 const REDIS_PORT = 25872;
 const EXPORTER_PORT = 25873;
@@ -33,26 +34,10 @@ const rendered = renderRedisExporter(SPEC);
 const dropIn = rendered.find((f) => f.path === REDIS_EXPORTER.dropIn)!;
 const passwordFile = rendered.find((f) => f.path === REDIS_EXPORTER.passwordFile)!;
 
-function serviceLines(text: string, key: string): string[] {
-    const service = text.slice(text.indexOf("[Service]"));
-    return service
-        .split("\n")
-        .filter((l) => l.startsWith(`${key}=`))
-        .map((l) => l.slice(key.length + 1));
-}
-
-/** The drop-in's command line: the reset first, then ours. */
-function argv(text: string): string[] {
-    const exec = serviceLines(text, "ExecStart");
-    expect(exec[0], "the drop-in resets the package's ExecStart first").toBe("");
-    expect(exec).toHaveLength(2);
-    return (exec[1] as string).split(" ");
-}
-
 describe("the exporter's drop-in", () => {
     it("listens on the private address, scrapes the local Redis and reads the password from its credential", () => {
         expect(dropIn.path).toBe(`${UNIT_DIR}/${REDIS_EXPORTER.unit}.d/10-phase-stacks.conf`);
-        expect(argv(dropIn.content)).toEqual([
+        expect(dropInArgv(dropIn.content)).toEqual([
             REDIS_EXPORTER.binary,
             "-web.listen-address=10.0.1.10:9121",
             "-redis.addr=redis://127.0.0.1:6379",
@@ -108,7 +93,7 @@ describe("the exporter's drop-in", () => {
 describe("Debian's redis_exporter run as the drop-in says", () => {
     const dir = tempDir("redis-exporter");
     const local = renderRedisExporter({ ...SPEC, listenIp: "127.0.0.1", redisPort: REDIS_PORT });
-    const localArgv = argv(local.find((f) => f.path === REDIS_EXPORTER.dropIn)!.content);
+    const localArgv = dropInArgv(local.find((f) => f.path === REDIS_EXPORTER.dropIn)!.content);
     const localPasswords = local.find((f) => f.path === REDIS_EXPORTER.passwordFile)!.content;
 
     /** The exporter with the drop-in's flags, its credential at a file of ours; resolves to its redis_up line. */

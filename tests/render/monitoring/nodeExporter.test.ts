@@ -16,6 +16,7 @@ import { TEXTFILE_COLLECTOR_DIR } from "../../../core/render/monitoring/dashboar
 import { UNIT_DIR } from "../../../core/render/base/systemd";
 import { runTool } from "../../helpers/tools";
 import { removeDir, tempDir } from "../fixtures";
+import { dropInArgv, serviceLines } from "../../helpers/systemdUnits";
 
 const PACKAGED_UNIT = `/lib/systemd/system/${NODE_EXPORTER.unit}`;
 const SPEC = { listenIp: "10.0.1.150", textfileDir: TEXTFILE_COLLECTOR_DIR };
@@ -23,26 +24,10 @@ const [dropIn] = renderNodeExporter(SPEC);
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
 
-function serviceLines(text: string, key: string): string[] {
-    const service = text.slice(text.indexOf("[Service]"));
-    return service
-        .split("\n")
-        .filter((l) => l.startsWith(`${key}=`))
-        .map((l) => l.slice(key.length + 1));
-}
-
-/** The drop-in's command line: the reset first, then ours. */
-function nodeExporterArgv(text: string): string[] {
-    const exec = serviceLines(text, "ExecStart");
-    expect(exec[0], "the drop-in resets the package's ExecStart first").toBe("");
-    expect(exec).toHaveLength(2);
-    return (exec[1] as string).split(" ");
-}
-
 describe("the node exporter's drop-in", () => {
     it("listens on the one address given and reads the keeper's textfile directory, nothing else", () => {
         expect(dropIn?.path).toBe(`${UNIT_DIR}/${NODE_EXPORTER.unit}.d/10-phase-stacks.conf`);
-        expect(nodeExporterArgv(dropIn?.content ?? "")).toEqual([
+        expect(dropInArgv(dropIn?.content ?? "")).toEqual([
             NODE_EXPORTER.binary,
             "--web.listen-address=10.0.1.150:9100",
             `--collector.textfile.directory=${TEXTFILE_COLLECTOR_DIR}`,
