@@ -24,6 +24,7 @@ import {
     waitForHttp,
     waitForPostgres,
     writeOwned,
+    startLoopbackPostgres,
 } from "./support";
 
 const PG_PORT = 25670;
@@ -85,19 +86,7 @@ beforeAll(async () => {
             "--auth-host=scram-sha-256",
         ]),
     );
-    const postgres = start(
-        asPostgres([
-            `${PG_BIN}/postgres`,
-            "-D",
-            join(root, "data"),
-            "-p",
-            String(PG_PORT),
-            "-k",
-            root,
-            "-c",
-            "listen_addresses=127.0.0.1",
-        ]),
-    );
+    const postgres = startLoopbackPostgres(join(root, "data"), root, PG_PORT);
     const redisAuth = writeOwned(
         join(root, "redis-auth.conf"),
         secretContent("redis", CONTAINER_PATHS.redisAuth),

@@ -37,6 +37,7 @@ import {
     waitForPostgres,
     writeOwned,
     startPrometheus,
+    startLoopbackPostgres,
 } from "./support";
 
 const PRIMARY_PORT = 25750;
@@ -68,8 +69,7 @@ const standbySql = (sql: string) => superSql(root, STANDBY_PORT, sql);
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 
 function pgServer(dataDir: string, port: number, settings: readonly string[]): ReturnType<typeof start> {
-    const args = ["-D", dataDir, "-p", String(port), "-k", root, "-c", "listen_addresses=127.0.0.1"];
-    return start(asPostgres([`${PG_BIN}/postgres`, ...args, ...settings.flatMap((s) => ["-c", s])]));
+    return startLoopbackPostgres(dataDir, root, port, settings);
 }
 
 function exporter(pgPort: number, port: number): ReturnType<typeof start> {

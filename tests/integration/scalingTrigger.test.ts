@@ -30,6 +30,7 @@ import {
     writeOwned,
     startPrometheus,
     startAlertmanager,
+    startLoopbackPostgres,
 } from "./support";
 
 const PG_PORT = 25660;
@@ -112,19 +113,7 @@ function loweredRules(thresholdGb: number): object {
 beforeAll(async () => {
     root = tempDir("trigger");
     runOk(asPostgres([`${PG_BIN}/initdb`, "-D", join(root, "data"), "-U", "postgres", "--auth=trust"]));
-    const postgres = start(
-        asPostgres([
-            `${PG_BIN}/postgres`,
-            "-D",
-            join(root, "data"),
-            "-p",
-            String(PG_PORT),
-            "-k",
-            root,
-            "-c",
-            "listen_addresses=127.0.0.1",
-        ]),
-    );
+    const postgres = startLoopbackPostgres(join(root, "data"), root, PG_PORT);
     await waitForPostgres(PG_PORT, postgres, 20_000);
     runOk(asPostgres([`${PG_BIN}/createdb`, "-h", root, "-p", String(PG_PORT), "-U", "postgres", "app"]));
     const pgExporter = start(

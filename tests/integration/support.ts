@@ -206,6 +206,17 @@ export async function waitForPostgres(
     }
 }
 
+/** PostgreSQL on `dataDir` (initdb'd), on 127.0.0.1:`port` and a socket in `socketDir`, with extra `-c` settings. */
+export function startLoopbackPostgres(
+    dataDir: string,
+    socketDir: string,
+    port: number,
+    settings: readonly string[] = [],
+): ReturnType<typeof start> {
+    const args = ["-D", dataDir, "-p", String(port), "-k", socketDir, "-c", "listen_addresses=127.0.0.1"];
+    return start(asPostgres([`${PG_BIN}/postgres`, ...args, ...settings.flatMap((s) => ["-c", s])]));
+}
+
 /** Runs one statement as the postgres superuser over the server's socket in `socketDir`; its trimmed output. */
 export function superSql(socketDir: string, port: number, sql: string, db = "postgres"): string {
     return runOk(
