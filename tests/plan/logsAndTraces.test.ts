@@ -5,16 +5,13 @@
  * sends traces to one where a collector does, docker-compose accepts each rendered project, and no container
  * mounts the Docker socket. Dev runs Loki and the collector, not the agent (core/render/dev/devContainers.ts).
  */
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { SECRETS_DIR } from "../../core/render/base/artifact";
 import { COMPOSE_FILE, HOST_PATHS } from "../../core/render/base/paths";
 import type { Artifact } from "../../tools/plan/artifacts";
 import { sharedPlanObject, type ShippedStack } from "../helpers/sharedPlans";
-import { runTool } from "../helpers/tools";
 import { removeDir, tempDir } from "../render/fixtures";
+import { dockerComposeConfig } from "../helpers/composeConfig";
 
 interface Service {
     user?: string;
@@ -183,18 +180,10 @@ describe("the VM phases' plans", () => {
 });
 
 describe("docker-compose 1.29 accepts every VM host's project with the new services", () => {
-    /** The project with only the secrets directory moved into a temp dir: docker-compose insists env files exist. */
     function composeConfig(raw: string): { status: number | null; output: string } {
         const dir = tempDir("compose-logs");
         dirs.push(dir);
-        const rebased = raw.split(SECRETS_DIR).join(dir);
-        const project = parse(rebased) as Compose;
-        for (const s of Object.values(project.services))
-            for (const f of s.env_file ?? []) writeFileSync(f, "");
-        for (const { file } of Object.values(project.secrets ?? {})) writeFileSync(file, "");
-        const file = join(dir, "compose.yaml");
-        writeFileSync(file, rebased);
-        return runTool("docker-compose", ["-p", "phase-stacks", "-f", file, "config", "-q"]);
+        return dockerComposeConfig(raw, dir);
     }
 
     it("validates each distinct compose file with `docker-compose config -q`", () => {

@@ -1,6 +1,4 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { parse } from "yaml";
 import {
     NETWORKS,
@@ -12,8 +10,8 @@ import {
 import { SECRETS_DIR } from "../../../core/render/base/artifact";
 import { ALL_LOCAL, serviceDnsName, type HostPlacement } from "../../../core/topology/placement";
 import { SERVICE_NAMES, type ServiceName } from "../../../core/workload/services";
-import { runTool } from "../../helpers/tools";
 import { RESERVATIONS, WORKLOAD, pyYamlLoad, removeDir, tempDir } from "../fixtures";
+import { dockerComposeConfig } from "../../helpers/composeConfig";
 
 type Service = Record<string, unknown> & {
     image: string;
@@ -306,18 +304,10 @@ describe("compose project with several api copies", () => {
 });
 
 describe("docker-compose 1.29 accepts the project", () => {
-    /** The rendered text with only the secrets directory moved into a temp dir: docker-compose insists env files exist. */
     function composeConfig(raw: string): { status: number | null; output: string } {
         const dir = tempDir("compose");
         dirs.push(dir);
-        const rebased = raw.split(SECRETS_DIR).join(dir);
-        const project = parse(rebased) as ComposeFile;
-        for (const s of Object.values(project.services))
-            for (const f of s.env_file ?? []) writeFileSync(f, "");
-        for (const { file } of Object.values(project.secrets ?? {})) writeFileSync(file, "");
-        const file = join(dir, "compose.yaml");
-        writeFileSync(file, rebased);
-        return runTool("docker-compose", ["-p", "phase-stacks", "-f", file, "config", "-q"]);
+        return dockerComposeConfig(raw, dir);
     }
 
     it("validates the rendered file with `docker-compose config -q`", () => {
